@@ -1,0 +1,186 @@
+"""The agent's local configuration (spec R8, R8a, R19-R23, R30).
+
+:class:`AgentConfig` is an immutable value: every ``azcmagent config`` key that matters for
+extension security, with its default, plus the agent version. A key that the agent version does
+not have does not exist on that agent (:func:`key_available`). Commands that change it live in
+:mod:`sim.rules.commands`; decisions over it in :mod:`sim.rules.decision`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from sim.rules.catalogue import default_monitor_list
+from sim.rules.identity import ALLOW_NONE, ExtensionId
+from sim.rules.versions import AgentVersion, Feature, has
+
+
+class Mode(StrEnum):
+    """``config.mode`` (R19)."""
+
+    FULL = "full"
+    MONITOR = "monitor"
+
+
+class KeyKind(StrEnum):
+    """The value type of a configuration key."""
+
+    LIST = "list"
+    BOOL = "bool"
+    MODE = "mode"
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigKey:
+    """One ``azcmagent config`` property."""
+
+    name: str
+    kind: KeyKind
+    since: Feature
+    default: str
+    description: str
+
+
+KEYS: tuple[ConfigKey, ...] = (
+    ConfigKey("extensions.allowlist", KeyKind.LIST, Feature.LOCAL_CONTROLS, "[]",
+              "Only these extensions (Publisher/Type, comma separated) may be installed"),
+    ConfigKey("extensions.blocklist", KeyKind.LIST, Feature.LOCAL_CONTROLS, "[]",
+              "These extensions (Publisher/Type, comma separated) may not be installed"),
+    ConfigKey("extensions.enabled", KeyKind.BOOL, Feature.EXTENSIONS_SWITCH, "true",
+              "Enable or disable the extension manager"),
+    ConfigKey("guestconfiguration.enabled", KeyKind.BOOL, Feature.LOCAL_CONTROLS, "true",
+              "Enable or disable guest configuration (Azure Policy machine configuration)"),
+    ConfigKey("config.mode", KeyKind.MODE, Feature.MONITOR_MODE, "full",
+              "Agent mode: full (every feature) or monitor (monitoring and security only)"),
+    ConfigKey("incomingconnections.enabled", KeyKind.BOOL, Feature.MONITOR_MODE, "true",
+              "Allow incoming connections (SSH, Windows Admin Center); off in monitor mode"),
+)
+KEYS_BY_NAME: dict[str, ConfigKey] = {k.name: k for k in KEYS}
+LIST_KEYS = frozenset({"extensions.allowlist", "extensions.blocklist"})
+
+
+def key_available(name: str, version: AgentVersion) -> bool:
+    """True when ``name`` is a configuration key on an agent of ``version`` (R8, R30)."""
+    key = KEYS_BY_NAME.get(name)
+    return key is not None and has(version, key.since)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentConfig:
+    """One machine's local agent configuration: stored values plus the agent version.
+
+    The stored lists are the ones a user set; in monitor mode the *effective* lists are the
+    Microsoft-managed monitor list and no blocklist (R19), see :attr:`effective_allowlist`.
+    """
+
+    version: AgentVersion
+    allowlist: tuple[ExtensionId, ...] = ()
+    blocklist: tuple[ExtensionId, ...] = ()
+    extensions_enabled: bool = True
+    guest_configuration_enabled: bool = True
+    mode: Mode = Mode.FULL
+    incoming_connections_enabled: bool = True
+    monitor_list: tuple[ExtensionId, ...] | None = None
+    """The Microsoft-managed monitor-mode allowlist; None means the default for the version."""
+
+    @classmethod
+    def fresh(cls, version: AgentVersion | str) -> AgentConfig:
+        """The configuration of a newly installed agent of ``version``: every key at default."""
+        return cls(AgentVersion.parse(version))
+
+    @property
+    def is_monitor_mode(self) -> bool:
+        """True when the agent runs in monitor mode (R19)."""
+        return self.mode is Mode.MONITOR
+
+    @property
+    def monitor_allowlist(self) -> tuple[ExtensionId, ...]:
+        """The monitor-mode allowlist in force on this agent (R19)."""
+        if self.monitor_list is not None:
+            return self.monitor_list
+        return default_monitor_list(self.version)
+
+    @property
+    def effective_allowlist(self) -> tuple[ExtensionId, ...]:
+        """The allowlist that decisions use: the monitor list in monitor mode (R19)."""
+        return self.monitor_allowlist if self.is_monitor_mode else self.allowlist
+
+    @property
+    def effective_blocklist(self) -> tuple[ExtensionId, ...]:
+        """The blocklist that decisions use: none in monitor mode (R19, assumption)."""
+        return () if self.is_monitor_mode else self.blocklist
+
+    @property
+    def effective_guest_configuration(self) -> bool:
+        """Guest configuration runs when enabled and not in monitor mode (R8, R19)."""
+        return self.guest_configuration_enabled and not self.is_monitor_mode
+
+    @property
+    def effective_incoming_connections(self) -> bool:
+        """Incoming connections are off in monitor mode (R19 [doc])."""
+        return self.incoming_connections_enabled and not self.is_monitor_mode
+
+    @property
+    def is_allow_none(self) -> bool:
+        """True when the allowlist is the special ``Allow/None`` (R15)."""
+        return ALLOW_NONE in self.allowlist
+
+    @property
+    def has_lockdown(self) -> bool:
+        """True when any local control restricts extensions (lists, mode or manager switch)."""
+        return bool(
+            self.allowlist or self.blocklist or self.is_monitor_mode or not self.extensions_enabled
+        )
+
+    def with_version(self, version: AgentVersion) -> AgentConfig:
+        """The same configuration on an upgraded agent (an agent update keeps local config)."""
+        return replace(self, version=version)
+
+    def value_text(self, name: str) -> str:
+        """The effective value of key ``name`` as ``azcmagent config get`` prints it (R20)."""
+        if name == "extensions.allowlist":
+            return _list_text(self.effective_allowlist)
+        if name == "extensions.blocklist":
+            return _list_text(self.effective_blocklist)
+        if name == "extensions.enabled":
+            return _bool_text(self.extensions_enabled)
+        if name == "guestconfiguration.enabled":
+            return _bool_text(self.guest_configuration_enabled and not self.is_monitor_mode)
+        if name == "config.mode":
+            return self.mode.value
+        if name == "incomingconnections.enabled":
+            return _bool_text(self.effective_incoming_connections)
+        raise KeyError(name)
+
+
+def _list_text(items: tuple[ExtensionId, ...]) -> str:
+    return "[" + " ".join(i.name for i in items) + "]"
+
+
+def _bool_text(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def render_config_list(config: AgentConfig) -> str:
+    """``azcmagent config list`` output (R20): a header, then ``  key<pad> : value`` rows.
+
+    Only keys the agent version has are listed. Keys are padded to a fixed width of 22 (the
+    documented example ``  extensions.blocklist   : [...]``); longer keys are not cut.
+    """
+    rows = [
+        f"  {key.name:<22} : {config.value_text(key.name)}"
+        for key in KEYS
+        if key_available(key.name, config.version)
+    ]
+    return "\n".join(["Local Configuration Settings", *rows])
+
+
+def render_config_info(version: AgentVersion) -> str:
+    """``azcmagent config info`` output: each available key, its default and what it does."""
+    rows = [
+        f"  {key.name:<28} default {key.default:<6} {key.description}"
+        for key in KEYS
+        if has(version, key.since)
+    ]
+    return "\n".join([f"Configuration properties of agent {version}", *rows])
