@@ -1,4 +1,4 @@
-"""The built-in catalogue of common Arc extensions (R1, R7, R24, R25) and the monitor-mode list (R19).
+"""Built-in catalogue of common Arc extensions (R1, R7, R24, R25) and the monitor list (R19).
 
 The catalogue *informs* (OS, whether an extension runs arbitrary scripts, how it is hosted,
 whether it supports automatic upgrade, a package size); it never restricts: an extension that

@@ -153,8 +153,8 @@ def parse(line: str) -> Command:
         return _parse_service(words, line)
     if program not in ("azcmagent", "azcmagent.exe"):
         raise CommandError(ErrorCode.UNKNOWN_COMMAND,
-                           f'"{words[0]}" is not azcmagent (only azcmagent commands and starting or '
-                           "stopping the extension service are simulated)", line=line)
+                           f'"{words[0]}" is not azcmagent (only azcmagent commands and '
+                           "starting or stopping the extension service are simulated)", line=line)
     return _parse_azcmagent(words[1:], line)
 
 
@@ -172,7 +172,9 @@ def _parse_service(words: list[str], line: str) -> Command:
     return Command(Verb.SERVICE_STOP if action == "stop" else Verb.SERVICE_START, line=line)
 
 
-def _split_flags(words: list[str], line: str, known: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+def _split_flags(
+    words: list[str], line: str, known: dict[str, str]
+) -> tuple[list[str], dict[str, str]]:
     """Separate positional words from flags; ``known`` maps each spelling to a flag name.
 
     Flags named with a trailing ``=`` take a value (``--name X`` or ``--name=X``).
@@ -358,10 +360,11 @@ def _set_value(config: AgentConfig, name: str, text: str, command: Command) -> A
     kind = KEYS_BY_NAME[name].kind
     if kind is KeyKind.BOOL:
         value = _parse_bool(name, text, command)
-        field = {"extensions.enabled": "extensions_enabled",
-                 "guestconfiguration.enabled": "guest_configuration_enabled",
-                 "incomingconnections.enabled": "incoming_connections_enabled"}[name]
-        return replace(config, **{field: value})
+        if name == "extensions.enabled":
+            return replace(config, extensions_enabled=value)
+        if name == "guestconfiguration.enabled":
+            return replace(config, guest_configuration_enabled=value)
+        return replace(config, incoming_connections_enabled=value)
     if kind is KeyKind.MODE:
         return _switch_mode(config, _parse_mode(text, command))
     return _set_list(config, name, text, command)
