@@ -18,7 +18,7 @@ override through its own catalogue entries):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -171,7 +171,7 @@ class Catalogue:
     def __contains__(self, ext: object) -> bool:
         return ext in self._entries
 
-    def __iter__(self) -> Iterable[CatalogueEntry]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[CatalogueEntry]:
         return iter(self._entries.values())
 
     def __len__(self) -> int:
