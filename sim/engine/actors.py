@@ -1,0 +1,195 @@
+"""Actors: schedulers of timed actions over targets (a group, a share of it, machines).
+
+An actor resolves its targets and per-machine times once (vectorised, keyed randomness) and
+then runs them as one *chain*: a single pending SimPy event at a time, so a rollout to a
+million machines keeps the event heap small. Each step has the stable equal-time key of its
+machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.engine.codes import Op
+from sim.engine.params import DAY, ParamError
+from sim.engine.rng import stream_key, uniforms
+from sim.engine.world import Kind, World, machine_priority
+from sim.rules.commands import Command, CommandError, parse
+
+
+def schedule_each(world: World, times: npt.ArrayLike, machines: npt.ArrayLike,
+                  effect: Callable[[int], None], kind: int = Kind.EFFECT) -> None:
+    """Call ``effect(m)`` at ``times[i]`` for ``machines[i]`` (absolute seconds), as a chain."""
+    t = np.asarray(times, dtype=np.float64)
+    ms = np.asarray(machines, dtype=np.int64)
+    order = np.lexsort((ms, t))
+    t_list, m_list = t[order].tolist(), ms[order].tolist()
+    if not t_list:
+        return
+    env = world.env
+
+    def step(i: int) -> None:
+        effect(m_list[i])
+        if i + 1 < len(t_list):
+            nxt = i + 1
+            world.at(t_list[nxt] - env.now, machine_priority(m_list[nxt], kind),
+                     lambda _e: step(nxt))
+
+    world.at(max(0.0, t_list[0] - env.now), machine_priority(m_list[0], kind),
+             lambda _e: step(0))
+
+
+@dataclass(frozen=True)
+class Target:
+    """Which machines an action is for: a group (or the fleet), a share of it, or machines."""
+
+    group: str | None = None
+    share: float = 1.0
+    machines: tuple[int, ...] = ()
+
+    def resolve(self, world: World, key: int) -> npt.NDArray[np.int64]:
+        """Local machine indices; a share is drawn per machine from stream ``key``."""
+        if self.machines:
+            ids = np.asarray(self.machines, dtype=np.int64) - world.offset
+            ids = ids[(ids >= 0) & (ids < world.fleet.size)]
+        else:
+            ids = np.asarray(world.machine_ids(self.group), dtype=np.int64)
+        if self.share < 1.0:
+            ids = ids[uniforms(key, ids + world.offset) < self.share]
+        return ids
+
+
+@dataclass(frozen=True)
+class Timing:
+    """When: ``at`` seconds, spread uniformly over ``window`` seconds; or ``rate`` per day.
+
+    With ``rate`` each target machine acts on each day with probability ``rate`` (at a uniform
+    time within that day), from ``at`` until ``until`` (default: 30 days after ``at``).
+    """
+
+    at: float = 0.0
+    window: float = 0.0
+    rate: float = 0.0
+    until: float | None = None
+
+    def times(self, key: int, ids: npt.NDArray[np.int64],
+              offset: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+        """(times, machines) of the action: one per machine, or several with a rate."""
+        gid = ids + offset
+        if self.rate <= 0.0:
+            spread = uniforms(key, gid, 1) * self.window if self.window > 0 else 0.0
+            return np.full(ids.shape, self.at) + spread, ids
+        end = self.until if self.until is not None else self.at + 30 * DAY
+        times, machines = [], []
+        for day in range(int(np.ceil((end - self.at) / DAY))):
+            hit = uniforms(key, gid, 2 + 2 * day) < self.rate
+            when = self.at + (day + uniforms(key, gid[hit], 3 + 2 * day)) * DAY
+            keep = when < end
+            times.append(when[keep])
+            machines.append(ids[hit][keep])
+        if not times:
+            return np.empty(0), np.empty(0, dtype=np.int64)
+        return np.concatenate(times), np.concatenate(machines)
+
+
+@dataclass
+class Actor:
+    """Base: a named actor acting on ``target`` at ``timing``; subclasses define :meth:`act`."""
+
+    name: str
+    target: Target = field(default_factory=Target)
+    timing: Timing = field(default_factory=Timing)
+    coverage: float = 1.0
+    """Share of target machines the action actually reaches (a rollout misses some)."""
+
+    def attach(self, world: World) -> None:
+        """Register names (actor, extensions) before the run starts."""
+        self.actor_id = world.actor(self.name)
+
+    def start(self, world: World) -> None:
+        """Resolve targets and times and schedule the chain."""
+        key = stream_key(world.seed, f"actor:{self.name}:{type(self).__name__}")
+        ids = self.target.resolve(world, key)
+        if self.coverage < 1.0:
+            ids = ids[uniforms(key, ids + world.offset, 7) < self.coverage]
+        times, machines = self.timing.times(key, ids, world.offset)
+        schedule_each(world, times, machines, lambda m: self.act(world, m))
+
+    def act(self, world: World, m: int) -> None:
+        """Do the action on machine ``m`` now."""
+        raise NotImplementedError
+
+
+_REQUEST_OPS = {"install": Op.INSTALL, "update": Op.UPDATE, "upgrade": Op.UPGRADE,
+                "delete": Op.DELETE}
+
+
+@dataclass
+class CloudRequest(Actor):
+    """Someone in Azure asks for an extension operation (R5): install, update, upgrade, delete."""
+
+    operation: str = "install"
+    extension: str = ""
+    version: str | None = None
+    settings: str | None = None
+
+    def attach(self, world: World) -> None:
+        super().attach(world)
+        if self.operation not in _REQUEST_OPS:
+            raise ParamError(f'{self.name}: unknown operation "{self.operation}"; expected one '
+                             f"of {', '.join(_REQUEST_OPS)}")
+        self.x = world.extension(self.extension, self.version)
+        self.op = _REQUEST_OPS[self.operation]
+
+    def act(self, world: World, m: int) -> None:
+        world.request(m, self.x, self.op, self.actor_id, self.version, self.settings)
+
+
+@dataclass
+class LocalCommands(Actor):
+    """A local admin runs ``azcmagent`` command lines on each target machine, in order (R8)."""
+
+    commands: Sequence[str] = ()
+
+    def attach(self, world: World) -> None:
+        super().attach(world)
+        self.parsed: list[Command | CommandError] = []
+        for line in self.commands:
+            try:
+                self.parsed.append(parse(line))
+            except CommandError as exc:
+                self.parsed.append(exc)
+
+    def act(self, world: World, m: int) -> None:
+        for command in self.parsed:
+            if isinstance(command, CommandError):
+                world._record_refusal(m, command, self.actor_id, command.line)
+            else:
+                world.run_command(m, command, self.actor_id)
+
+
+@dataclass
+class LocalRemoval(Actor):
+    """Local clean-up (R6): stop the extension service, ``azcmagent extension remove``, and
+    start the service again after ``params.service_stop_s``."""
+
+    extension: str | None = None
+    """The extension to remove; None removes all (``--all``)."""
+
+    def attach(self, world: World) -> None:
+        super().attach(world)
+        what = f'--name "{self.extension}"' if self.extension else "--all"
+        self.stop = parse("systemctl stop extd")
+        self.remove = parse(f"azcmagent extension remove {what}")
+
+    def act(self, world: World, m: int) -> None:
+        if not world.m_service[m]:
+            return
+        world.run_command(m, self.stop, self.actor_id)
+        world.run_command(m, self.remove, self.actor_id)
+        world.at(world.params.service_stop_s, machine_priority(m, Kind.SERVICE),
+                 lambda _e: world.set_service(m, True, self.actor_id))

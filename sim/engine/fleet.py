@@ -1,0 +1,56 @@
+"""The fleet as plain Python input (the scenario layer builds these from files)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Outage:
+    """A period without connectivity for a share of a group's machines (R28)."""
+
+    start_s: float
+    duration_s: float
+    share: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class InstalledExtension:
+    """An extension present (and recorded in Azure as Succeeded) when the run starts."""
+
+    name: str
+    version: str = "1.0"
+    settings: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSpec:
+    """A group of alike machines."""
+
+    name: str
+    count: int
+    os: str = "windows"
+    agent_versions: Mapping[str, float] = field(default_factory=lambda: {"1.58": 1.0})
+    """Agent version -> share of the group's machines (shares are normalised)."""
+    region: str = "westeurope"
+    path: str = "direct"
+    extensions: tuple[InstalledExtension, ...] = ()
+    commands: tuple[str, ...] = ()
+    """``azcmagent`` command lines run on every machine before the run starts."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    sql_server: bool = False
+    """SQL Server is installed (the SQL Server extension is auto-deployed, R6b)."""
+    outages: tuple[Outage, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FleetSpec:
+    """The fleet: groups, in order (machine ids are assigned group by group)."""
+
+    groups: tuple[GroupSpec, ...]
+
+    @property
+    def size(self) -> int:
+        """Number of machines."""
+        return sum(g.count for g in self.groups)

@@ -1,0 +1,477 @@
+"""The world: a fleet's state on a SimPy clock (design: Scale, Determinism).
+
+State is compact and columnar: per-machine arrays and per-(machine, extension) "slot" arrays
+(``slot = machine * n_extensions + extension``), plus interned agent configurations. There is
+no SimPy process per machine and no polling that finds nothing to do: a machine's next check
+is scheduled only when its desired and actual state differ (:meth:`World.wake`), at the
+instant its polling schedule would reach (:meth:`World.next_check`).
+
+Equal-time events are ordered by a stable key, ``8 + 8 * machine + kind``, so the order does
+not depend on insertion accidents or on how the fleet is split into shards.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import simpy
+from simpy.events import Event
+
+from sim.engine.codes import RULE_CODE, Op, Outcome, Prov
+from sim.engine.fleet import FleetSpec, GroupSpec
+from sim.engine.manager import ManagerMixin
+from sim.engine.params import EngineParams, ParamError
+from sim.engine.records import RecordLog, Records
+from sim.engine.rng import stream_key, uniform, uniforms
+from sim.rules.catalogue import BUILTIN, Catalogue, Hosting
+from sim.rules.commands import Command, CommandError, LocalState, Verb, config_after, execute
+from sim.rules.config import AgentConfig
+from sim.rules.decision import Controls, compile_controls
+from sim.rules.identity import ExtensionId
+from sim.rules.versions import AgentVersion, Feature, has
+
+INF = math.inf
+GLOBAL_PRIORITY = 0
+
+
+class Kind:
+    """Sub-keys of the equal-time order for one machine's events."""
+
+    EFFECT = 0
+    PUSH = 1
+    SYNC = 2
+    COMPLETE = 3
+    SERVICE = 4
+    CONNECTIVITY = 5
+
+
+def machine_priority(machine: int, kind: int) -> int:
+    """The stable equal-time order key of an event about ``machine``."""
+    return 8 + 8 * machine + kind
+
+
+class World(ManagerMixin):
+    """A fleet, Azure's view of it, and the actors that act on it, on one SimPy clock."""
+
+    def __init__(self, fleet: FleetSpec, params: EngineParams | None = None, seed: int = 0, *,
+                 catalogue: Catalogue = BUILTIN, extensions: Iterable[str] = (),
+                 start_offset: int = 0) -> None:
+        """Build the world. ``extensions`` adds names to the run's extension table (actors
+        register theirs before :meth:`run` through :meth:`extension`). ``start_offset`` is the
+        id of this world's first machine when it is one shard of a larger fleet."""
+        self.env = simpy.Environment()
+        self.params = params or EngineParams()
+        self.seed = seed
+        self.fleet = fleet
+        self.catalogue = catalogue
+        self.log = RecordLog()
+        self.offset = start_offset
+        self.group_names = [g.name for g in fleet.groups]
+        self.path_names = [p.name for p in self.params.paths]
+        self.actor_names: list[str] = ["system", "resync", "local_admin", "cloud_admin"]
+        self.ext_ids: list[ExtensionId] = []
+        self.ext_index: dict[str, int] = {}
+        self.ext_versions: list[list[str]] = []
+        self._actors: list[Any] = []
+        self._started = False
+        for group in fleet.groups:
+            for installed in group.extensions:
+                self.extension(installed.name, installed.version)
+        for name in extensions:
+            self.extension(name)
+        self.configs: list[AgentConfig] = []
+        self._config_ids: dict[AgentConfig, int] = {}
+        self.controls: list[Controls] = []
+        self._after: dict[tuple[int, Command], int | CommandError] = {}
+        self.keys = {purpose: stream_key(seed, purpose) for purpose in (
+            "phase", "push", "jitter", "version", "catalog", "failure", "outage")}
+
+    # --- tables ---------------------------------------------------------------------------
+
+    def extension(self, name: str, version: str | None = None) -> int:
+        """The index of extension ``name`` in this run (registering it, and ``version``)."""
+        ext = ExtensionId.parse(name)
+        index = self.ext_index.get(ext.key)
+        if index is None:
+            if self._started:
+                raise ParamError(f'extension "{name}" was not registered before the run started')
+            index = len(self.ext_ids)
+            self.ext_index[ext.key] = index
+            self.ext_ids.append(ext)
+            self.ext_versions.append([])
+        if version is not None and version not in self.ext_versions[index]:
+            self.ext_versions[index].append(version)
+        return index
+
+    def version_code(self, x: int, version: str | None) -> int:
+        """The code of ``version`` of extension ``x``; None means its newest known version."""
+        versions = self.ext_versions[x]
+        if version is None:
+            if not versions:
+                versions.append("1.0")
+            return len(versions) - 1
+        if version not in versions:
+            versions.append(version)
+        return versions.index(version)
+
+    def actor(self, name: str) -> int:
+        """The index of actor ``name`` in the record table (registering it)."""
+        if name not in self.actor_names:
+            self.actor_names.append(name)
+        return self.actor_names.index(name)
+
+    def intern(self, config: AgentConfig) -> int:
+        """The id of ``config`` in the table of distinct configurations."""
+        cid = self._config_ids.get(config)
+        if cid is None:
+            cid = self._config_ids[config] = len(self.configs)
+            self.configs.append(config)
+            self.controls.append(compile_controls(config))
+        return cid
+
+    def config_after(self, cid: int, command: Command) -> int | CommandError:
+        """The config id after ``command`` (cached per distinct config), or the refusal."""
+        key = (cid, command)
+        result = self._after.get(key)
+        if result is None:
+            try:
+                result = self.intern(config_after(command, self.configs[cid]))
+            except CommandError as exc:
+                result = exc
+            self._after[key] = result
+        return result
+
+    def add(self, actor: Any) -> Any:
+        """Add an actor (an object with ``attach(world)``, called now, and ``start(world)``,
+        called when the run starts). Returns the actor."""
+        if self._started:
+            raise ParamError("actors must be added before the run starts")
+        actor.attach(self)
+        self._actors.append(actor)
+        return actor
+
+    # --- building the state -----------------------------------------------------------------
+
+    def _build(self) -> None:
+        n = self.fleet.size
+        e = max(1, len(self.ext_ids))
+        self.n_machines, self.n_ext = n, e
+        self.m_group = array("h", bytes(2 * n))
+        self.m_path = array("h", bytes(2 * n))
+        self.m_cfg = array("i", bytes(4 * n))
+        self.m_conn = array("b", b"\x01" * n)
+        self.m_service = array("b", b"\x01" * n)
+        self.m_push = array("b", bytes(n))
+        self.m_next = array("d", [INF]) * n
+        ids = np.arange(self.offset, self.offset + n, dtype=np.uint64)
+        self.m_phase = array("d", (uniforms(self.keys["phase"], ids) *
+                                   self.params.check_period_s).tolist())
+        self.s_inst = array("h", [-1]) * (n * e)
+        self.s_want = array("h", [-1]) * (n * e)
+        self.s_prov = array("b", bytes(n * e))
+        self.s_pend = array("b", bytes(n * e))
+        self.s_busy = array("b", bytes(n * e))
+        self.s_nops = array("i", bytes(4 * n * e))
+        self._pend_actor = array("h", bytes(2 * n * e))
+        self._decisions = {}
+        forced = {ExtensionId.parse(name).key for name in self.params.catalog_mismatch_extensions}
+        self.x_forced_mismatch = [ext.key in forced for ext in self.ext_ids]
+        self.s_removed: dict[int, float] = {}
+        self.s_settings: dict[int, str] = {}
+        self.s_local_settings: dict[int, str] = {}
+        self.x_size = [self._size(x) for x in range(len(self.ext_ids))]
+        self.x_service_hosted = [self._hosting(x) is Hosting.SERVICE for x in
+                                 range(len(self.ext_ids))]
+        self.resources = [simpy.Resource(self.env, p.capacity) if p.is_shared else None
+                          for p in self.params.paths]
+        first = 0
+        for gi, group in enumerate(self.fleet.groups):
+            self._build_group(gi, group, first)
+            first += group.count
+
+    def _size(self, x: int) -> int:
+        entry = self.catalogue.get(self.ext_ids[x])
+        return entry.size_bytes if entry else 10_000_000
+
+    def _hosting(self, x: int) -> Hosting:
+        """R24 hosting; unknown extensions are assumed manager-hosted."""
+        entry = self.catalogue.get(self.ext_ids[x])
+        return entry.hosting if entry else Hosting.MANAGER
+
+    def _build_group(self, gi: int, group: GroupSpec, first: int) -> None:
+        path = self.path_names.index(self.params.path(group.path).name)
+        versions = sorted(group.agent_versions.items(), key=lambda kv: AgentVersion.parse(kv[0]))
+        total = sum(share for _, share in versions)
+        ids = np.arange(first, first + group.count, dtype=np.uint64) + np.uint64(self.offset)
+        draws = uniforms(self.keys["version"], ids)
+        edges = np.cumsum([share / total for _, share in versions])
+        choice = np.minimum(np.searchsorted(edges, draws, side="right"), len(versions) - 1)
+        push_draw = uniforms(self.keys["push"], ids)
+        for vi, (text, _) in enumerate(versions):
+            members = np.nonzero(choice == vi)[0] + first
+            self._build_members(gi, group, path, AgentVersion.parse(text), members, push_draw,
+                                first)
+
+    def _build_members(self, gi: int, group: GroupSpec, path: int, version: AgentVersion,
+                       members: npt.NDArray[np.intp], push_draw: npt.NDArray[np.float64],
+                       first: int) -> None:
+        cid, refusals = self._initial_config(group, version)
+        push_ok = has(version, Feature.PUSH_NOTIFICATIONS)
+        slots = [(self.ext_index[ExtensionId.parse(i.name).key], i) for i in group.extensions]
+        for m in members.tolist():
+            self.m_group[m], self.m_path[m], self.m_cfg[m] = gi, path, cid
+            self.m_push[m] = bool(push_ok and push_draw[m - first] < self.params.push_reachable)
+            for x, installed in slots:
+                s = m * self.n_ext + x
+                self.s_inst[s] = self.s_want[s] = self.version_code(x, installed.version)
+                self.s_prov[s] = Prov.SUCCEEDED
+                if installed.settings:
+                    self.s_settings[s] = self.s_local_settings[s] = installed.settings
+            for line, error in refusals:
+                self._record_refusal(m, error, self.actor("local_admin"), line)
+
+    def _initial_config(self, group: GroupSpec,
+                        version: AgentVersion) -> tuple[int, list[tuple[str, CommandError]]]:
+        """Apply a group's initial commands to a fresh agent; refused lines are kept aside."""
+        from sim.rules.commands import parse
+
+        cid = self.intern(AgentConfig.fresh(version))
+        refusals: list[tuple[str, CommandError]] = []
+        for line in group.commands:
+            try:
+                command = parse(line)
+            except CommandError as exc:
+                refusals.append((line, exc))
+                continue
+            if command.changes_config:
+                after = self.config_after(cid, command)
+                if isinstance(after, CommandError):
+                    refusals.append((line, after))
+                else:
+                    cid = after
+        return cid, refusals
+
+    # --- scheduling -------------------------------------------------------------------------
+
+    def at(self, delay: float, priority: int, callback: Callable[[Event], None]) -> None:
+        """Run ``callback`` after ``delay`` seconds with equal-time order key ``priority``."""
+        event = Event(self.env)
+        event._ok = True
+        event._value = None
+        event.callbacks.append(callback)
+        self.env.schedule(event, priority, delay)
+
+    def check_time(self, m: int, k: int) -> float:
+        """The instant of machine ``m``'s ``k``-th check (R6a): phase + k periods + jitter."""
+        t = self.m_phase[m] + k * self.params.check_period_s
+        jitter = self.params.check_jitter_s
+        if jitter > 0.0:
+            t += uniform(self.keys["jitter"], m + self.offset, k) * jitter
+        return t
+
+    def next_check(self, m: int, t: float) -> float:
+        """The first check instant of machine ``m`` at or after ``t``."""
+        k = max(0, math.floor((t - self.m_phase[m]) / self.params.check_period_s))
+        c = self.check_time(m, k)
+        while c < t:
+            k += 1
+            c = self.check_time(m, k)
+        return c
+
+    def wake(self, m: int) -> None:
+        """Schedule machine ``m``'s next check if it has work and can do it."""
+        if not (self.m_conn[m] == 1 and self.m_service[m] and self.has_work(m)):
+            return
+        now = self.env.now
+        t = self.next_check(m, now)
+        if t < self.m_next[m]:
+            self.m_next[m] = t
+            self.at(t - now, machine_priority(m, Kind.SYNC), lambda _e, m=m: self.on_check(m))
+
+    # --- local commands (R6, R8, R17, R23, R24) ---------------------------------------------
+
+    def run_command(self, m: int, command: Command, actor: int) -> bool:
+        """Run a parsed ``azcmagent`` (or service) command on machine ``m`` now.
+
+        Returns True when the agent took it. Refusals are recorded (outcome REFUSED, the
+        command's error code as reason), never raised.
+        """
+        if command.changes_config:
+            return self._change_config(m, command, actor)
+        if command.verb in (Verb.SERVICE_STOP, Verb.SERVICE_START):
+            self.set_service(m, command.verb is Verb.SERVICE_START, actor)
+            return True
+        if command.verb is Verb.EXTENSION_REMOVE:
+            return self.remove_locally(m, command, actor)
+        return True
+
+    def _change_config(self, m: int, command: Command, actor: int) -> bool:
+        before = self.m_cfg[m]
+        after = self.config_after(before, command)
+        if isinstance(after, CommandError):
+            self._record_refusal(m, after, actor, command.line)
+            return False
+        self.m_cfg[m] = after
+        self.log.add(self.env.now, m + self.offset, self.m_group[m], -1, Op.CONFIG,
+                     Outcome.APPLIED, self.reason_code("command"), RULE_CODE["R8"], actor)
+        was, now_enabled = self.controls[before].manager_enabled, self.controls[after].manager_enabled
+        if was != now_enabled:
+            self._manager_switched(m, now_enabled, actor)
+        return True
+
+    def _record_refusal(self, m: int, error: CommandError, actor: int, line: str) -> None:
+        del line
+        self.log.add(self.env.now, m + self.offset, self.m_group[m], -1, Op.CONFIG,
+                     Outcome.REFUSED, self.reason_code(error.code.value),
+                     RULE_CODE.get(error.rule, 0), actor)
+
+    def _manager_switched(self, m: int, enabled: bool, actor: int) -> None:
+        """R23, R24: manager-hosted extensions stop (or start again) with the manager."""
+        base = m * self.n_ext
+        outcome = Outcome.STARTED if enabled else Outcome.STOPPED
+        for x in range(self.n_ext):
+            if self.s_inst[base + x] >= 0 and not self.x_service_hosted[x]:
+                self.log.add(self.env.now, m + self.offset, self.m_group[m], x, Op.RUNNING,
+                             outcome, self.reason_code("manager_switch"), RULE_CODE["R24"], actor)
+        if enabled:
+            self.wake(m)
+
+    def set_service(self, m: int, running: bool, actor: int) -> None:
+        """Stop or start the extension service of machine ``m`` (R6)."""
+        if bool(self.m_service[m]) == running:
+            return
+        self.m_service[m] = running
+        self.log.add(self.env.now, m + self.offset, self.m_group[m], -1, Op.SERVICE,
+                     Outcome.STARTED if running else Outcome.STOPPED, 0, RULE_CODE["R6"], actor)
+        if running:
+            self.wake(m)
+
+    def local_state(self, m: int) -> LocalState:
+        """What local commands see on machine ``m``."""
+        base = m * self.n_ext
+        installed = tuple(self.ext_ids[x] for x in range(self.n_ext)
+                          if x < len(self.ext_ids) and self.s_inst[base + x] >= 0)
+        return LocalState(self.configs[self.m_cfg[m]], installed, bool(self.m_service[m]))
+
+    def remove_locally(self, m: int, command: Command, actor: int) -> bool:
+        """``azcmagent extension remove`` on machine ``m`` (R6); refusals are recorded."""
+        state = self.local_state(m)
+        try:
+            after = execute(command, state).state
+        except CommandError as exc:
+            self._record_refusal(m, exc, actor, command.line)
+            return False
+        now, base = self.env.now, m * self.n_ext
+        for ext in state.installed:
+            if ext not in after.installed:
+                x = self.ext_index[ext.key]
+                self.s_inst[base + x] = -1
+                self.s_removed[base + x] = now
+                self.s_local_settings.pop(base + x, None)
+                self.log.add(now, m + self.offset, self.m_group[m], x, Op.LOCAL_REMOVE,
+                             Outcome.SUCCEEDED, self.reason_code("local_removal"),
+                             RULE_CODE["R6"], actor)
+        return True
+
+    # --- connectivity (R28) -----------------------------------------------------------------
+
+    def set_connected(self, m: int, connected: bool) -> None:
+        """Machine ``m`` loses or regains its connection (R28)."""
+        if self.m_conn[m] == 2 or bool(self.m_conn[m]) == connected:
+            return
+        self.m_conn[m] = connected
+        self.log.add(self.env.now, m + self.offset, self.m_group[m], -1, Op.CONNECTIVITY,
+                     Outcome.CONNECTED if connected else Outcome.DISCONNECTED,
+                     self.reason_code("outage"), RULE_CODE["R28"], 0)
+        if connected:
+            self.wake(m)
+
+    def expire(self, m: int) -> None:
+        """Machine ``m`` stayed disconnected too long: Expired, never processes again (R28)."""
+        if self.m_conn[m] == 0:
+            self.m_conn[m] = 2
+            self.log.add(self.env.now, m + self.offset, self.m_group[m], -1, Op.CONNECTIVITY,
+                         Outcome.EXPIRED, self.reason_code("outage"), RULE_CODE["R28"], 0)
+
+    def _schedule_outages(self) -> None:
+        from sim.engine.actors import schedule_each
+
+        first = 0
+        for group in self.fleet.groups:
+            ids = np.arange(first, first + group.count)
+            for oi, outage in enumerate(group.outages):
+                draws = uniforms(self.keys["outage"], ids + self.offset, oi)
+                hit = ids[draws < outage.share]
+                start = np.full(hit.shape, outage.start_s)
+                schedule_each(self, start, hit, lambda m: self.set_connected(m, False))
+                if outage.duration_s >= self.params.expire_after_s:
+                    expire_at = start + self.params.expire_after_s
+                    schedule_each(self, expire_at, hit, self.expire, Kind.CONNECTIVITY)
+                else:
+                    end = start + outage.duration_s
+                    schedule_each(self, end, hit, lambda m: self.set_connected(m, True),
+                                  Kind.CONNECTIVITY)
+            first += group.count
+
+    # --- running --------------------------------------------------------------------------
+
+    def run(self, until: float) -> Records:
+        """Build the state (first call only), start the actors and run to ``until`` seconds."""
+        if not self._started:
+            self._started = True
+            self._build()
+            self._schedule_outages()
+            for actor in self._actors:
+                actor.start(self)
+        if until > self.env.now:
+            self.env.run(until=until)
+        return self.records
+
+    @property
+    def records(self) -> Records:
+        """The records so far as NumPy columns."""
+        return self.log.freeze()
+
+    # --- queries for tests, metrics and actors ------------------------------------------------
+
+    def machine_ids(self, group: str | None = None) -> Sequence[int]:
+        """Local machine indices, of one group or of the whole fleet."""
+        if group is None:
+            return range(self.fleet.size)
+        first = 0
+        for g in self.fleet.groups:
+            if g.name == group:
+                return range(first, first + g.count)
+            first += g.count
+        known = ", ".join(self.group_names)
+        raise ParamError(f'unknown group "{group}"; known groups: {known}')
+
+    def config(self, m: int) -> AgentConfig:
+        """Machine ``m``'s agent configuration now."""
+        return self.configs[self.m_cfg[m]]
+
+    def installed_version(self, m: int, name: str) -> str | None:
+        """The version of ``name`` installed on machine ``m``, or None."""
+        x = self.ext_index.get(ExtensionId.parse(name).key)
+        if x is None or not self._started:
+            return None
+        code = self.s_inst[m * self.n_ext + x]
+        return self.ext_versions[x][code] if code >= 0 else None
+
+    def provisioning_state(self, m: int, name: str) -> str:
+        """Azure's ``provisioningState`` of ``name`` on machine ``m`` ("" if no resource)."""
+        x = self.ext_index[ExtensionId.parse(name).key]
+        prov = Prov(self.s_prov[m * self.n_ext + x])
+        return "" if prov is Prov.NONE else prov.name.capitalize()
+
+    def is_running(self, m: int, name: str) -> bool:
+        """True when ``name`` is installed and running on ``m`` (R24)."""
+        x = self.ext_index[ExtensionId.parse(name).key]
+        if self.s_inst[m * self.n_ext + x] < 0:
+            return False
+        return self.x_service_hosted[x] or self.controls[self.m_cfg[m]].manager_enabled
