@@ -1,0 +1,121 @@
+"""Metrics as queries over records (and, for coverage, over the final state).
+
+Names follow the spec's "What the simulator measures": blocked operations by operation,
+extension, group and reason; reinstall churn; failures and aborts (apart from blocks);
+coverage and drift.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+from sim.engine.codes import REASONS, Op, Outcome, Prov
+from sim.engine.world import World
+from sim.rules.versions import Feature
+
+_LISTS = Feature.LOCAL_CONTROLS.since
+
+_REQUEST_OPS = (Op.INSTALL, Op.UPDATE, Op.UPGRADE, Op.REINSTALL)
+
+
+def _names(codes: np.ndarray[Any, Any], table: list[str] | tuple[str, ...]) -> list[str]:
+    return [table[c] if c >= 0 else "" for c in codes.tolist()]
+
+
+def summarise(world: World) -> dict[str, Any]:
+    """The summary metrics of a run: a JSON-ready nested dict."""
+    r = world.records
+    op, out, reason = r["operation"], r["outcome"], r["reason"]
+    blocked = (out == Outcome.BLOCKED) | ((out == Outcome.DENIED) & np.isin(op, _REQUEST_OPS))
+    return {
+        "records": len(r),
+        "requests": int(np.count_nonzero(out == Outcome.REQUESTED)),
+        "blocked": _blocked(world, blocked, op, reason, r),
+        "failures": {
+            "aborted": int(np.count_nonzero(out == Outcome.ABORTED)),
+            "failed": int(np.count_nonzero(out == Outcome.FAILED)),
+        },
+        "installs": int(np.count_nonzero((out == Outcome.SUCCEEDED) &
+                                         np.isin(op, (Op.INSTALL, Op.UPGRADE)))),
+        "reinstalls": _reinstalls(world, op, out, r),
+        "local_removals": int(np.count_nonzero((op == Op.LOCAL_REMOVE) &
+                                               (out == Outcome.SUCCEEDED))),
+        "orphaned": int(np.count_nonzero(out == Outcome.ORPHANED)),
+        "commands_refused": _counts(_names(reason[(op == Op.CONFIG) & (out == Outcome.REFUSED)],
+                                           REASONS)),
+        "coverage": coverage(world),
+    }
+
+
+def _counts(values: list[str]) -> dict[str, int]:
+    return dict(sorted(Counter(values).items()))
+
+
+def _blocked(world: World, mask: np.ndarray[Any, Any], op: np.ndarray[Any, Any],
+             reason: np.ndarray[Any, Any], r: Any) -> dict[str, Any]:
+    ops = [Op(o).name.lower() for o in op[mask].tolist()]
+    reasons = _names(reason[mask], REASONS)
+    by_op: dict[str, dict[str, int]] = {}
+    for o, why in zip(ops, reasons, strict=True):
+        by_op.setdefault(o, {}).setdefault(why, 0)
+        by_op[o][why] += 1
+    exts = [world.ext_ids[x].name for x in r["extension"][mask].tolist()]
+    groups = _names(r["group"][mask], world.group_names)
+    return {
+        "total": int(np.count_nonzero(mask)),
+        "by_reason": _counts(reasons),
+        "by_operation": {o: dict(sorted(v.items())) for o, v in sorted(by_op.items())},
+        "by_extension": _counts(exts),
+        "by_group": _counts(groups),
+    }
+
+
+def _reinstalls(world: World, op: np.ndarray[Any, Any], out: np.ndarray[Any, Any],
+                r: Any) -> dict[str, Any]:
+    done = (op == Op.REINSTALL) & (out == Outcome.SUCCEEDED)
+    tried = op == Op.REINSTALL
+    paths = _names(r["path"][done], world.path_names)
+    by_path: dict[str, int] = {}
+    for p, b in zip(paths, r["bytes"][done].tolist(), strict=True):
+        by_path[p] = by_path.get(p, 0) + int(b)
+    return {
+        "cycles": int(np.count_nonzero(done)),
+        "blocked": int(np.count_nonzero(tried & (out == Outcome.BLOCKED))),
+        "absent_hours": float(r["value"][done].sum() / 3600.0),
+        "bytes": int(r["bytes"][done].sum()),
+        "bytes_by_path": dict(sorted(by_path.items())),
+        "max_queue_wait_s": float(r["wait"][done].max()) if done.any() else 0.0,
+    }
+
+
+def coverage(world: World) -> dict[str, int]:
+    """State at the end: drift between machines and Azure, stopped extensions, old agents."""
+    if not world._started:
+        return {}
+    n, e = world.n_machines, world.n_ext
+    inst = np.frombuffer(world.s_inst, dtype=np.int16).reshape(n, e)
+    want = np.frombuffer(world.s_want, dtype=np.int16).reshape(n, e)
+    prov = np.frombuffer(world.s_prov, dtype=np.int8).reshape(n, e)
+    enabled = np.array([c.manager_enabled for c in world.controls])[
+        np.frombuffer(world.m_cfg, dtype=np.int32)]
+    manager_hosted = ~np.array(world.x_service_hosted[:e] + [False] * (e - len(
+        world.x_service_hosted)))
+    stopped = (inst >= 0) & manager_hosted[None, :] & ~enabled[:, None]
+    drift = ((prov == Prov.SUCCEEDED) & (inst != want)) | ((inst >= 0) & (prov == Prov.NONE))
+    locked = np.array([c.has_lockdown for c in world.configs])[
+        np.frombuffer(world.m_cfg, dtype=np.int32)]
+    too_old = np.array([c.version < _LISTS for c in world.configs])[
+        np.frombuffer(world.m_cfg, dtype=np.int32)]
+    return {
+        "machines": n,
+        "machines_locked_down": int(locked.sum()),
+        "machines_too_old_for_controls": int(too_old.sum()),
+        "machines_with_drift": int(drift.any(axis=1).sum()),
+        "extensions_not_running": int(stopped.sum()),
+        "extensions_failed": int((prov == Prov.FAILED).sum()),
+        "stale_versions": int(((inst >= 0) & (want >= 0) & (inst != want)).sum()),
+    }
+
