@@ -11,6 +11,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -52,10 +53,8 @@ class RecordLog:
     __slots__ = ("_appenders", "_cols")
 
     def __init__(self) -> None:
-        self._cols: dict[str, array[float] | array[int]] = {
-            name: array(code) for name, code, _ in COLUMNS  # type: ignore[misc]
-        }
-        self._appenders: tuple[Callable[[float], None] | Callable[[int], None], ...] = tuple(
+        self._cols: dict[str, array[Any]] = {name: array(code) for name, code, _ in COLUMNS}
+        self._appenders: tuple[Callable[[Any], None], ...] = tuple(
             self._cols[name].append for name in NAMES
         )
 

@@ -22,9 +22,9 @@ import numpy.typing as npt
 import simpy
 from simpy.events import Event
 
-from sim.engine.codes import RULE_CODE, Op, Outcome, Prov
+from sim.engine import manager
+from sim.engine.codes import REASON_CODE, RULE_CODE, Op, Outcome, Prov
 from sim.engine.fleet import FleetSpec, GroupSpec
-from sim.engine.manager import ManagerMixin
 from sim.engine.params import EngineParams, ParamError
 from sim.engine.records import RecordLog, Records
 from sim.engine.rng import stream_key, uniform, uniforms
@@ -55,8 +55,15 @@ def machine_priority(machine: int, kind: int) -> int:
     return 8 + 8 * machine + kind
 
 
-class World(ManagerMixin):
+class World:
     """A fleet, Azure's view of it, and the actors that act on it, on one SimPy clock."""
+
+    cloud_gate: Callable[[World, int, int, Op, int], tuple[str, str] | None] | None = None
+    """Refusal in Azure before the machine sees a request, as (reason, rule): Azure Policy
+    deny (R26), authorization (R27). Set by the policy actors."""
+    settings_hook: Callable[[World, int, int, str, int], None] | None = None
+    """Called when an update's or install's settings reach the machine (script extensions that
+    run commands, R7, R17)."""
 
     def __init__(self, fleet: FleetSpec, params: EngineParams | None = None, seed: int = 0, *,
                  catalogue: Catalogue = BUILTIN, extensions: Iterable[str] = (),
@@ -178,7 +185,7 @@ class World(ManagerMixin):
         self.s_busy = array("b", bytes(n * e))
         self.s_nops = array("i", bytes(4 * n * e))
         self._pend_actor = array("h", bytes(2 * n * e))
-        self._decisions = {}
+        self._decisions: dict[int, tuple[bool, int, int]] = {}
         forced = {ExtensionId.parse(name).key for name in self.params.catalog_mismatch_extensions}
         self.x_forced_mismatch = [ext.key in forced for ext in self.ext_ids]
         self.s_removed: dict[int, float] = {}
@@ -264,11 +271,11 @@ class World(ManagerMixin):
         event._ok = True
         event._value = None
         event.callbacks.append(callback)
-        self.env.schedule(event, priority, delay)
+        self.env.schedule(event, priority, delay)  # type: ignore[arg-type]
 
     def check_time(self, m: int, k: int) -> float:
         """The instant of machine ``m``'s ``k``-th check (R6a): phase + k periods + jitter."""
-        t = self.m_phase[m] + k * self.params.check_period_s
+        t: float = self.m_phase[m] + k * self.params.check_period_s
         jitter = self.params.check_jitter_s
         if jitter > 0.0:
             t += uniform(self.keys["jitter"], m + self.offset, k) * jitter
@@ -291,7 +298,27 @@ class World(ManagerMixin):
         t = self.next_check(m, now)
         if t < self.m_next[m]:
             self.m_next[m] = t
-            self.at(t - now, machine_priority(m, Kind.SYNC), lambda _e, m=m: self.on_check(m))
+            self.at(t - now, machine_priority(m, Kind.SYNC), lambda _e: manager.on_check(self, m))
+
+    # --- the extension manager and control plane (sim.engine.manager) ------------------------
+
+    def request(self, m: int, x: int, op: Op, actor: int, version: str | None = None,
+                settings: str | None = None) -> bool:
+        """An extension request for machine ``m`` reaches Azure now (see
+        :func:`sim.engine.manager.request`)."""
+        return manager.request(self, m, x, op, actor, version, settings)
+
+    def has_work(self, m: int) -> bool:
+        """True when a check of machine ``m`` would do something."""
+        return manager.has_work(self, m)
+
+    def on_check(self, m: int) -> None:
+        """Machine ``m``'s extension manager checks with Azure (R6a)."""
+        manager.on_check(self, m)
+
+    def reason_code(self, name: str) -> int:
+        """The code of reason ``name`` in the record table."""
+        return REASON_CODE[name]
 
     # --- local commands (R6, R8, R17, R23, R24) ---------------------------------------------
 
@@ -319,8 +346,8 @@ class World(ManagerMixin):
         self.m_cfg[m] = after
         self.log.add(self.env.now, m + self.offset, self.m_group[m], -1, Op.CONFIG,
                      Outcome.APPLIED, self.reason_code("command"), RULE_CODE["R8"], actor)
-        was, now_enabled = self.controls[before].manager_enabled, self.controls[after].manager_enabled
-        if was != now_enabled:
+        now_enabled = self.controls[after].manager_enabled
+        if self.controls[before].manager_enabled != now_enabled:
             self._manager_switched(m, now_enabled, actor)
         return True
 
