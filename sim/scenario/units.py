@@ -1,0 +1,294 @@
+"""Readable durations, sizes and versions in scenario files.
+
+Files say ``90s``, ``5m``, ``2h``, ``3d``, ``1w`` (or combined, ``1h30m``) for durations and
+``45MB``, ``1.5GB``, ``2GiB`` for sizes; the simulator works in seconds (float) and bytes (int).
+Size units are decimal (``KB`` = 10^3, ``MB`` = 10^6, ``GB`` = 10^9, ``TB`` = 10^12 bytes) or
+binary (``KiB`` = 2^10, ``MiB`` = 2^20, ``GiB`` = 2^30, ``TiB`` = 2^40 bytes).
+
+Versions stay strings: YAML reads ``1.20`` as the float 1.2, so an unquoted version is an error
+rather than a silent corruption.
+
+The annotated types :data:`Duration`, :data:`Size` and :data:`Version` let a pydantic model
+accept these texts; their errors carry the :class:`UnitError` message unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from fractions import Fraction
+from typing import Annotated, Any, TypeGuard
+
+from pydantic import BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from sim.errors import ArcsimError
+
+UNIT_ERROR_TYPE = "arcsim_unit"
+"""The pydantic error type of a rejected duration, size or version; its message names the value."""
+
+_DURATION_EXAMPLES = '"90s", "5m", "2h", "3d" or "1w"'
+_SIZE_EXAMPLES = '"45MB", "1.5GB", "512KiB" or "10B"'
+_VERSION_EXAMPLE = '"1.35"'
+
+_SECONDS_PER_UNIT: dict[str, int] = {"w": 604_800, "d": 86_400, "h": 3_600, "m": 60, "s": 1}
+_BYTES_PER_UNIT: dict[str, int] = {
+    "B": 1,
+    "KB": 10**3,
+    "MB": 10**6,
+    "GB": 10**9,
+    "TB": 10**12,
+    "KIB": 2**10,
+    "MIB": 2**20,
+    "GIB": 2**30,
+    "TIB": 2**40,
+}
+_DECIMAL_STEPS = (("B", 1), ("KB", 10**3), ("MB", 10**6), ("GB", 10**9), ("TB", 10**12))
+_BINARY_STEPS = (("B", 1), ("KiB", 2**10), ("MiB", 2**20), ("GiB", 2**30), ("TiB", 2**40))
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_DURATION_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([wdhms])")
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([A-Za-z]+)")
+_VERSION = re.compile(r"\d+(?:\.\d+)+")
+
+
+class UnitError(ArcsimError, ValueError):
+    """A value that does not read as a duration, a size or a version.
+
+    Also a :class:`ValueError`, so a pydantic validator that calls the parsers here turns it
+    into a validation error instead of crashing.
+    """
+
+
+def show_value(value: object, limit: int = 40) -> str:
+    """Render ``value`` roughly as it reads in YAML (``"text"``, ``1.2``, ``true``, ``null``).
+
+    Texts longer than ``limit`` characters are cut and end with ``...``.
+    """
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _is_number(value: object) -> TypeGuard[float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _reject_negative(value: float, kind: str) -> None:
+    if value < 0:
+        raise UnitError(f"a {kind} cannot be negative, got {show_value(value)}")
+
+
+def _finite_seconds(value: float) -> float:
+    """``value`` as float seconds; raise :class:`UnitError` if negative, infinite or NaN."""
+    _reject_negative(value, "duration")
+    try:
+        seconds = float(value)
+    except OverflowError:
+        seconds = math.inf
+    if not math.isfinite(seconds):
+        raise UnitError(f"a duration must be a finite number, got {show_value(value)}")
+    return seconds
+
+
+def _negative(value: object) -> bool:
+    return isinstance(value, str) and value.strip().startswith("-")
+
+
+# --- durations --------------------------------------------------------------------------
+
+
+def parse_duration(value: str | float) -> float:
+    """Seconds in a duration: ``"90s"``, ``"5m"``, ``"1.5h"``, ``"1h30m"``, ``"1d 3h"``, ``90``.
+
+    Units are ``w``, ``d``, ``h``, ``m``, ``s``; combined parts go from the largest unit to the
+    smallest, each at most once. A bare number (or a text of digits) counts as seconds.
+
+    Raises:
+        UnitError: the value is not a duration, or is negative or not finite.
+    """
+    if _is_number(value):
+        return _finite_seconds(value)
+    if _negative(value):
+        raise UnitError(f"a duration cannot be negative, got {show_value(value)}")
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        return float(value)
+    parts = _duration_parts(value)
+    if parts is None:
+        raise UnitError(f"expected a duration like {_DURATION_EXAMPLES}, got {show_value(value)}")
+    return sum(float(amount) * _SECONDS_PER_UNIT[unit] for amount, unit in parts)
+
+
+def _duration_parts(value: object) -> list[tuple[str, str]] | None:
+    """The ``(amount, unit)`` parts of a combined duration, or None if it is not one.
+
+    Raises:
+        UnitError: the units are repeated or out of order.
+    """
+    if not isinstance(value, str) or not re.fullmatch(f"(?:{_DURATION_PART.pattern})+\\s*", value):
+        return None
+    parts: list[tuple[str, str]] = _DURATION_PART.findall(value)
+    order = [list(_SECONDS_PER_UNIT).index(unit) for _, unit in parts]
+    if order != sorted(set(order)):
+        raise UnitError(
+            f"expected a duration like {_DURATION_EXAMPLES}, got {show_value(value)}"
+            ' (combine units from largest to smallest, each once: "1h30m")'
+        )
+    return parts
+
+
+def format_duration(seconds: float) -> str:
+    """Human text for a duration in seconds: ``"2h"``, ``"1d 3h"``, ``"1m 30.5s"``, ``"0s"``.
+
+    Rounded to the millisecond; the output reads back with :func:`parse_duration` (negative
+    values get a leading ``-`` and do not). Infinite or NaN values print as Python does.
+    """
+    if not math.isfinite(seconds):
+        return str(seconds)
+    millis = round(abs(seconds) * 1000)
+    parts: list[str] = []
+    for unit, factor in _SECONDS_PER_UNIT.items():
+        if unit != "s":
+            count, millis = divmod(millis, factor * 1000)
+            parts.extend([f"{count}{unit}"] if count else [])
+    if millis or not parts:
+        parts.append(f"{_trim(millis / 1000, 3)}s")
+    return ("-" if seconds < 0 and parts != ["0s"] else "") + " ".join(parts)
+
+
+def _trim(value: float, decimals: int) -> str:
+    """``value`` with at most ``decimals`` decimals and no trailing zeros (``1.50`` -> ``1.5``)."""
+    return f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+
+
+# --- sizes -------------------------------------------------------------------------------
+
+
+def parse_size(value: str | int) -> int:
+    """Bytes in a size: ``"45MB"``, ``"1.5GB"``, ``"512KB"``, ``"2GiB"``, ``"10B"``, ``1024``.
+
+    Units are case-insensitive: ``B``, ``KB``, ``MB``, ``GB``, ``TB`` (powers of 1000) and
+    ``KiB``, ``MiB``, ``GiB``, ``TiB`` (powers of 1024); a space may separate number and unit.
+    A bare integer (or a text of digits) counts as bytes. Fractions of a byte are rounded to the
+    nearest byte (``"1.1KiB"`` -> 1126).
+
+    Raises:
+        UnitError: the value is not a size, or is negative.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        _reject_negative(value, "size")
+        return value
+    if _negative(value):
+        raise UnitError(f"a size cannot be negative, got {show_value(value)}")
+    text = value.strip() if isinstance(value, str) else ""
+    if text.isdigit():
+        return int(text)
+    match = _SIZE.fullmatch(text)
+    if match is None or match.group(2).upper() not in _BYTES_PER_UNIT:
+        raise UnitError(f"expected a size like {_SIZE_EXAMPLES}, got {show_value(value)}")
+    return round(Fraction(match.group(1)) * _BYTES_PER_UNIT[match.group(2).upper()])
+
+
+def format_size(num_bytes: int, *, binary: bool = False) -> str:
+    """Human text for a size in bytes: ``"45 MB"``, ``"1.5 GB"``, ``"512 B"``.
+
+    Uses decimal units (powers of 1000), or binary ones (``KiB``, powers of 1024) when
+    ``binary`` is set; at most two decimals.
+    """
+    steps = _BINARY_STEPS if binary else _DECIMAL_STEPS
+    magnitude = abs(num_bytes)
+    index = max((i for i, (_, factor) in enumerate(steps) if factor <= magnitude), default=0)
+    value = round(magnitude / steps[index][1], 2)
+    if index + 1 < len(steps) and value * steps[index][1] >= steps[index + 1][1]:
+        index += 1
+        value = round(magnitude / steps[index][1], 2)
+    sign = "-" if num_bytes < 0 else ""
+    return f"{sign}{_trim(value, 2)} {steps[index][0]}"
+
+
+# --- versions ----------------------------------------------------------------------------
+
+
+def parse_version(value: str) -> str:
+    """A version text such as ``"1.35"`` or ``"1.58.03228.700"``, stripped of spaces.
+
+    Raises:
+        UnitError: the value is a number (YAML read an unquoted version; ``1.20`` became 1.2)
+            or a text that is not dot-separated digits.
+    """
+    if _is_number(value):
+        raise UnitError(
+            f"expected a version string like {_VERSION_EXAMPLE}, got {show_value(value)}"
+            " (a number: quote it)"
+        )
+    if not isinstance(value, str) or not _VERSION.fullmatch(value.strip()):
+        raise UnitError(
+            f"expected a version string like {_VERSION_EXAMPLE}, got {show_value(value)}"
+        )
+    return value.strip()
+
+
+# --- pydantic types ----------------------------------------------------------------------
+
+
+def _as_pydantic_error(exc: UnitError) -> PydanticCustomError:
+    return PydanticCustomError(UNIT_ERROR_TYPE, "{reason}", {"reason": str(exc)})
+
+
+def _validate_duration(value: Any) -> float:
+    try:
+        return parse_duration(value)
+    except UnitError as exc:
+        raise _as_pydantic_error(exc) from exc
+
+
+def _validate_size(value: Any) -> int:
+    try:
+        return parse_size(value)
+    except UnitError as exc:
+        raise _as_pydantic_error(exc) from exc
+
+
+def _validate_version(value: Any) -> str:
+    try:
+        return parse_version(value)
+    except UnitError as exc:
+        raise _as_pydantic_error(exc) from exc
+
+
+Duration = Annotated[
+    float,
+    BeforeValidator(_validate_duration),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string"}, {"type": "number", "minimum": 0}],
+            "description": f"a duration like {_DURATION_EXAMPLES}, or seconds",
+        }
+    ),
+]
+"""Seconds (float), written in a file as ``"90s"``, ``"1h30m"`` or a bare number of seconds."""
+
+Size = Annotated[
+    int,
+    BeforeValidator(_validate_size),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string"}, {"type": "integer", "minimum": 0}],
+            "description": f"a size like {_SIZE_EXAMPLES}, or bytes",
+        }
+    ),
+]
+"""Bytes (int), written in a file as ``"45MB"``, ``"2GiB"`` or a bare number of bytes."""
+
+Version = Annotated[
+    str,
+    BeforeValidator(_validate_version),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\s*\d+(\.\d+)+\s*$",
+            "description": f"a version string like {_VERSION_EXAMPLE} (quoted in YAML)",
+        }
+    ),
+]
+"""A version text such as ``"1.35"``; a YAML number is rejected with a hint to quote it."""
