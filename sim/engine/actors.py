@@ -167,7 +167,7 @@ class LocalCommands(Actor):
     def act(self, world: World, m: int) -> None:
         for command in self.parsed:
             if isinstance(command, CommandError):
-                world._record_refusal(m, command, self.actor_id, command.line)
+                world.record_refusal(m, command, self.actor_id)
             else:
                 world.run_command(m, command, self.actor_id)
 

@@ -64,6 +64,11 @@ class Outcome(IntEnum):
     DISCONNECTED = 11
     CONNECTED = 12
     EXPIRED = 13
+    OVERRIDDEN = 14
+    """An operation succeeded only because a protection was removed or bypassed (R16, R17);
+    the record's actor is the one who lifted it."""
+    AUDITED = 15
+    """An Azure Policy ``Audit`` effect found the request non-compliant (R26)."""
 
 
 ENGINE_REASONS = (
@@ -79,6 +84,10 @@ ENGINE_REASONS = (
     "exemption",
     "override",
     "stale_request",
+    "policy_audit",
+    "restore_failure",
+    "remediation",
+    "automatic_upgrade",
     *(code.value for code in ErrorCode),
 )
 REASONS: tuple[str, ...] = ("", *(r.value for r in Reason), *ENGINE_REASONS)

@@ -55,6 +55,10 @@ def request(w: World, m: int, x: int, op: Op, actor: int, version: str | None = 
                          _R[rule], actor)
             return False
     w.log.add(now, mid, group, x, op, Outcome.REQUESTED, 0, _R["R5"], actor)
+    if w.override_probe is not None and op != Op.DELETE:
+        overrider = w.override_probe(w, m, x, op)
+        if overrider is not None:
+            w.s_override[s] = overrider
     if op is Op.INSTALL or op is Op.UPGRADE:
         w.s_want[s] = w.version_code(x, version)
     elif op is Op.DELETE and w.s_want[s] < 0 and w.s_inst[s] < 0:
@@ -112,7 +116,11 @@ def on_check(w: World, m: int) -> None:
 
 def decision(w: World, m: int, x: int, op: int) -> tuple[bool, int, int]:
     """(allowed, reason code, rule code) of ``op`` on extension ``x`` for machine ``m``."""
-    cid = w.m_cfg[m]
+    return decision_under(w, w.m_cfg[m], x, op)
+
+
+def decision_under(w: World, cid: int, x: int, op: int) -> tuple[bool, int, int]:
+    """(allowed, reason code, rule code) of ``op`` on extension ``x`` under config ``cid``."""
     key = (cid * 1024 + x) * 8 + op
     cached = w._decisions.get(key)
     if cached is None:
@@ -137,6 +145,8 @@ def _process(w: World, m: int, s: int, op: int, actor: int) -> None:
     if not allowed:
         w.s_prov[s] = Prov.FAILED
         w.log.add(now, mid, group, x, op, Outcome.BLOCKED, reason, rule, actor)
+        for hook in w.result_hooks:
+            hook(w, m, x, op, Outcome.BLOCKED, actor)
         if w.params.retry_refused_s > 0:
             w.at(w.params.retry_refused_s, 8 + 8 * m + 3,
                     lambda _e: _retry(w, m, s, op, actor))
@@ -210,6 +220,9 @@ def _finish(w: World, m: int, s: int, op: int, actor: int, nbytes: int, wait: fl
                            else (Outcome.FAILED, "install_failure"))
         w.log.add(now, mid, group, x, op, outcome, REASON_CODE[reason],
                      _R["R3"] if mismatch else _R["R6c"], actor, nbytes, path, 0.0, wait)
+        w.s_override.pop(s, None)
+        for hook in w.result_hooks:
+            hook(w, m, x, op, outcome, actor)
     else:
         _succeed(w, m, s, x, op, actor, nbytes, path, wait)
     if w.s_pend[s]:
@@ -232,8 +245,46 @@ def _succeed(w: World, m: int, s: int, x: int, op: int, actor: int, nbytes: int,
         w.s_prov[s] = Prov.SUCCEEDED
     w.log.add(now, mid, group, x, op, Outcome.SUCCEEDED, 0, _R["R6c"], actor, nbytes,
                  path, absent, wait)
+    if op != Op.DELETE:
+        _count_override(w, m, s, x, op)
     settings = w.s_settings.get(s)
     if op != Op.DELETE and settings is not None and w.s_local_settings.get(s) != settings:
         w.s_local_settings[s] = settings
-        if w.settings_hook is not None:
-            w.settings_hook(w, m, x, settings, actor)
+        if w.x_runs_scripts[x]:
+            run_script(w, m, settings, actor)
+
+
+def _count_override(w: World, m: int, s: int, x: int, op: int) -> None:
+    """An operation that succeeded only because a protection was lifted is an override (R16,
+    R17): a removed or exempted Azure Policy deny, or local config rewritten by an override
+    actor (script extension, guest configuration policy, mode switched back)."""
+    overrider = w.s_override.pop(s, None)
+    rule = "R16"
+    if overrider is None:
+        baseline = w.m_baseline.get(m)
+        if baseline is None or decision_under(w, baseline[0], x, op)[0]:
+            return
+        overrider, rule = baseline[1], "R17"
+    w.log.add(w.env.now, m + w.offset, w.m_group[m], x, op, Outcome.OVERRIDDEN,
+              REASON_CODE["override"], _R[rule], overrider)
+
+
+_SCRIPTED = ("azcmagent", "azcmagent.exe", "systemctl", "stop-service", "start-service")
+
+
+def run_script(w: World, m: int, script: str, actor: int) -> None:
+    """A script extension runs its script as root / Local System (R7): every ``azcmagent`` (or
+    extension service) command line in it is run on the machine, as by a local admin (R17).
+    Other lines (and lines separated by ``;``) are not simulated."""
+    from sim.rules.commands import CommandError, parse
+
+    for line in script.replace(";", "\n").splitlines():
+        words = line.strip().removeprefix("sudo ").split()
+        if not words or words[0].lower() not in _SCRIPTED:
+            continue
+        try:
+            command = parse(line)
+        except CommandError as exc:
+            w.record_refusal(m, exc, actor)
+            continue
+        w.run_command(m, command, actor)

@@ -61,9 +61,9 @@ class World:
     cloud_gate: Callable[[World, int, int, Op, int], tuple[str, str] | None] | None = None
     """Refusal in Azure before the machine sees a request, as (reason, rule): Azure Policy
     deny (R26), authorization (R27). Set by the policy actors."""
-    settings_hook: Callable[[World, int, int, str, int], None] | None = None
-    """Called when an update's or install's settings reach the machine (script extensions that
-    run commands, R7, R17)."""
+    override_probe: Callable[[World, int, int, Op], int | None] | None = None
+    """Returns the actor whose override (assignment removed, exemption) is the only reason a
+    request is not denied, else None (R16). Set by the policy actors."""
 
     def __init__(self, fleet: FleetSpec, params: EngineParams | None = None, seed: int = 0, *,
                  catalogue: Catalogue = BUILTIN, extensions: Iterable[str] = (),
@@ -85,6 +85,13 @@ class World:
         self.ext_index: dict[str, int] = {}
         self.ext_versions: list[list[str]] = []
         self._actors: list[Any] = []
+        self.actor_overrides: set[int] = set()
+        """Actors whose config changes are overrides of a lockdown (R17)."""
+        self.result_hooks: list[Callable[[World, int, int, int, int, int], None]] = []
+        """Called as (world, m, x, op, outcome, actor) when an operation is blocked, fails or
+        aborts (automatic upgrade retries, R25)."""
+        self.actor_roles: dict[int, str] = {}
+        """Azure role of each cloud actor (R27); actors not listed act as the platform."""
         self._started = False
         for group in fleet.groups:
             for installed in group.extensions:
@@ -189,9 +196,13 @@ class World:
         forced = {ExtensionId.parse(name).key for name in self.params.catalog_mismatch_extensions}
         self.x_forced_mismatch = [ext.key in forced for ext in self.ext_ids]
         self.s_removed: dict[int, float] = {}
+        self.s_override: dict[int, int] = {}
+        self.m_baseline: dict[int, tuple[int, int]] = {}
         self.s_settings: dict[int, str] = {}
         self.s_local_settings: dict[int, str] = {}
         self.x_size = [self._size(x) for x in range(len(self.ext_ids))]
+        self.x_runs_scripts = [bool(entry and entry.runs_scripts) for entry in
+                               (self.catalogue.get(ext) for ext in self.ext_ids)]
         self.x_service_hosted = [self._hosting(x) is Hosting.SERVICE for x in
                                  range(len(self.ext_ids))]
         self.resources = [simpy.Resource(self.env, p.capacity) if p.is_shared else None
@@ -240,7 +251,7 @@ class World:
                 if installed.settings:
                     self.s_settings[s] = self.s_local_settings[s] = installed.settings
             for line, error in refusals:
-                self._record_refusal(m, error, self.actor("local_admin"), line)
+                self.record_refusal(m, error, self.actor("local_admin"))
 
     def _initial_config(self, group: GroupSpec,
                         version: AgentVersion) -> tuple[int, list[tuple[str, CommandError]]]:
@@ -341,9 +352,13 @@ class World:
         before = self.m_cfg[m]
         after = self.config_after(before, command)
         if isinstance(after, CommandError):
-            self._record_refusal(m, after, actor, command.line)
+            self.record_refusal(m, after, actor)
             return False
         self.m_cfg[m] = after
+        if actor in self.actor_overrides:
+            self.m_baseline.setdefault(m, (before, actor))
+        else:
+            self.m_baseline.pop(m, None)
         self.log.add(self.env.now, m + self.offset, self.m_group[m], -1, Op.CONFIG,
                      Outcome.APPLIED, self.reason_code("command"), RULE_CODE["R8"], actor)
         now_enabled = self.controls[after].manager_enabled
@@ -351,8 +366,8 @@ class World:
             self._manager_switched(m, now_enabled, actor)
         return True
 
-    def _record_refusal(self, m: int, error: CommandError, actor: int, line: str) -> None:
-        del line
+    def record_refusal(self, m: int, error: CommandError, actor: int) -> None:
+        """Record a local command the agent refused (outcome REFUSED, its error code)."""
         self.log.add(self.env.now, m + self.offset, self.m_group[m], -1, Op.CONFIG,
                      Outcome.REFUSED, self.reason_code(error.code.value),
                      RULE_CODE.get(error.rule, 0), actor)
@@ -391,7 +406,7 @@ class World:
         try:
             after = execute(command, state).state
         except CommandError as exc:
-            self._record_refusal(m, exc, actor, command.line)
+            self.record_refusal(m, exc, actor)
             return False
         now, base = self.env.now, m * self.n_ext
         for ext in state.installed:
