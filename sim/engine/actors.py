@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from sim.engine.codes import Op
+from sim.engine.codes import RULE_CODE, Op, Outcome
 from sim.engine.params import DAY, ParamError
 from sim.engine.rng import stream_key, uniforms
 from sim.engine.world import Kind, World, machine_priority
@@ -130,15 +130,29 @@ _REQUEST_OPS = {"install": Op.INSTALL, "update": Op.UPDATE, "upgrade": Op.UPGRAD
 
 @dataclass
 class CloudRequest(Actor):
-    """Someone in Azure asks for an extension operation (R5): install, update, upgrade, delete."""
+    """Someone in Azure asks for an extension operation (R5): install, update, upgrade, delete.
+
+    ``role`` is checked in Azure (R27). ``settings`` are public settings; for a script extension
+    (Custom Script, Run Command) they are the script, whose ``azcmagent`` lines run on the
+    machine if the extension is allowed to run (R7). With ``override`` such config changes count
+    as overrides of the lockdown by this actor (R17).
+    """
 
     operation: str = "install"
     extension: str = ""
     version: str | None = None
     settings: str | None = None
+    role: str = "owner"
+    override: bool = False
 
     def attach(self, world: World) -> None:
         super().attach(world)
+        from sim.engine.policy import PolicyBook, check_role
+
+        world.actor_roles[self.actor_id] = check_role(self.role, self.name)
+        PolicyBook.of(world)
+        if self.override:
+            world.actor_overrides.add(self.actor_id)
         if self.operation not in _REQUEST_OPS:
             raise ParamError(f'{self.name}: unknown operation "{self.operation}"; expected one '
                              f"of {', '.join(_REQUEST_OPS)}")
@@ -151,12 +165,19 @@ class CloudRequest(Actor):
 
 @dataclass
 class LocalCommands(Actor):
-    """A local admin runs ``azcmagent`` command lines on each target machine, in order (R8)."""
+    """A local admin runs ``azcmagent`` command lines on each target machine, in order (R8).
+
+    With ``override`` the changes count as overrides of the lockdown in force (R17), e.g. a
+    local admin switching monitor mode back to full.
+    """
 
     commands: Sequence[str] = ()
+    override: bool = False
 
     def attach(self, world: World) -> None:
         super().attach(world)
+        if self.override:
+            world.actor_overrides.add(self.actor_id)
         self.parsed: list[Command | CommandError] = []
         for line in self.commands:
             try:
@@ -193,3 +214,19 @@ class LocalRemoval(Actor):
         world.run_command(m, self.remove, self.actor_id)
         world.at(world.params.service_stop_s, machine_priority(m, Kind.SERVICE),
                  lambda _e: world.set_service(m, True, self.actor_id))
+
+
+@dataclass
+class GuestConfigTamper(LocalCommands):
+    """A custom guest configuration policy that runs ``azcmagent`` commands (R17): effective only
+    where guest configuration is enabled and the agent is not in monitor mode (R8, R19)."""
+
+    override: bool = True
+
+    def act(self, world: World, m: int) -> None:
+        if world.config(m).effective_guest_configuration:
+            super().act(world, m)
+        else:
+            world.log.add(world.env.now, m + world.offset, world.m_group[m], -1, Op.CONFIG,
+                          Outcome.BLOCKED, world.reason_code("guest_configuration_disabled"),
+                          RULE_CODE["R17"], self.actor_id)

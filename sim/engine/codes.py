@@ -88,6 +88,9 @@ ENGINE_REASONS = (
     "restore_failure",
     "remediation",
     "automatic_upgrade",
+    "guest_configuration_disabled",
+    "agent_update",
+    "monitor_list_update",
     *(code.value for code in ErrorCode),
 )
 REASONS: tuple[str, ...] = ("", *(r.value for r in Reason), *ENGINE_REASONS)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.engine.codes import REASONS, Op, Outcome, Prov
+from sim.engine.codes import REASON_CODE, REASONS, RULES, Op, Outcome, Prov
 from sim.engine.world import World
 from sim.rules.versions import Feature
 
@@ -46,7 +46,30 @@ def summarise(world: World) -> dict[str, Any]:
         "orphaned": int(np.count_nonzero(out == Outcome.ORPHANED)),
         "commands_refused": _counts(_names(reason[(op == Op.CONFIG) & (out == Outcome.REFUSED)],
                                            REASONS)),
+        "overrides": _overrides(world, op, out, r),
+        "policy": {
+            "denied": int(np.count_nonzero((out == Outcome.DENIED) &
+                                           (reason == REASON_CODE["policy_deny"]))),
+            "audited": int(np.count_nonzero(out == Outcome.AUDITED)),
+            "authorization_failed": int(np.count_nonzero(
+                reason[out == Outcome.DENIED] == REASON_CODE["authorization_failed"])),
+        },
         "coverage": coverage(world),
+    }
+
+
+def _overrides(world: World, op: np.ndarray[Any, Any], out: np.ndarray[Any, Any],
+               r: Any) -> dict[str, Any]:
+    """Operations that succeeded only because a protection was lifted (R16, R17), by actor;
+    and the override actions themselves (assignment removed, exemption, tampering)."""
+    done = out == Outcome.OVERRIDDEN
+    actions = (op == Op.POLICY) & (out == Outcome.APPLIED) & (r["reason"] ==
+                                                               REASON_CODE["override"])
+    return {
+        "total": int(np.count_nonzero(done)),
+        "by_actor": _counts(_names(r["actor"][done], world.actor_names)),
+        "by_rule": _counts(_names(r["rule"][done], RULES)),
+        "actions": int(np.count_nonzero(actions)),
     }
 
 
