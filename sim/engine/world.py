@@ -250,26 +250,26 @@ class World:
                 self.s_prov[s] = Prov.SUCCEEDED
                 if installed.settings:
                     self.s_settings[s] = self.s_local_settings[s] = installed.settings
-            for line, error in refusals:
+            for error in refusals:
                 self.record_refusal(m, error, self.actor("local_admin"))
 
     def _initial_config(self, group: GroupSpec,
-                        version: AgentVersion) -> tuple[int, list[tuple[str, CommandError]]]:
+                        version: AgentVersion) -> tuple[int, list[CommandError]]:
         """Apply a group's initial commands to a fresh agent; refused lines are kept aside."""
         from sim.rules.commands import parse
 
         cid = self.intern(AgentConfig.fresh(version))
-        refusals: list[tuple[str, CommandError]] = []
+        refusals: list[CommandError] = []
         for line in group.commands:
             try:
                 command = parse(line)
             except CommandError as exc:
-                refusals.append((line, exc))
+                refusals.append(exc)
                 continue
             if command.changes_config:
                 after = self.config_after(cid, command)
                 if isinstance(after, CommandError):
-                    refusals.append((line, after))
+                    refusals.append(after)
                 else:
                     cid = after
         return cid, refusals

@@ -199,12 +199,21 @@ def _split_flags(
                                            line=line)
                     inline = words[i]
                 flags[flag.rstrip("=")] = inline
-            else:
+            elif _bool_flag(spelled, inline, line):
                 flags[flag] = "true"
         else:
             positional.append(word)
         i += 1
     return positional, flags
+
+
+def _bool_flag(spelled: str, inline: str, line: str) -> bool:
+    """Whether a boolean flag is set: bare, ``--flag=true`` or ``--flag=false``."""
+    if inline.lower() in ("", "true", "false"):
+        return inline.lower() != "false"
+    raise CommandError(ErrorCode.USAGE, f'invalid argument "{inline}" for "{spelled}" flag: '
+                       "it takes no value (put the value after it, separated by a space)",
+                       line=line)
 
 
 _GLOBAL_FLAGS = {"--verbose": "verbose", "-v": "verbose"}
@@ -332,7 +341,8 @@ def config_after(command: Command, config: AgentConfig) -> AgentConfig:
             '"azcmagent config set config.mode full" first, then set your own lists',
             line=command.line, rule="R21")
     if command.verb is Verb.CONFIG_CLEAR:
-        return _set_value(config, command.key, key.default, command)
+        default = "" if key.kind is KeyKind.LIST else key.default
+        return _set_value(config, command.key, default, command)
     if command.edit is not ListEdit.REPLACE and key.kind is not KeyKind.LIST:
         raise CommandError(ErrorCode.USAGE,
                            f"--{command.edit.value} works only on list properties, not "

@@ -47,6 +47,11 @@ class ExtensionId:
             raise ExtensionIdError(
                 f'"{name}" is not an extension name: publisher and type must both be non-empty'
             )
+        if any(c.isspace() for c in publisher + type_):
+            raise ExtensionIdError(
+                f'"{name}" is not an extension name: it contains a space (separate entries '
+                "with commas)"
+            )
         return cls(publisher, type_, f"{publisher}/{type_}".lower())
 
     @property
