@@ -19,6 +19,7 @@ from sim.rules.versions import Feature
 _LISTS = Feature.LOCAL_CONTROLS.since
 
 _REQUEST_OPS = (Op.INSTALL, Op.UPDATE, Op.UPGRADE, Op.REINSTALL)
+"""Operations that can be blocked (delete never is, R13)."""
 
 
 def _names(codes: np.ndarray[Any, Any], table: list[str] | tuple[str, ...]) -> list[str]:
@@ -40,7 +41,8 @@ def summarise(world: World) -> dict[str, Any]:
         },
         "installs": int(np.count_nonzero((out == Outcome.SUCCEEDED) &
                                          np.isin(op, (Op.INSTALL, Op.UPGRADE)))),
-        "reinstalls": _reinstalls(world, op, out, r),
+        "reinstalls": int(np.count_nonzero((op == Op.REINSTALL) & (out == Outcome.SUCCEEDED))),
+        "churn": _reinstalls(world, op, out, r),
         "local_removals": int(np.count_nonzero((op == Op.LOCAL_REMOVE) &
                                                (out == Outcome.SUCCEEDED))),
         "orphaned": int(np.count_nonzero(out == Outcome.ORPHANED)),
@@ -87,13 +89,15 @@ def _blocked(world: World, mask: np.ndarray[Any, Any], op: np.ndarray[Any, Any],
         by_op[o][why] += 1
     exts = [world.ext_ids[x].name for x in r["extension"][mask].tolist()]
     groups = _names(r["group"][mask], world.group_names)
-    return {
+    summary: dict[str, Any] = {
         "total": int(np.count_nonzero(mask)),
         "by_reason": _counts(reasons),
-        "by_operation": {o: dict(sorted(v.items())) for o, v in sorted(by_op.items())},
         "by_extension": _counts(exts),
         "by_group": _counts(groups),
     }
+    for name in ("install", "update", "upgrade", "reinstall"):
+        summary[name] = dict(sorted(by_op.get(name, {}).items()))
+    return summary
 
 
 def _reinstalls(world: World, op: np.ndarray[Any, Any], out: np.ndarray[Any, Any],
@@ -106,6 +110,7 @@ def _reinstalls(world: World, op: np.ndarray[Any, Any], out: np.ndarray[Any, Any
         by_path[p] = by_path.get(p, 0) + int(b)
     return {
         "cycles": int(np.count_nonzero(done)),
+        "removals_undone": int(np.count_nonzero(done)),
         "blocked": int(np.count_nonzero(tried & (out == Outcome.BLOCKED))),
         "absent_hours": float(r["value"][done].sum() / 3600.0),
         "bytes": int(r["bytes"][done].sum()),
