@@ -110,7 +110,6 @@ def _reinstalls(world: World, op: np.ndarray[Any, Any], out: np.ndarray[Any, Any
         by_path[p] = by_path.get(p, 0) + int(b)
     return {
         "cycles": int(np.count_nonzero(done)),
-        "removals_undone": int(np.count_nonzero(done)),
         "blocked": int(np.count_nonzero(tried & (out == Outcome.BLOCKED))),
         "absent_hours": float(r["value"][done].sum() / 3600.0),
         "bytes": int(r["bytes"][done].sum()),
