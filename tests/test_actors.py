@@ -259,7 +259,7 @@ def test_r6b_sql_server_extension_auto_deployed_unless_tagged(tag: str, deployed
 # --- automatic upgrade (R25) and agent updates (R30) ------------------------------------------
 
 
-def test_r25_upgrade_wave_against_an_allowlist_without_the_extension_leaves_stale_versions() -> None:
+def test_r25_upgrade_wave_blocked_by_allowlist_leaves_stale_versions() -> None:
     w = World(fleet(count=5, extensions=(DEP,), commands=(ALLOW_AMA,)), seed=1)
     w.add(AutoUpgrade(DEP, "2.0", at=0, window=DAY, batches=1, max_retries=0))
     w.run(3 * DAY)
