@@ -1,0 +1,171 @@
+"""Hypothesis strategies shared by the tests: extension ids, agent versions, agent
+configurations reachable through commands, and command lines (valid and garbage)."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import string
+
+from hypothesis import strategies as st
+
+from sim.rules import BUILTIN, AgentConfig, AgentVersion, CommandError, ExtensionId, apply
+from sim.rules.config import KEYS, KeyKind
+
+NAME_CHARS = string.ascii_letters + string.digits + "._-"
+"""Characters of a well-formed publisher or type name."""
+
+CATALOGUE_NAMES = sorted(e.id.name for e in BUILTIN)
+LIST_KEY_NAMES = ("extensions.allowlist", "extensions.blocklist")
+BOOL_KEY_NAMES = tuple(k.name for k in KEYS if k.kind is KeyKind.BOOL)
+ALL_KEY_NAMES = tuple(k.name for k in KEYS)
+TYPOGRAPHIC = "“”‘’„«»"
+
+
+def random_case(text: str) -> st.SearchStrategy[str]:
+    """``text`` with each letter's case drawn at random (one bit per character)."""
+    def flip(mask: int) -> str:
+        return "".join(c.swapcase() if mask >> i & 1 else c for i, c in enumerate(text))
+    return st.integers(0, 2 ** len(text) - 1).map(flip)
+
+
+@functools.cache
+def name_parts() -> st.SearchStrategy[str]:
+    """A publisher or type: letters, digits, dots, dashes, underscores (no leading dash, which
+    a command line would take for a flag)."""
+    return st.text(NAME_CHARS, min_size=1, max_size=24).filter(lambda s: not s.startswith("-"))
+
+
+@functools.cache
+def random_names() -> st.SearchStrategy[str]:
+    """A well-formed ``Publisher/Type`` that is usually not in the catalogue."""
+    return st.builds(lambda p, t: f"{p}/{t}", name_parts(), name_parts())
+
+
+@functools.cache
+def catalogue_names() -> st.SearchStrategy[str]:
+    """A catalogue extension's name, in random letter case."""
+    return st.sampled_from(CATALOGUE_NAMES).flatmap(random_case)
+
+
+@functools.cache
+def extension_names() -> st.SearchStrategy[str]:
+    """Catalogue or random well-formed names, random case, sometimes padded with spaces."""
+    name = st.one_of(catalogue_names(), random_names())
+    return st.builds(lambda n, pad: f"{' ' * pad}{n}{' ' * pad}", name, st.integers(0, 2))
+
+
+@functools.cache
+def extension_ids() -> st.SearchStrategy[ExtensionId]:
+    """Parsed extension ids (catalogue and random)."""
+    return extension_names().map(ExtensionId.parse)
+
+
+@functools.cache
+def agent_versions() -> st.SearchStrategy[AgentVersion]:
+    """Agent versions 1.10 to 1.60."""
+    return st.integers(10, 60).map(lambda minor: AgentVersion(1, minor))
+
+
+@functools.cache
+def list_values() -> st.SearchStrategy[str]:
+    """A list value as typed: comma-separated names, or ``Allow/None``, or empty."""
+    names = st.lists(extension_names(), min_size=1, max_size=4).map(",".join)
+    return st.one_of(names, names, names, st.just("Allow/None"), st.just(""))
+
+
+@functools.cache
+def _prefix() -> st.SearchStrategy[str]:
+    return st.sampled_from(["azcmagent", "sudo azcmagent", "azcmagent.exe"])
+
+
+@functools.cache
+def list_commands() -> st.SearchStrategy[str]:
+    """``config set`` on a list key: replace, ``--add``/``-a`` or ``--remove``/``-r``."""
+    flag = st.sampled_from(["", "--add ", "-a ", "--remove ", "-r "])
+    return st.builds(lambda p, f, k, val: f'{p} config set {f}{k} "{val}"',
+                     _prefix(), flag, st.sampled_from(LIST_KEY_NAMES), list_values())
+
+
+@functools.cache
+def setting_commands() -> st.SearchStrategy[str]:
+    """``config set`` on a bool key or ``config.mode``, and ``config clear``."""
+    boolean = st.builds(lambda p, k, val: f"{p} config set {k} {val}",
+                        _prefix(), st.sampled_from(BOOL_KEY_NAMES),
+                        st.sampled_from(["true", "false", "TRUE", "False"]))
+    mode = st.builds(lambda p, m: f"{p} config set config.mode {m}",
+                     _prefix(), st.sampled_from(["full", "monitor"]))
+    clear = st.builds(lambda p, k: f"{p} config clear {k}", _prefix(),
+                      st.sampled_from(ALL_KEY_NAMES))
+    return st.one_of(boolean, mode, clear)
+
+
+@functools.cache
+def read_commands() -> st.SearchStrategy[str]:
+    """Commands that change nothing: list, info, get."""
+    get = st.builds(lambda p, k: f"{p} config get {k}", _prefix(), st.sampled_from(ALL_KEY_NAMES))
+    return st.one_of(st.just("azcmagent config list"), st.just("azcmagent config info"), get)
+
+
+@functools.cache
+def valid_command_lines() -> st.SearchStrategy[str]:
+    """Well-formed ``azcmagent config`` lines (an agent may still refuse them: version, mode)."""
+    weighted = [list_commands()] * 5 + [setting_commands()] * 2 + [read_commands()]
+    return st.sampled_from(weighted).flatmap(lambda strategy: strategy)
+
+
+@st.composite
+def _mangled(draw: st.DrawFn) -> str:
+    """A valid line with typographic quotes, an unbalanced quote, a stray flag or a cut."""
+    line = draw(valid_command_lines())
+    how = draw(st.sampled_from(["typographic", "unbalanced", "flag", "cut", "insert"]))
+    if how == "typographic":
+        left, right = draw(st.sampled_from(TYPOGRAPHIC)), draw(st.sampled_from(TYPOGRAPHIC))
+        return line.replace('"', left, 1).replace('"', right, 1)
+    if how == "unbalanced":
+        return line + draw(st.sampled_from(['"', "'", ' "x', " 'y"]))
+    if how == "flag":
+        flag = draw(st.sampled_from(["--frob", "-x", "--add", "-r", "--name", "-", "--"]))
+        return f"{line} {flag}"
+    if how == "cut":
+        return line[: draw(st.integers(0, len(line)))]
+    at = draw(st.integers(0, len(line)))
+    return line[:at] + draw(st.text(max_size=5)) + line[at:]
+
+
+@functools.cache
+def garbage_command_lines() -> st.SearchStrategy[str]:
+    """Lines an agent should refuse, or at least not crash on."""
+    words = st.lists(st.sampled_from(["azcmagent", "config", "extension", "set", "get", "list",
+                                      "clear", "info", "remove", "--name", "--all", "-a", "sudo",
+                                      "systemctl", "stop", "extd", "Stop-Service", "net",
+                                      "extensions.allowlist", "config.mode", '"', "“", "#"]),
+                     max_size=6).map(" ".join)
+    return st.one_of(st.text(max_size=60), words, _mangled())
+
+
+@functools.cache
+def command_lines() -> st.SearchStrategy[str]:
+    """Valid and garbage command lines, including extension and service commands."""
+    extension = st.sampled_from([
+        "azcmagent extension list", "azcmagent extension remove --all",
+        "azcmagent extension remove --name CustomScript", "systemctl stop extd",
+        "systemctl start extd", "Stop-Service ExtensionService",
+    ])
+    return st.one_of(valid_command_lines(), garbage_command_lines(), extension)
+
+
+@functools.cache
+def _command_runs() -> st.SearchStrategy[list[str]]:
+    return st.lists(valid_command_lines(), max_size=6)
+
+
+@st.composite
+def agent_configs(draw: st.DrawFn, versions: st.SearchStrategy[AgentVersion] | None = None
+                  ) -> AgentConfig:
+    """A configuration reachable from a fresh agent by valid commands (refused ones skipped)."""
+    config = AgentConfig.fresh(draw(versions or agent_versions()))
+    for line in draw(_command_runs()):
+        with contextlib.suppress(CommandError):
+            config = apply(line, config).state.config
+    return config
