@@ -41,7 +41,7 @@ _R = RULE_CODE
 
 # --- Azure side -----------------------------------------------------------------------------
 
-def request(w: World, m: int, x: int, op: Op, actor: int, version: str | None = None,
+def request(w: World, m: int, x: int, op: Op, actor: int, version: str | int | None = None,
             settings: str | None = None) -> bool:
     """An extension request for machine ``m`` reaches Azure now (R5). Returns True if
     accepted. ``op`` is INSTALL, UPDATE, UPGRADE or DELETE; ``version`` defaults to the
@@ -60,7 +60,7 @@ def request(w: World, m: int, x: int, op: Op, actor: int, version: str | None = 
         if overrider is not None:
             w.s_override[s] = overrider
     if op is Op.INSTALL or op is Op.UPGRADE:
-        w.s_want[s] = w.version_code(x, version)
+        w.s_want[s] = version if isinstance(version, int) else w.version_code(x, version)
     elif op is Op.DELETE and w.s_want[s] < 0 and w.s_inst[s] < 0:
         w.s_prov[s] = Prov.NONE
         return True
@@ -145,7 +145,8 @@ def _process(w: World, m: int, s: int, op: int, actor: int) -> None:
     if not allowed:
         w.s_prov[s] = Prov.FAILED
         w.log.add(now, mid, group, x, op, Outcome.BLOCKED, reason, rule, actor)
-        for hook in w.result_hooks:
+        hook = w.result_hooks.get((actor, x))
+        if hook is not None:
             hook(w, m, x, op, Outcome.BLOCKED, actor)
         if w.params.retry_refused_s > 0:
             w.at(w.params.retry_refused_s, 8 + 8 * m + 3,
@@ -221,7 +222,8 @@ def _finish(w: World, m: int, s: int, op: int, actor: int, nbytes: int, wait: fl
         w.log.add(now, mid, group, x, op, outcome, REASON_CODE[reason],
                      _R["R3"] if mismatch else _R["R6c"], actor, nbytes, path, 0.0, wait)
         w.s_override.pop(s, None)
-        for hook in w.result_hooks:
+        hook = w.result_hooks.get((actor, x))
+        if hook is not None:
             hook(w, m, x, op, outcome, actor)
     else:
         _succeed(w, m, s, x, op, actor, nbytes, path, wait)

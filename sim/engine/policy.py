@@ -110,6 +110,8 @@ class PolicyBook:
         self.assignments: dict[str, Assignment] = {}
         self.exemptions: list[Exemption] = []
         self._match: dict[tuple[str, int], bool] = {}
+        self._gates: dict[tuple[int, int, bool, int], tuple[tuple[str, str] | None, bool]] = {}
+        self._probes: dict[tuple[int, int], int | None] = {}
         world.cloud_gate = self.gate
         world.override_probe = self.probe
 
@@ -141,27 +143,53 @@ class PolicyBook:
             hit = self._match[key] = a.rule.matches(self.world.ext_ids[x])
         return hit
 
+    def changed(self) -> None:
+        """Forget cached evaluations: an assignment or exemption changed."""
+        self._gates.clear()
+        self._probes.clear()
+
     def gate(self, w: World, m: int, x: int, op: Op, actor: int) -> tuple[str, str] | None:
-        """Refusal of a request in Azure, before the machine sees it, or None (R26, R27)."""
+        """Refusal of a request in Azure, before the machine sees it, or None (R26, R27).
+
+        Evaluations depend only on the machine's group, the extension, whether it is a delete
+        and the actor; they are cached until policy changes (:meth:`changed`)."""
+        key = (w.m_group[m], x, op == Op.DELETE, actor)
+        cached = self._gates.get(key)
+        if cached is None:
+            cached = self._gates[key] = self._evaluate(w, m, x, op, actor)
+        refusal, audit = cached
+        if audit:
+            w.log.add(w.env.now, m + w.offset, w.m_group[m], x, op, Outcome.AUDITED,
+                      REASON_CODE["policy_audit"], RULE_CODE["R26"], actor)
+        return refusal
+
+    def _evaluate(self, w: World, m: int, x: int, op: Op,
+                  actor: int) -> tuple[tuple[str, str] | None, bool]:
         role = w.actor_roles.get(actor)
         if role is not None and role not in EXTENSION_ROLES:
-            return ("authorization_failed", "R27")
+            return ("authorization_failed", "R27"), False
         if op == Op.DELETE:
-            return None
+            return None, False
+        audit = False
         for a in self.assignments.values():
             if not (a.active and self.in_scope(a.scope, m) and self.matches(a, x)):
                 continue
             if self.exempt(a.name, m) is not None:
                 continue
             if a.rule.effect == "deny":
-                return ("policy_deny", "R26")
-            if a.rule.effect == "audit":
-                w.log.add(w.env.now, m + w.offset, w.m_group[m], x, op, Outcome.AUDITED,
-                          REASON_CODE["policy_audit"], RULE_CODE["R26"], actor)
-        return None
+                return ("policy_deny", "R26"), False
+            audit = audit or a.rule.effect == "audit"
+        return None, audit
 
     def probe(self, w: World, m: int, x: int, op: Op) -> int | None:
-        """The actor whose removal or exemption is the only reason this request passed (R16)."""
+        """The actor whose removal or exemption is the only reason this request passed (R16);
+        cached per (group, extension) until policy changes."""
+        key = (w.m_group[m], x)
+        if key not in self._probes:
+            self._probes[key] = self._lifted_by(m, x)
+        return self._probes[key]
+
+    def _lifted_by(self, m: int, x: int) -> int | None:
         for a in self.assignments.values():
             if a.rule.effect != "deny" or not self.in_scope(a.scope, m) or not self.matches(a, x):
                 continue
@@ -217,6 +245,7 @@ class PolicyAdmin:
     def act(self, world: World) -> None:
         """Carry out the change, or record its refusal (R27)."""
         book = PolicyBook.of(world)
+        book.changed()
         if self.role not in POLICY_ROLES:
             _policy_record(world, Outcome.DENIED, "authorization_failed", "R27", self.actor_id)
             return
@@ -251,6 +280,7 @@ class PolicyAdmin:
         if expires is not None:
             def expire(_e: object) -> None:
                 ex.active = False
+                book.changed()
                 _policy_record(world, Outcome.STOPPED, "exemption", "R26", self.actor_id)
             world.at(expires - world.env.now, GLOBAL_PRIORITY, expire)
 

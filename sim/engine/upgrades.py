@@ -51,13 +51,14 @@ class AutoUpgrade:
         """Register the actor and the new version; hook the retries."""
         self.actor_id = world.actor(self.name)
         self.x = world.extension(self.extension, self.version)
-        world.result_hooks.append(self._on_result)
+        world.result_hooks[(self.actor_id, self.x)] = self._on_result
 
     def start(self, world: World) -> None:
         """Schedule the batches (global events; each picks its machines when it starts)."""
         entry = world.catalogue.get(ExtensionId.parse(self.extension))
         if entry is not None and not entry.auto_upgrade:
             return
+        self.target = world.version_code(self.x, self.version)
         window = self.window if self.window is not None else (3 if self.critical else 8) * WEEK
         for b in range(self.batches):
             delay = max(0.0, self.at + b * window / self.batches - world.env.now)
@@ -86,12 +87,12 @@ class AutoUpgrade:
 
     def _request(self, world: World, m: int) -> None:
         s = m * world.n_ext + self.x
-        target = world.version_code(self.x, self.version)
-        if world.s_inst[s] >= 0 and world.s_inst[s] != target:
-            world.request(m, self.x, Op.UPGRADE, self.actor_id, self.version)
+        inst = world.s_inst[s]
+        if inst >= 0 and inst != self.target:
+            world.request(m, self.x, Op.UPGRADE, self.actor_id, self.target)
 
     def _on_result(self, world: World, m: int, x: int, op: int, outcome: int, actor: int) -> None:
-        if actor != self.actor_id or x != self.x or op != Op.UPGRADE:
+        if op != Op.UPGRADE:
             return
         s = m * world.n_ext + x
         if outcome == Outcome.FAILED and self.restore_failure_p > 0.0:
