@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import math
 from array import array
-from heapq import heappush
 from collections.abc import Callable, Iterable, Sequence
+from heapq import heappush
 from typing import Any
 
 import numpy as np
