@@ -22,25 +22,30 @@ from sim.rules.commands import Command, CommandError, parse
 
 
 def schedule_each(world: World, times: npt.ArrayLike, machines: npt.ArrayLike,
-                  effect: Callable[[int], None], kind: int = Kind.EFFECT) -> None:
-    """Call ``effect(m)`` at ``times[i]`` for ``machines[i]`` (absolute seconds), as a chain."""
+                  effect: Callable[[int], None], kind: int = Kind.EFFECT, rank: int = 0) -> None:
+    """Call ``effect(m)`` at ``times[i]`` for ``machines[i]`` (absolute seconds, exactly: not
+    rounded through delays, so a shard's chain keeps the whole fleet's times), as a chain.
+
+    ``rank`` (an actor's position in the world, < 2**20) orders the effects of several chains
+    on one machine at one instant: lower rank first, whatever each chain did before.
+    """
     t = np.asarray(times, dtype=np.float64)
     ms = np.asarray(machines, dtype=np.int64)
     order = np.lexsort((ms, t))
     t_list, m_list = t[order].tolist(), ms[order].tolist()
     if not t_list:
         return
-    env = world.env
+    env, tie = world.env, rank * 2.0**-20
 
     def step(i: int) -> None:
         effect(m_list[i])
         if i + 1 < len(t_list):
             nxt = i + 1
-            world.at(t_list[nxt] - env.now, machine_priority(m_list[nxt], kind),
-                     lambda _e: step(nxt))
+            world.at_instant(max(t_list[nxt], env.now),
+                             machine_priority(m_list[nxt], kind) + tie, lambda _e: step(nxt))
 
-    world.at(max(0.0, t_list[0] - env.now), machine_priority(m_list[0], kind),
-             lambda _e: step(0))
+    world.at_instant(max(t_list[0], env.now), machine_priority(m_list[0], kind) + tie,
+                     lambda _e: step(0))
 
 
 @dataclass(frozen=True)
@@ -117,7 +122,8 @@ class Actor:
         if self.coverage < 1.0:
             ids = ids[uniforms(key, ids + world.offset, 7) < self.coverage]
         times, machines = self.timing.times(key, ids, world.offset)
-        schedule_each(world, times, machines, lambda m: self.act(world, m))
+        rank = next(i for i, actor in enumerate(world._actors) if actor is self)
+        schedule_each(world, times, machines, lambda m: self.act(world, m), rank=rank)
 
     def act(self, world: World, m: int) -> None:
         """Do the action on machine ``m`` now."""

@@ -6,11 +6,12 @@ Semantics, shared with the naive polling reference model (``tests/reference_poll
 * A request accepted by Azure at ``t`` sets the desired state and ``provisioningState``
   (Creating, Updating or Deleting) and is *pending* for the machine. It is delivered at
   ``t + push_latency`` when push works (agent 1.13+, channel reachable, connected, service
-  running), else at the machine's first check at or after ``t`` when it is connected and its
-  service runs. A newer request for the same extension replaces a pending one.
-* At a check the manager processes every pending request and reinstalls every extension that
-  Azure records as ``Succeeded`` but that is missing locally (resync after a local removal, R6).
-  A reinstall is never pushed.
+  running) unless a check comes first, else at the machine's first check at or after ``t`` when
+  it is connected and its service runs. A newer request for the same extension replaces a
+  pending one. A check at instant ``t`` comes after the machine's other events at ``t``.
+* At a check the manager processes (in extension-name order) every pending request and
+  reinstalls every extension that Azure records as ``Succeeded`` but that is missing locally
+  (resync after a local removal, R6). A reinstall is never pushed.
 * The rules layer decides (:meth:`sim.rules.decision.Controls.decide`); a refusal marks the
   resource ``Failed`` (R10) and is not retried unless Azure asks again (or ``retry_refused_s``).
   A delete is always allowed (R13); with the manager disabled it only removes Azure's record and
@@ -74,8 +75,10 @@ def request(w: World, m: int, x: int, op: Op, actor: int, version: str | int | N
 
 def _deliver(w: World, m: int, s: int) -> None:
     if w.m_push[m] and w.m_conn[m] == 1 and w.m_service[m]:
-        w.at(w.params.push_latency_s, 8 + 8 * m + 1,
-                lambda _e: _on_push(w, m, s))
+        latency = w.params.push_latency_s
+        w.at(latency, 8 + 8 * m + 1, lambda _e: _on_push(w, m, s))
+        if w.next_check(m, w.env.now) <= w.env.now + latency:
+            w.wake(m)  # a check comes before the push: it takes the request
     else:
         w.wake(m)
 
@@ -106,7 +109,8 @@ def on_check(w: World, m: int) -> None:
     if not (w.m_conn[m] == 1 and w.m_service[m]):
         return
     base = m * w.n_ext
-    for s in range(base, base + w.n_ext):
+    for x in w.x_order:
+        s = base + x
         if w.s_busy[s]:
             continue
         if w.s_pend[s]:
@@ -198,13 +202,11 @@ def _draw_mismatch(w: World, m: int, s: int, x: int) -> bool:
     if w.x_forced_mismatch[x]:
         return True
     p = w.params.catalog_mismatch_p
-    return p > 0.0 and uniform(w.keys["catalog"], m + w.offset,
-                               w.s_nops[s] * 64 + x) < p
+    return p > 0.0 and uniform(w.x_catalog_key[x], m + w.offset, w.s_nops[s]) < p
 
 def _draw_failure(w: World, m: int, s: int, x: int) -> bool:
     p = w.params.install_failure_p
-    return p > 0.0 and uniform(w.keys["failure"], m + w.offset,
-                               w.s_nops[s] * 64 + x) < p
+    return p > 0.0 and uniform(w.x_failure_key[x], m + w.offset, w.s_nops[s]) < p
 
 def _finish(w: World, m: int, s: int, op: int, actor: int, nbytes: int, wait: float,
             mismatch: bool = False) -> None:
@@ -229,6 +231,8 @@ def _finish(w: World, m: int, s: int, op: int, actor: int, nbytes: int, wait: fl
         _succeed(w, m, s, x, op, actor, nbytes, path, wait)
     if w.s_pend[s]:
         _process(w, m, s, w.s_pend[s] - 1, w._pend_actor[s])
+    elif w.s_inst[s] < 0 and w.s_want[s] >= 0 and w.s_prov[s] == Prov.SUCCEEDED:
+        w.wake(m)  # an update of an extension missing locally: the next check reinstalls it
 
 def _succeed(w: World, m: int, s: int, x: int, op: int, actor: int, nbytes: int,
              path: int, wait: float) -> None:

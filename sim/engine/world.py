@@ -6,8 +6,9 @@ no SimPy process per machine and no polling that finds nothing to do: a machine'
 is scheduled only when its desired and actual state differ (:meth:`World.wake`), at the
 instant its polling schedule would reach (:meth:`World.next_check`).
 
-Equal-time events are ordered by a stable key, ``8 + 8 * machine + kind``, so the order does
-not depend on insertion accidents or on how the fleet is split into shards.
+Equal-time events are ordered by a stable key, ``8 + 8 * machine + kind`` (plus a fraction for
+the rank of the actor whose effect it is, :func:`sim.engine.actors.schedule_each`), so the order
+does not depend on insertion accidents or on how the fleet is split into shards.
 """
 
 from __future__ import annotations
@@ -51,14 +52,19 @@ class _Call:
 
 
 class Kind:
-    """Sub-keys of the equal-time order for one machine's events."""
+    """Sub-keys of the equal-time order for one machine's events.
+
+    A check comes last: at an instant it sees every other change to its machine at that
+    instant, so "the first check at or after t" does not depend on what else happens at t (and
+    equals the naive polling model's check, ``tests/reference_polling.py``).
+    """
 
     EFFECT = 0
     PUSH = 1
-    SYNC = 2
     COMPLETE = 3
     SERVICE = 4
     CONNECTIVITY = 5
+    SYNC = 7
 
 
 def machine_priority(machine: int, kind: int) -> int:
@@ -115,7 +121,7 @@ class World:
         self.controls: list[Controls] = []
         self._after: dict[tuple[int, Command], int | CommandError] = {}
         self.keys = {purpose: stream_key(seed, purpose) for purpose in (
-            "phase", "push", "jitter", "version", "catalog", "failure", "outage")}
+            "phase", "push", "jitter", "version", "outage")}
 
     # --- tables ---------------------------------------------------------------------------
 
@@ -207,12 +213,18 @@ class World:
         self._decisions: dict[int, tuple[bool, int, int]] = {}
         forced = {ExtensionId.parse(name).key for name in self.params.catalog_mismatch_extensions}
         self.x_forced_mismatch = [ext.key in forced for ext in self.ext_ids]
+        # per-extension streams, keyed by name: the run's extension index is not shard-stable
+        self.x_catalog_key = [stream_key(self.seed, f"catalog:{e.key}") for e in self.ext_ids]
+        self.x_failure_key = [stream_key(self.seed, f"failure:{e.key}") for e in self.ext_ids]
         self.s_removed: dict[int, float] = {}
         self.s_override: dict[int, int] = {}
         self.m_baseline: dict[int, tuple[int, int]] = {}
         self.s_settings: dict[int, str] = {}
         self.s_local_settings: dict[int, str] = {}
         self.x_size = [self._size(x) for x in range(len(self.ext_ids))]
+        self.x_order = sorted(range(len(self.ext_ids)), key=lambda x: self.ext_ids[x].key)
+        """Extension indices by name: the order of per-extension work on one machine at one
+        instant (a check, a removal), the same in every shard (the index is per run)."""
         self.x_runs_scripts = [bool(entry and entry.runs_scripts) for entry in
                                (self.catalogue.get(ext) for ext in self.ext_ids)]
         self.x_service_hosted = [self._hosting(x) is Hosting.SERVICE for x in
@@ -299,6 +311,16 @@ class World:
         queue: list[Any] = env._queue
         heappush(queue, (env._now + delay, priority, next(env._eid), _Call(callback)))
 
+    def at_instant(self, t: float, priority: float, callback: Callable[[Any], None]) -> None:
+        """Run ``callback`` at simulated time ``t`` (not before now), like :meth:`at`.
+
+        For instants computed as absolute times (checks, actor schedules): ``now + (t - now)``
+        is not always ``t`` in floating point, and a check must run exactly at its instant.
+        """
+        env = self.env
+        queue: list[Any] = env._queue
+        heappush(queue, (t, priority, next(env._eid), _Call(callback)))
+
     def check_time(self, m: int, k: int) -> float:
         """The instant of machine ``m``'s ``k``-th check (R6a): phase + k periods + jitter."""
         t: float = self.m_phase[m] + k * self.params.check_period_s
@@ -324,7 +346,8 @@ class World:
         t = self.next_check(m, now)
         if t < self.m_next[m]:
             self.m_next[m] = t
-            self.at(t - now, machine_priority(m, Kind.SYNC), lambda _e: manager.on_check(self, m))
+            self.at_instant(t, machine_priority(m, Kind.SYNC),
+                            lambda _e: manager.on_check(self, m))
 
     # --- the extension manager and control plane (sim.engine.manager) ------------------------
 
@@ -391,7 +414,7 @@ class World:
         """R23, R24: manager-hosted extensions stop (or start again) with the manager."""
         base = m * self.n_ext
         outcome = Outcome.STARTED if enabled else Outcome.STOPPED
-        for x in range(self.n_ext):
+        for x in self.x_order:
             if self.s_inst[base + x] >= 0 and not self.x_service_hosted[x]:
                 self.log.add(self.env.now, m + self.offset, self.m_group[m], x, Op.RUNNING,
                              outcome, self.reason_code("manager_switch"), RULE_CODE["R24"], actor)
@@ -411,8 +434,7 @@ class World:
     def local_state(self, m: int) -> LocalState:
         """What local commands see on machine ``m``."""
         base = m * self.n_ext
-        installed = tuple(self.ext_ids[x] for x in range(self.n_ext)
-                          if x < len(self.ext_ids) and self.s_inst[base + x] >= 0)
+        installed = tuple(self.ext_ids[x] for x in self.x_order if self.s_inst[base + x] >= 0)
         return LocalState(self.configs[self.m_cfg[m]], installed, bool(self.m_service[m]))
 
     def remove_locally(self, m: int, command: Command, actor: int) -> bool:
