@@ -1,3 +1,24 @@
-"""arcsim: a discrete-event simulator of extension security on Azure Arc-enabled server fleets."""
+"""arcsim: a discrete-event simulator of extension security on Azure Arc-enabled server fleets.
+
+``sim.run(scenario, seed=...)`` and ``sim.load(path)`` (see :mod:`sim.api`) are imported on
+first use, so ``import sim`` stays light.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from sim.api import load, run
+
+__all__ = ["__version__", "load", "run"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("run", "load"):
+        from sim import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -1,0 +1,183 @@
+"""Run a scenario and get its :class:`~sim.results.Result` (design: Interfaces, Python)::
+
+    import sim
+    result = sim.run("scenarios/ama-only-lockdown.yaml", seed=3, overrides=["duration=2d"])
+    result.metric("blocked.install.not_on_allowlist")
+    again = sim.load(result.path)
+
+A run is a function of (resolved scenario, seed, arcsim version): the phases are load and
+validate, build the world, run it to ``duration`` (in equal steps, so a progress bar can follow
+simulated time; steps do not change the result), summarise the records into metrics, check
+``expect:``, and write the result folder atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from sim import __version__
+from sim.engine import World
+from sim.engine.metrics import summarise
+from sim.results.folder import scenario_hash
+from sim.results.records import RunTables, records_frame
+from sim.results.result import Result, load, save
+from sim.results.timeseries import timeseries_frame
+from sim.scenario import library
+from sim.scenario.build import build_world
+from sim.scenario.expect import evaluate
+from sim.scenario.loading import load_scenario, scenario_from_document
+from sim.scenario.schema import Scenario
+from sim.scenario.source import LocatedDocument
+
+STEPS = 100
+"""Equal steps of simulated time a run advances in (progress; the result does not depend on
+it)."""
+DEFAULT_OUT = "results"
+
+ScenarioSource = Scenario | str | os.PathLike[str]
+
+
+def resolve(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[str] = (),
+            scale: float | None = None) -> tuple[Scenario, Path | None]:
+    """The validated scenario (with ``seed``, ``overrides`` and ``scale`` applied) and its
+    file (None for a :class:`Scenario` given in code). A string that is not a file names a
+    shipped scenario (``"default"``).
+
+    Raises:
+        ScenarioError: every problem, located.
+    """
+    extra = (*overrides, f"seed={seed}") if seed is not None else tuple(overrides)
+    if isinstance(source, Scenario):
+        if not extra and scale is None:
+            return source, None
+        data = source.model_dump(mode="json", exclude_unset=True)
+        doc = LocatedDocument(data, f"<scenario {source.name}>")
+        return scenario_from_document(doc, overrides=extra, scale=scale), None
+    path = library.resolve(source)
+    return load_scenario(path, overrides=extra, scale=scale), path
+
+
+def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[str] = (),
+        scale: float | None = None, out: str | os.PathLike[str] | None = None,
+        progress: bool = False) -> Result:
+    """Run a scenario (a file, a shipped scenario's name, or a :class:`Scenario`) and write its
+    result folder under ``out`` (default ``results/``).
+
+    ``seed`` replaces the scenario's seed; ``overrides`` are ``KEY=VALUE`` texts like the
+    CLI's ``--set``; ``scale`` multiplies every group's count (at least 1 machine each).
+
+    Raises:
+        ScenarioError: the scenario is invalid (nothing runs).
+        ResultError: the result folder cannot be written.
+    """
+    clock = {"start": time.perf_counter()}
+    scenario, path = resolve(source, seed=seed, overrides=overrides, scale=scale)
+    world = build_world(scenario, base=path.parent if path else None)
+    clock["built"] = time.perf_counter()
+    advance(world, scenario.duration, progress=progress, label=scenario.name)
+    clock["ran"] = time.perf_counter()
+    metrics = summarise(world)
+    expectations = evaluate(scenario.expect, metrics)
+    records = records_frame(world.records.columns, tables_of(world), scenario.start)
+    timeseries = timeseries_frame(records, scenario.duration, scenario.start)
+    clock["summarised"] = time.perf_counter()
+    manifest = _manifest(scenario, path, world, clock, len(records))
+    return save(out if out is not None else DEFAULT_OUT, manifest=manifest, metrics=metrics,
+                expectations=expectations, records=records, timeseries=timeseries)
+
+
+def advance(world: World, duration: float, *, progress: bool = False, label: str = "") -> None:
+    """Run ``world`` to ``duration`` seconds in :data:`STEPS` equal steps."""
+    with _progress(duration, progress, label) as step:
+        for i in range(1, STEPS + 1):
+            until = duration * i / STEPS
+            world.run(until)
+            step(until)
+
+
+@contextmanager
+def _progress(duration: float, shown: bool, label: str) -> Iterator[Any]:
+    if not shown:
+        yield lambda _t: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    days = duration / 86_400.0
+    columns = (TextColumn("{task.description}"), BarColumn(),
+               TextColumn("day {task.completed:.1f} of " + f"{days:.1f}"), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label or "running", total=days)
+        yield lambda t: bar.update(task, completed=t / 86_400.0)
+
+
+def tables_of(world: World) -> RunTables:
+    """The run's name tables (groups, extensions, actors, paths) for readable records."""
+    return RunTables(groups=list(world.group_names),
+                     extensions=[ext.name for ext in world.ext_ids],
+                     actors=list(world.actor_names), paths=list(world.path_names))
+
+
+def _manifest(scenario: Scenario, path: Path | None, world: World, clock: dict[str, float],
+              n_records: int) -> dict[str, Any]:
+    resolved = scenario.model_dump(mode="json")
+    now = time.perf_counter()
+    return {
+        "scenario": resolved,
+        "scenario_file": str(path) if path else None,
+        "seed": scenario.seed,
+        "hash": scenario_hash(resolved, scenario.seed, __version__),
+        "arcsim_version": __version__,
+        "git_revision": git_revision(),
+        "versions": _versions(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "timings_s": {"build": clock["built"] - clock["start"],
+                      "run": clock["ran"] - clock["built"],
+                      "summarise": clock["summarised"] - clock["ran"],
+                      "total_before_write": now - clock["start"]},
+        "counts": {"machines": scenario.machines, "records": n_records,
+                   "events": _events(world)},
+    }
+
+
+def _versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for package in ("simpy", "numpy", "pandas", "pyarrow", "pydantic"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = "unknown"
+    return found
+
+
+def _events(world: World) -> int | None:
+    """Events SimPy processed (ids taken - still queued - the stop event), if it tells."""
+    env: Any = world.env
+    try:
+        return int(next(env._eid)) - len(env._queue) - 1
+    except (AttributeError, TypeError):
+        return None
+
+
+def git_revision() -> str | None:
+    """The git commit of the arcsim source tree, or None (no git, not a checkout)."""
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
+                              capture_output=True, text=True, timeout=5, check=False,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    text = done.stdout.strip()
+    return text if done.returncode == 0 and text else None
+
+
+__all__ = ["Result", "advance", "git_revision", "load", "resolve", "run"]

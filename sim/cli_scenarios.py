@@ -1,0 +1,300 @@
+"""The scenario subcommands of ``arcsim``: ``run``, ``validate``, ``check``, ``list``, ``schema``.
+
+:func:`register` adds them to the ``arcsim`` parser (each sets ``handler``, which returns the
+exit status); :func:`main` runs them on their own. Exit status: 0 done, 1 an expectation missed
+(``check``), 2 bad input (located scenario errors, or one ``arcsim: error: ...`` line), 130
+interrupted. Never a traceback for anything a user can cause.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TextIO, TypeAlias
+
+from rich.console import Console
+from rich.table import Table
+
+from sim.errors import ArcsimError
+from sim.scenario.source import ScenarioError
+
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+class UsageError(ArcsimError):
+    """A bad command line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _console(stream: TextIO | None = None) -> Console:
+    out = stream if stream is not None else sys.stdout
+    width = None if out.isatty() or "COLUMNS" in os.environ else 120
+    return Console(file=out, width=width, highlight=False, soft_wrap=True)
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f'expected a number > 0, got "{text}"')
+    return value
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a value before validation, e.g. fleet[0].count=50, "
+                             "duration=2d, params.check_period=10m (repeatable)")
+    parser.add_argument("--scale", type=_scale, metavar="F",
+                        help="multiply every group's machine count by F (at least 1 each)")
+    parser.add_argument("--out", default="results", metavar="DIR",
+                        help="folder that receives the result folder (default: results)")
+
+
+# --- registration ---------------------------------------------------------------------------
+
+
+def register(sub: Subparsers) -> None:
+    """Add ``run``, ``validate``, ``check``, ``list`` and ``schema`` to ``sub``."""
+    run = sub.add_parser("run", help="run a scenario and write its result folder",
+                         description="Run a scenario (a file or a shipped scenario's name; "
+                                     "default: the built-in 'default') and write "
+                                     "results/<name>-<seed>-<hash>/.")
+    run.add_argument("scenario", nargs="?", default="default", metavar="SCENARIO")
+    run.add_argument("--seed", type=int, metavar="N", help="replace the scenario's seed")
+    _add_run_options(run)
+    quiet = run.add_mutually_exclusive_group()
+    quiet.add_argument("--quiet", action="store_true", help="print only the result folder")
+    quiet.add_argument("--json", action="store_true", help="print the metrics as JSON only")
+    run.set_defaults(handler=run_run)
+
+    validate = sub.add_parser("validate", help="check scenario files without running them")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    validate.set_defaults(handler=run_validate)
+
+    check = sub.add_parser("check", help="run scenarios and test their expect: blocks",
+                           description="Run every scenario and compare its metrics with its "
+                                       "expect: block; exit 1 on any miss.")
+    check.add_argument("paths", nargs="*", metavar="FILE|DIR",
+                       help="scenario files or folders (default: scenarios/)")
+    _add_run_options(check)
+    check.set_defaults(handler=run_check)
+
+    listing = sub.add_parser("list", help="the shipped scenarios")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=run_list)
+
+    schema = sub.add_parser("schema", help="the JSON Schema of scenario files")
+    schema.add_argument("--out", metavar="FILE", help="write it to FILE instead of stdout")
+    schema.set_defaults(handler=run_schema)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one of these subcommands with ``argv``; return the exit status."""
+    parser: argparse.ArgumentParser = _Parser(prog="arcsim",
+                                              description="Run and check arcsim scenarios.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    register(sub)
+    try:
+        args = parser.parse_args(argv)
+        status: int = args.handler(args)
+        return status
+    except ScenarioError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except ArcsimError as exc:
+        print(f"arcsim: error: {exc}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
+
+
+# --- run --------------------------------------------------------------------------------------
+
+
+def run_run(args: argparse.Namespace) -> int:
+    """``arcsim run``: run, then print a summary, the metrics (--json) or the folder."""
+    from sim import api
+
+    progress = not (args.quiet or args.json) and sys.stderr.isatty()
+    try:
+        result = api.run(args.scenario, seed=args.seed, overrides=args.set, scale=args.scale,
+                         out=args.out, progress=progress)
+    except KeyboardInterrupt:
+        print("arcsim: interrupted; no result folder was written", file=sys.stderr)
+        return 130
+    if args.json:
+        print(json.dumps(result.metrics, indent=2, ensure_ascii=False))
+    elif args.quiet:
+        print(result.path)
+    else:
+        print_summary(result, _console())
+    return 0
+
+
+def print_summary(result: Any, console: Console) -> None:
+    """Blocked operations by reason, reinstall churn, overrides, expectations, the folder."""
+    from sim.scenario.units import format_size
+
+    m, manifest = result.metrics, result.manifest
+    days = manifest["scenario"]["duration"] / 86_400.0
+    console.print(f"[bold]{result.name}[/] (seed {result.seed}): "
+                  f"{manifest['counts']['machines']} machines, {days:g} days, "
+                  f"{manifest['counts']['records']} records")
+    console.print(_blocked_table(m["blocked"]))
+    churn = m["churn"]
+    console.print(f"Reinstall churn: {churn['cycles']} reinstalls after "
+                  f"{m['local_removals']} local removals, {churn['blocked']} blocked, "
+                  f"{churn['absent_hours']:.1f} h absent, {format_size(churn['bytes'])} "
+                  f"downloaded again, longest queue wait {churn['max_queue_wait_s']:.0f} s")
+    overrides = m["overrides"]
+    by_actor = ", ".join(f"{a} {n}" for a, n in overrides["by_actor"].items()) or "none"
+    console.print(f"Overrides: {overrides['total']} operations let through by "
+                  f"{overrides['actions']} override actions (by actor: {by_actor})")
+    if result.expectations:
+        console.print(expectation_table(result.expectations))
+    console.print(f"Result: {result.path}")
+
+
+def _blocked_table(blocked: dict[str, Any]) -> Table:
+    ops = ("install", "update", "upgrade", "reinstall")
+    table = Table(title=f"Blocked operations: {blocked['total']}", title_justify="left")
+    table.add_column("reason")
+    for op in (*ops, "total"):
+        table.add_column(op, justify="right")
+    for reason, total in blocked["by_reason"].items():
+        table.add_row(reason, *(str(blocked[op].get(reason, 0)) for op in ops), str(total))
+    return table
+
+
+def expectation_table(expectations: Sequence[Any], title: str = "Expectations") -> Table:
+    """Path, expected, actual, ok for each expectation."""
+    from sim.scenario.expect import format_number
+
+    table = Table(title=title, title_justify="left")
+    for column in ("metric", "expected", "actual", ""):
+        table.add_column(column)
+    for e in expectations:
+        actual = "missing" if e.actual is None else format_number(e.actual)
+        table.add_row(e.path, e.expected, actual, "ok" if e.ok else "MISS")
+    return table
+
+
+# --- validate, check, list, schema ------------------------------------------------------------
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    """``arcsim validate``: 0 when every file is valid, else 2 with every located error."""
+    from sim.scenario import library
+    from sim.scenario.loading import load_scenario
+
+    status = 0
+    for name in args.files:
+        try:
+            scenario = load_scenario(library.resolve(name), overrides=args.set)
+        except ScenarioError as exc:
+            print(exc, file=sys.stderr)
+            status = 2
+            continue
+        print(f"{name}: ok ({scenario.name}: {scenario.machines} machines, "
+              f"{len(scenario.timeline)} timeline entries, {len(scenario.expect)} expectations)")
+    return status
+
+
+def scenario_targets(paths: Sequence[str]) -> list[Path]:
+    """Files given, and the scenario files under folders given (default: scenarios/).
+
+    Raises:
+        UsageError: a folder holds no scenario file, or a path does not exist.
+    """
+    from sim.scenario import library
+
+    if not paths:
+        local = Path("scenarios")
+        paths = [str(local if local.is_dir() else library.scenario_dirs()[0])]
+    found: list[Path] = []
+    for text in paths:
+        path = Path(text)
+        if path.is_dir():
+            files = library.scenario_files(path)
+            if not files:
+                raise UsageError(f"{path}: no scenario files (*.yaml) in this folder")
+            found += files
+        else:
+            found.append(library.resolve(text))
+    return found
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """``arcsim check``: run each scenario; 1 when an expectation misses, 2 when one is
+    invalid."""
+    from sim import api
+
+    console, status = _console(), 0
+    summary = Table(title="Scenarios", title_justify="left")
+    for column in ("scenario", "expectations", ""):
+        summary.add_column(column)
+    for path in scenario_targets(args.paths):
+        try:
+            result = api.run(path, overrides=args.set, scale=args.scale, out=args.out)
+        except ScenarioError as exc:
+            print(exc, file=sys.stderr)
+            summary.add_row(str(path), "-", "INVALID")
+            status = 2
+            continue
+        held = sum(e.ok for e in result.expectations)
+        verdict = "ok" if result.ok else "MISS"
+        summary.add_row(str(path), f"{held}/{len(result.expectations)}", verdict)
+        if not result.ok:
+            console.print(expectation_table(result.misses, f"{path}: expected vs actual"))
+            status = max(status, 1)
+    console.print(summary)
+    return status
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """``arcsim list``: the shipped scenarios and what each one asks."""
+    from sim.scenario import library
+
+    scenarios = library.shipped()
+    if args.json:
+        print(json.dumps([{"name": s.name, "path": str(s.path), "description": s.summary}
+                          for s in scenarios], indent=2))
+        return 0
+    table = Table(title="Shipped scenarios (arcsim run NAME)", title_justify="left")
+    table.add_column("name")
+    table.add_column("question")
+    for s in scenarios:
+        table.add_row(s.name, s.summary)
+    _console().print(table)
+    return 0
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    """``arcsim schema``: the JSON Schema of scenario files."""
+    from sim.scenario.schema import Scenario
+
+    text = json.dumps(Scenario.model_json_schema(), indent=2) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        Path(args.out).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

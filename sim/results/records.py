@@ -1,0 +1,78 @@
+"""A run's records as a readable pandas frame (one row per record; design: Outputs).
+
+The engine stores small integer codes (:data:`sim.engine.records.COLUMNS`); here they become
+categorical columns with names: ``operation`` (``install``, ``reinstall``...), ``outcome``
+(``blocked``, ``succeeded``...), ``reason`` (``not_on_allowlist``...), ``rule`` (``R13``...),
+``actor``, ``extension``, ``group``, ``path``. Categories are the run's whole tables, in table
+order, so two runs of one scenario give identical frames whatever happened; "none" (code -1,
+or the empty reason and rule) is a missing value. ``machine`` stays an integer (-1: not about
+one machine). With a scenario ``start``, a ``timestamp`` column (UTC, milliseconds) follows
+``time``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from sim.engine.codes import REASONS, RULES, Op, Outcome
+from sim.engine.records import COLUMNS
+
+OPERATIONS: tuple[str, ...] = tuple(op.name.lower() for op in Op)
+OUTCOMES: tuple[str, ...] = tuple(outcome.name.lower() for outcome in Outcome)
+
+
+@dataclass(frozen=True, slots=True)
+class RunTables:
+    """The run's own name tables (record codes index them)."""
+
+    groups: Sequence[str]
+    extensions: Sequence[str]
+    actors: Sequence[str]
+    paths: Sequence[str]
+
+
+def _categorical(codes: npt.NDArray[Any], names: Sequence[str], shift: int = 0) -> Any:
+    """Codes into ``names``; -1 (or, with ``shift`` 1, code 0 = "") is missing."""
+    values = codes.astype(np.int64) - shift
+    return pd.Categorical.from_codes(np.where(values < 0, -1, values),
+                                     categories=pd.Index(list(names), dtype=str))
+
+
+def records_frame(columns: Mapping[str, npt.NDArray[Any]], tables: RunTables,
+                  start: datetime | None = None) -> pd.DataFrame:
+    """The records as a frame with readable columns (see the module docstring)."""
+    decoded: dict[str, Any] = {}
+    for name, _, _ in COLUMNS:
+        decoded[name] = _column(name, columns[name], tables)
+        if name == "time" and start is not None:
+            decoded["timestamp"] = timestamps(columns["time"], start)
+    return pd.DataFrame(decoded)
+
+
+def timestamps(seconds: npt.NDArray[Any], start: datetime) -> pd.Series:
+    """UTC timestamps (millisecond resolution) ``seconds`` after ``start``."""
+    origin = pd.Timestamp(start if start.tzinfo else start.replace(tzinfo=UTC))
+    moments = origin.tz_convert("UTC") + pd.to_timedelta(np.asarray(seconds), unit="s")
+    return pd.Series(moments).astype("datetime64[ms, UTC]")
+
+
+def _column(name: str, codes: npt.NDArray[Any], tables: RunTables) -> Any:
+    named: dict[str, tuple[Sequence[str], int]] = {
+        "operation": (OPERATIONS, 0), "outcome": (OUTCOMES, 0),
+        "reason": (REASONS[1:], 1), "rule": (RULES[1:], 1),
+        "group": (tables.groups, 0), "extension": (tables.extensions, 0),
+        "actor": (tables.actors, 0), "path": (tables.paths, 0),
+    }
+    if name in named:
+        names, shift = named[name]
+        return _categorical(codes, names, shift)
+    if name == "machine":
+        return codes.astype(np.int32)
+    return codes

@@ -1,0 +1,146 @@
+"""A run's result: metrics, expectations, records and time series, in memory or on disk.
+
+:func:`load` reads a result folder back (``sim.load(path)``); notebooks need nothing else::
+
+    result = sim.load("results/default-42-1a2b3c4d")
+    result.metric("blocked.install.not_on_allowlist")
+    result.records.groupby("reason", observed=True).size()
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.results.folder import (
+    EXPECT,
+    MANIFEST,
+    METRICS,
+    RECORDS,
+    TIMESERIES,
+    ResultError,
+    folder_name,
+    write_atomically,
+    write_json,
+    write_parquet,
+)
+from sim.scenario.expect import ExpectationResult, ExpectError, lookup
+
+
+class Result:
+    """A result folder and what it holds. ``records`` and ``timeseries`` are read lazily."""
+
+    def __init__(self, path: Path, manifest: dict[str, Any], metrics: dict[str, Any],
+                 expectations: list[ExpectationResult], records: pd.DataFrame | None = None,
+                 timeseries: pd.DataFrame | None = None) -> None:
+        self.path = path
+        self.manifest = manifest
+        self.metrics = metrics
+        self.expectations = expectations
+        self._records = records
+        self._timeseries = timeseries
+
+    @property
+    def records(self) -> pd.DataFrame:
+        """One row per record (see :mod:`sim.results.records`)."""
+        if self._records is None:
+            self._records = _read_parquet(self.path / RECORDS)
+        return self._records
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """Counts per time bucket (see :mod:`sim.results.timeseries`)."""
+        if self._timeseries is None:
+            self._timeseries = _read_parquet(self.path / TIMESERIES)
+        return self._timeseries
+
+    @property
+    def name(self) -> str:
+        """The scenario's name."""
+        return str(self.manifest["scenario"]["name"])
+
+    @property
+    def seed(self) -> int:
+        """The run's seed."""
+        return int(self.manifest["seed"])
+
+    @property
+    def ok(self) -> bool:
+        """True when every expectation holds (or there are none)."""
+        return all(e.ok for e in self.expectations)
+
+    @property
+    def misses(self) -> list[ExpectationResult]:
+        """The expectations that do not hold."""
+        return [e for e in self.expectations if not e.ok]
+
+    def metric(self, path: str) -> float:
+        """The metric at a dotted ``path`` (``"blocked.install.not_on_allowlist"``); an entry
+        absent from a table of counts is 0.
+
+        Raises:
+            ExpectError: ``path`` is not a number in the metrics.
+        """
+        return lookup(self.metrics, path)
+
+    def __repr__(self) -> str:
+        held = sum(e.ok for e in self.expectations)
+        return f"Result({str(self.path)!r}, expectations {held}/{len(self.expectations)} ok)"
+
+
+def save(parent: str | os.PathLike[str], *, manifest: dict[str, Any], metrics: dict[str, Any],
+         expectations: list[ExpectationResult], records: pd.DataFrame,
+         timeseries: pd.DataFrame) -> Result:
+    """Write a result folder under ``parent`` atomically; return it as a :class:`Result`.
+
+    The folder is named from ``manifest``'s ``scenario.name``, ``seed`` and ``hash``.
+    """
+    name = folder_name(manifest["scenario"]["name"], manifest["seed"], manifest["hash"])
+
+    def write(tmp: Path) -> None:
+        write_parquet(records, tmp / RECORDS)
+        write_parquet(timeseries, tmp / TIMESERIES)
+        write_json(tmp / METRICS, metrics)
+        write_json(tmp / EXPECT, [e.as_json() for e in expectations])
+        write_json(tmp / MANIFEST, manifest)
+
+    final = write_atomically(Path(parent) / name, write)
+    return Result(final, manifest, metrics, expectations, records, timeseries)
+
+
+def load(path: str | os.PathLike[str]) -> Result:
+    """The result in folder ``path`` (``records`` and ``timeseries`` are read when used).
+
+    Raises:
+        ResultError: ``path`` is not a complete result folder.
+    """
+    folder = Path(path)
+    if not (folder / MANIFEST).is_file():
+        what = "no such folder" if not folder.exists() else f"no {MANIFEST} in it"
+        raise ResultError(f"{folder}: not a result folder ({what})")
+    manifest, metrics = _read_json(folder / MANIFEST), _read_json(folder / METRICS)
+    expectations = [ExpectationResult(e["path"], e["expected"],
+                                      None if e["actual"] is None else float(e["actual"]),
+                                      bool(e["ok"])) for e in _read_json(folder / EXPECT)]
+    return Result(folder, manifest, metrics, expectations)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ResultError(f"{path}: cannot read ({exc})") from None
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise ResultError(f"{path}: cannot read ({exc})") from None
+
+
+__all__ = ["ExpectError", "Result", "load", "save"]

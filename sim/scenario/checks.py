@@ -1,0 +1,169 @@
+"""Checks that need the whole scenario (style point 4: validate once, up front).
+
+The schema checks each value alone; these check that names refer to something: groups named
+by targets, scopes and exemptions exist; paths named by groups exist; policy names are unique
+and the assignments that timeline entries change exist; machine ids are in the fleet; an actor
+keeps one role; ``expect:`` paths name a metric. Every problem is located by the caller's
+``locate`` (file, line, field).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from sim.engine.policy import SQL_EXTENSIONS
+from sim.scenario import build
+from sim.scenario.expect import ExpectError, check_path
+from sim.scenario.schema import Policy, Scenario, TimelineEntry
+from sim.scenario.source import FieldPath, Problem, ScenarioError
+from sim.scenario.timeline import ENGINE_ACTORS, POLICY_ADMIN, actor_of, remediation_actor
+
+Locate = Callable[[FieldPath, str], Problem]
+"""Makes a located problem from a field path and a message."""
+
+
+def check_scenario(scenario: Scenario, locate: Locate) -> None:
+    """Raise :class:`ScenarioError` with every problem found, sorted by line."""
+    problems = [locate(path, message) for path, message in problems_of(scenario)]
+    if problems:
+        raise ScenarioError(sorted(problems, key=lambda p: p.line or 0))
+
+
+def problems_of(scenario: Scenario) -> Iterator[tuple[FieldPath, str]]:
+    """(field path, message) of each problem."""
+    yield from _unique([g.group for g in scenario.fleet], "fleet", "group", "group")
+    yield from _unique([p.name for p in scenario.params.paths], ("params", "paths"), "name",
+                       "download path")
+    yield from _unique([p.name for p in scenario.policies], "policies", "name", "policy")
+    groups = [g.group for g in scenario.fleet]
+    paths = ["direct", *(p.name for p in scenario.params.paths)]
+    for i, group in enumerate(scenario.fleet):
+        yield from _known(group.path, paths, ("fleet", i, "path"), "download path")
+    for i, policy in enumerate(scenario.policies):
+        yield from _policy(policy, ("policies", i), groups)
+    yield from _timeline(scenario, groups)
+    yield from _expect(scenario, groups, paths)
+
+
+def _unique(names: list[str], where: str | FieldPath, key: str,
+            what: str) -> Iterator[tuple[FieldPath, str]]:
+    prefix = (where,) if isinstance(where, str) else where
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name in seen:
+            yield ((*prefix, i, key),
+                   f'{what} "{name}" is already defined ({_show(prefix)}[{seen[name]}])')
+        seen.setdefault(name, i)
+
+
+def _show(prefix: FieldPath) -> str:
+    return ".".join(str(p) for p in prefix)
+
+
+def _known(name: str | None, known: list[str], path: FieldPath,
+           what: str) -> Iterator[tuple[FieldPath, str]]:
+    if name is None or name in known:
+        return
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f', did you mean "{close[0]}"?' if close else f"; known: {', '.join(known) or 'none'}"
+    yield path, f'unknown {what} "{name}"{hint}'
+
+
+def _policy(policy: Policy, path: FieldPath,
+            groups: list[str]) -> Iterator[tuple[FieldPath, str]]:
+    yield from _known(policy.scope, groups, (*path, "scope"), "group")
+    if policy.definition is not None and build.definition_loader is None:
+        yield ((*path, "definition"), "policy definition files are not supported yet: write "
+               "the policy with deny, audit, allow_only or deploy")
+
+
+def _timeline(scenario: Scenario, groups: list[str]) -> Iterator[tuple[FieldPath, str]]:
+    assignments = [p.name for p in scenario.policies]
+    assignments += [e.assign.name for e in scenario.timeline if e.assign is not None]
+    roles: dict[str, tuple[str, int]] = {}
+    for i, entry in enumerate(scenario.timeline):
+        path: FieldPath = ("timeline", i)
+        yield from _entry_names(entry, path, groups, assignments, scenario.machines)
+        if entry.assign is not None:
+            yield from _policy(entry.assign, (*path, "assign"), groups)
+        if entry.action in _ROLE_ACTIONS:
+            name, role = actor_of(entry.action, entry.actor), entry.role or "Owner"
+            first = roles.setdefault(name, (role, i))
+            if first[0] != role:
+                yield ((*path, "role"), f'actor "{name}" acts as {first[0]} in timeline'
+                       f"[{first[1]}]; one actor has one role (give this one another name)")
+
+
+_ROLE_ACTIONS = frozenset({"install", "update", "upgrade", "delete", "assign", "unassign",
+                           "exempt", "unexempt"})
+"""Actions done with an Azure role (R27)."""
+
+
+def _entry_names(entry: TimelineEntry, path: FieldPath, groups: list[str],
+                 assignments: list[str], machines: int) -> Iterator[tuple[FieldPath, str]]:
+    if entry.target is not None:
+        yield from _known(entry.target.group, groups, (*path, "target", "group"), "group")
+        for j, m in enumerate(entry.target.machines):
+            if m >= machines:
+                yield ((*path, "target", "machines", j),
+                       f"machine {m} is not in the fleet (ids 0 to {machines - 1})")
+    if entry.unassign is not None:
+        yield from _known(entry.unassign, assignments, (*path, "unassign"), "assignment")
+    for key in ("exempt", "unexempt"):
+        change = getattr(entry, key)
+        if change is not None:
+            yield from _known(change.assignment, assignments, (*path, key, "assignment"),
+                              "assignment")
+            yield from _known(change.scope, groups, (*path, key, "scope"), "group")
+
+
+def _expect(scenario: Scenario, groups: list[str],
+            paths: list[str]) -> Iterator[tuple[FieldPath, str]]:
+    names = {"group": groups, "path": paths, "actor": actor_names(scenario),
+             "extension": extension_names(scenario)}
+    for key in scenario.expect:
+        try:
+            check_path(key, names)
+        except ExpectError as exc:
+            yield ("expect", key), str(exc)
+
+
+def actor_names(scenario: Scenario) -> list[str]:
+    """Every actor name a run of ``scenario`` can record."""
+    names = list(ENGINE_ACTORS)
+    if scenario.policies:
+        names.append(POLICY_ADMIN)
+    names += [remediation_actor(p.name) for p in scenario.policies if p.deploy is not None]
+    for entry in scenario.timeline:
+        names.append(actor_of(entry.action, entry.actor))
+        if entry.assign is not None and entry.assign.deploy is not None:
+            names.append(remediation_actor(entry.assign.name))
+    return list(dict.fromkeys(names))
+
+
+def extension_names(scenario: Scenario) -> list[str]:
+    """Every extension a run of ``scenario`` can record."""
+    names: list[str] = [e.name for g in scenario.fleet for e in g.extensions]
+    for policy in [*scenario.policies, *(e.assign for e in scenario.timeline if e.assign)]:
+        if policy.deploy is not None:
+            names += [n for n in (policy.deploy.windows, policy.deploy.linux) if n]
+    for entry in scenario.timeline:
+        names += _entry_extensions(entry)
+    return list(dict.fromkeys(names))
+
+
+def _entry_extensions(entry: TimelineEntry) -> list[str]:
+    value: Any = getattr(entry, entry.action)
+    if entry.action in ("install", "update", "upgrade", "delete"):
+        return [value]
+    if entry.action == "remove_locally" and value != "all":
+        return [value]
+    if entry.auto_upgrade is not None:
+        return [entry.auto_upgrade.extension]
+    if entry.monitor_list is not None:
+        return [*entry.monitor_list.add, *entry.monitor_list.remove]
+    if entry.sql_auto_deploy is not None:
+        return list(SQL_EXTENSIONS.values())
+    return []

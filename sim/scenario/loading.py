@@ -1,0 +1,222 @@
+"""Load a scenario: YAML -> ``--set`` overrides -> ``--scale`` -> schema -> whole-file checks.
+
+Overrides are applied to the loaded document *before* validation, so an overridden value is
+checked like one written in the file; a problem with it names the ``--set`` argument instead
+of a line::
+
+    --set fleet[0].count=lots: fleet[0].count: input should be a valid integer (got "lots")
+
+A key is a dotted path with list indices, as errors print it: ``duration``, ``seed``,
+``params.check_period``, ``fleet[0].count``, ``expect["blocked.install.not_on_allowlist"]``.
+The value is read as YAML (``50`` is a number, ``10m`` a text, ``'"1.40"'`` a quoted version);
+a value YAML cannot read (``>= 1``) is taken as the text it is.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import yaml
+
+from sim.scenario.checks import check_scenario
+from sim.scenario.schema import Scenario, TimelineEntry
+from sim.scenario.source import (
+    FieldPath,
+    LocatedDocument,
+    Problem,
+    ScenarioError,
+    format_path,
+    load_yaml_file,
+    load_yaml_text,
+    validate_document,
+)
+from sim.scenario.timeline import entry_problems
+
+_TOKEN = re.compile(r'\.?([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\["([^"]*)"\]|\[\'([^\']*)\'\]')
+
+
+def load_scenario(path: str | os.PathLike[str], *, overrides: Sequence[str] = (),
+                  scale: float | None = None) -> Scenario:
+    """The validated scenario in the YAML file at ``path``.
+
+    Raises:
+        ScenarioError: every problem, located (file and line, or the ``--set`` argument).
+    """
+    return scenario_from_document(load_yaml_file(path), overrides=overrides, scale=scale)
+
+
+def scenario_from_text(text: str, filename: str = "<string>", *,
+                       overrides: Sequence[str] = (), scale: float | None = None) -> Scenario:
+    """The validated scenario in YAML ``text`` (``filename`` labels errors)."""
+    return scenario_from_document(load_yaml_text(text, filename), overrides=overrides,
+                                  scale=scale)
+
+
+def scenario_from_document(doc: LocatedDocument, *, overrides: Sequence[str] = (),
+                           scale: float | None = None) -> Scenario:
+    """Apply ``overrides`` and ``scale`` to ``doc``, then validate and check it."""
+    doc, origins = apply_overrides(doc, overrides)
+    doc = apply_scale(doc, scale)
+    where = _Where(doc, origins)
+    early = _timeline_problems(doc, where)
+    flagged = {p.path[:2] for p in early}
+    try:
+        scenario = validate_document(doc, Scenario)
+    except ScenarioError as exc:
+        rest = [where.relocate(p) for p in exc.problems if p.path[:2] not in flagged
+                or len(p.path) > 2]
+        raise ScenarioError(sorted([*early, *rest], key=lambda p: p.line or 0)) from None
+    if early:
+        raise ScenarioError(early)
+    check_scenario(scenario, where.problem)
+    return scenario
+
+
+class _Where:
+    """Locates problems: at a line of the file, or at the ``--set`` argument that set it."""
+
+    def __init__(self, doc: LocatedDocument, origins: Mapping[FieldPath, str]) -> None:
+        self.doc, self.origins = doc, origins
+
+    def problem(self, path: FieldPath, message: str) -> Problem:
+        return self.relocate(self.doc.problem(path, message))
+
+    def relocate(self, problem: Problem) -> Problem:
+        """``problem`` at the ``--set`` that set its field (or all of its overridden fields,
+        when the file does not have it); at its line, naming them, when the file has it."""
+        path = problem.path
+        for origin, argument in self.origins.items():
+            if path[:len(origin)] == origin:
+                return Problem(f"--set {argument}", None, path, problem.message)
+        inside = [a for origin, a in self.origins.items() if origin[:len(path)] == path]
+        if not inside:
+            return problem
+        if path not in self.doc.positions:
+            where = ", ".join(f"--set {a}" for a in inside)
+            return Problem(where, None, path, problem.message)
+        setting = ", ".join(f"--set {a}" for a in inside)
+        return Problem(problem.file, problem.line, path, f"{problem.message} (after {setting})")
+
+
+def _timeline_problems(doc: LocatedDocument, where: _Where) -> list[Problem]:
+    """Action and modifier keys that do not fit, each at its own key."""
+    timeline = doc.data.get("timeline")
+    problems = []
+    for i, entry in enumerate(timeline if isinstance(timeline, list) else []):
+        if isinstance(entry, dict):
+            for key, message in entry_problems(TimelineEntry.given_in(entry)):
+                path: FieldPath = ("timeline", i) if key is None else ("timeline", i, key)
+                problems.append(where.problem(path, message))
+    return problems
+
+
+# --- --set ----------------------------------------------------------------------------------
+
+
+def _set_error(argument: str, message: str) -> ScenarioError:
+    return ScenarioError([Problem(f"--set {argument}", None, (), message)])
+
+
+def parse_key(key: str, argument: str) -> FieldPath:
+    """``fleet[0].count`` -> ``("fleet", 0, "count")``.
+
+    Raises:
+        ScenarioError: naming ``argument`` when the key is not such a path.
+    """
+    path: list[str | int] = []
+    position = 0
+    while position < len(key):
+        match = _TOKEN.match(key, position)
+        if match is None or (position == 0 and key.startswith(".")):
+            raise _set_error(argument, f'cannot read the key at "{key[position:]}": expected '
+                             'a path like params.check_period or fleet[0].count')
+        name, index, double, single = match.groups()
+        path.append(int(index) if index is not None else next(
+            t for t in (name, double, single) if t is not None))
+        position = match.end()
+    if not path:
+        raise _set_error(argument, "expected KEY=VALUE, e.g. fleet[0].count=50")
+    return tuple(path)
+
+
+def apply_overrides(doc: LocatedDocument, overrides: Sequence[str]
+                    ) -> tuple[LocatedDocument, dict[FieldPath, str]]:
+    """``doc`` with each ``KEY=VALUE`` applied in order, and which argument set which path."""
+    if not overrides:
+        return doc, {}
+    data = copy.deepcopy(doc.data)
+    origins: dict[FieldPath, str] = {}
+    for argument in overrides:
+        key, sep, text = argument.partition("=")
+        if not sep or not key.strip():
+            raise _set_error(argument, "expected KEY=VALUE, e.g. fleet[0].count=50")
+        path = parse_key(key.strip(), argument)
+        _assign(data, path, _read_value(text), argument)
+        origins[path] = argument
+    return LocatedDocument(data, doc.filename, doc.positions), origins
+
+
+def _read_value(text: str) -> Any:
+    """``text`` read as a YAML value; a text YAML cannot read (``>= 1``) stays a text."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def _assign(data: dict[str, Any], path: FieldPath, value: Any, argument: str) -> None:
+    node: Any = data
+    for depth, element in enumerate(path):
+        here = format_path(path[:depth])
+        last = depth == len(path) - 1
+        if isinstance(element, int):
+            if not isinstance(node, list):
+                raise _set_error(argument, f"{here} is not a list")
+            if element >= len(node):
+                raise _set_error(argument, f"{here} has {_entries(len(node))}: there is no "
+                                 f"[{element}]")
+        elif not isinstance(node, dict):
+            raise _set_error(argument, f"{here or 'the scenario'} is not a mapping")
+        elif not last and element not in node:
+            node[element] = {}
+        if last:
+            node[element] = value
+        else:
+            node = node[element]
+
+
+def _entries(n: int) -> str:
+    return "no entries" if n == 0 else f"{n} entries (0 to {n - 1})" if n > 1 else "1 entry (0)"
+
+
+# --- --scale --------------------------------------------------------------------------------
+
+
+def apply_scale(doc: LocatedDocument, scale: float | None) -> LocatedDocument:
+    """``doc`` with every group's ``count`` multiplied by ``scale`` (rounded, at least 1).
+
+    Raises:
+        ScenarioError: ``scale`` is not a number > 0.
+    """
+    if scale is None:
+        return doc
+    if not (isinstance(scale, int | float) and math.isfinite(scale) and scale > 0):
+        raise ScenarioError([Problem("--scale", None, (), f"expected a number > 0, got {scale}")])
+    fleet = doc.data.get("fleet")
+    if not isinstance(fleet, list):
+        return doc
+    data = dict(doc.data)
+    data["fleet"] = [_scaled(group, scale) for group in fleet]
+    return LocatedDocument(data, doc.filename, doc.positions)
+
+
+def _scaled(group: Any, scale: float) -> Any:
+    count = group.get("count") if isinstance(group, dict) else None
+    if not isinstance(count, int) or isinstance(count, bool):
+        return group
+    return {**group, "count": max(1, round(count * scale))}
