@@ -10,6 +10,7 @@ command the simulated agent refuses. Every :class:`~sim.errors.ArcsimError` beco
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -29,6 +30,7 @@ from sim.rules.decision import Decision, Operation, Reason, decide
 from sim.rules.identity import ExtensionId, ExtensionIdError
 from sim.rules.lint import DEFAULT_AGENT_VERSION, Finding, Severity, lint
 from sim.rules.versions import AgentVersion, VersionError
+from sim.scenario.source import ScenarioError
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 Handler: TypeAlias = Callable[[argparse.Namespace], int]
@@ -367,7 +369,11 @@ def run_config(args: argparse.Namespace) -> int:
 # --- the program ----------------------------------------------------------------------------
 
 SUBCOMMANDS: tuple[Callable[[Subparsers], None], ...] = (add_explain, add_lint, add_config)
-"""Every subcommand's registration function, in the order ``--help`` lists them."""
+"""The rules subcommands' registration functions, in the order ``--help`` lists them."""
+
+FACES: tuple[str, ...] = ("sim.cli_scenarios",)
+"""Modules whose ``register(sub)`` adds further subcommands (scenarios, analysis, sweeps,
+import); imported when the parser is built, listed after :data:`SUBCOMMANDS`."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -375,7 +381,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = _Parser(
         prog="arcsim", description="Simulate extension security on Azure Arc-enabled servers.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for register in SUBCOMMANDS:
+    registrations = list(SUBCOMMANDS)
+    registrations += [importlib.import_module(name).register for name in FACES]
+    for register in registrations:
         register(sub)
     return parser
 
@@ -386,7 +394,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         handler: Handler = args.handler
         return handler(args)
+    except ScenarioError as exc:  # located, possibly several lines: printed as they are
+        print(exc, file=sys.stderr)
+        return 2
     except ArcsimError as exc:
         return print_error(str(exc))
+    except KeyboardInterrupt:
+        print("arcsim: interrupted", file=sys.stderr)
+        return 130
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else 0
