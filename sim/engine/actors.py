@@ -138,8 +138,9 @@ _REQUEST_OPS = {"install": Op.INSTALL, "update": Op.UPDATE, "upgrade": Op.UPGRAD
 class CloudRequest(Actor):
     """Someone in Azure asks for an extension operation (R5): install, update, upgrade, delete.
 
-    ``role`` is checked in Azure (R27). ``settings`` are public settings; for a script extension
-    (Custom Script, Run Command) they are the script, whose ``azcmagent`` lines run on the
+    ``role`` is checked in Azure (R27). ``settings`` are public settings, kept in Azure;
+    ``protected_settings`` reach the machine with this request only (R4). For a script extension
+    (Custom Script, Run Command) either holds the script, whose ``azcmagent`` lines run on the
     machine if the extension is allowed to run (R7). With ``override`` such config changes count
     as overrides of the lockdown by this actor (R17).
     """
@@ -148,6 +149,7 @@ class CloudRequest(Actor):
     extension: str = ""
     version: str | None = None
     settings: str | None = None
+    protected_settings: str | None = None
     role: str = "owner"
     override: bool = False
 
@@ -166,7 +168,8 @@ class CloudRequest(Actor):
         self.op = _REQUEST_OPS[self.operation]
 
     def act(self, world: World, m: int) -> None:
-        world.request(m, self.x, self.op, self.actor_id, self.version, self.settings)
+        world.request(m, self.x, self.op, self.actor_id, self.version, self.settings,
+                      self.protected_settings)
 
 
 @dataclass

@@ -43,10 +43,13 @@ _R = RULE_CODE
 # --- Azure side -----------------------------------------------------------------------------
 
 def request(w: World, m: int, x: int, op: Op, actor: int, version: str | int | None = None,
-            settings: str | None = None) -> bool:
+            settings: str | None = None, protected: str | None = None) -> bool:
     """An extension request for machine ``m`` reaches Azure now (R5). Returns True if
     accepted. ``op`` is INSTALL, UPDATE, UPGRADE or DELETE; ``version`` defaults to the
-    newest known; ``settings`` are the public settings of an install or update (R4)."""
+    newest known; ``settings`` are the public settings of an install or update, which Azure
+    keeps as desired state; ``protected`` are protected settings, which Azure does not keep
+    (R4): they travel with this one request to the machine and exist only there (encrypted at
+    rest), so a reinstall by resync (R6) or a remediation goes out without them."""
     now, s, mid, group = w.env.now, m * w.n_ext + x, m + w.offset, w.m_group[m]
     if w.cloud_gate is not None:
         refusal = w.cloud_gate(w, m, x, op, actor)
@@ -67,6 +70,10 @@ def request(w: World, m: int, x: int, op: Op, actor: int, version: str | int | N
         return True
     if settings is not None:
         w.s_settings[s] = settings
+    if protected is not None:
+        w.s_transit_protected[s] = protected
+    else:
+        w.s_transit_protected.pop(s, None)
     w.s_prov[s] = _START_PROV[op]
     w.s_pend[s] = op + 1
     w._pend_actor[s] = actor
@@ -253,11 +260,20 @@ def _succeed(w: World, m: int, s: int, x: int, op: int, actor: int, nbytes: int,
                  path, absent, wait)
     if op != Op.DELETE:
         _count_override(w, m, s, x, op)
+    if op == Op.DELETE:
+        w.s_local_protected.pop(s, None)
+        return
     settings = w.s_settings.get(s)
-    if op != Op.DELETE and settings is not None and w.s_local_settings.get(s) != settings:
+    if settings is not None and w.s_local_settings.get(s) != settings:
         w.s_local_settings[s] = settings
         if w.x_runs_scripts[x]:
             run_script(w, m, settings, actor)
+    if w.s_transit_protected:
+        protected = w.s_transit_protected.pop(s, None)
+        if protected is not None:
+            w.s_local_protected[s] = protected
+            if w.x_runs_scripts[x]:
+                run_script(w, m, protected, actor)
 
 
 def _count_override(w: World, m: int, s: int, x: int, op: int) -> None:

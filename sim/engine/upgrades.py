@@ -14,6 +14,7 @@ from sim.engine.codes import REASON_CODE, RULE_CODE, Op, Outcome
 from sim.engine.params import DAY
 from sim.engine.rng import stream_key, uniform, uniforms
 from sim.engine.world import GLOBAL_PRIORITY, Kind, World, machine_priority
+from sim.rules.activity import AUTO_UPGRADE_CALLER
 from sim.rules.identity import ExtensionId
 from sim.rules.versions import AgentVersion, Feature, has
 
@@ -44,7 +45,7 @@ class AutoUpgrade:
     retry_s: float = 3_600.0
     max_retries: int = 3
     restore_failure_p: float = 0.0
-    name: str = "Azure Regional Service Manager"
+    name: str = AUTO_UPGRADE_CALLER
     attempts: dict[int, int] = field(default_factory=dict)
 
     def attach(self, world: World) -> None:

@@ -221,6 +221,10 @@ class World:
         self.m_baseline: dict[int, tuple[int, int]] = {}
         self.s_settings: dict[int, str] = {}
         self.s_local_settings: dict[int, str] = {}
+        # protected settings (R4): on their way to the machine with one request, then only
+        # on the machine; Azure (s_settings, records) never holds them
+        self.s_transit_protected: dict[int, str] = {}
+        self.s_local_protected: dict[int, str] = {}
         self.x_size = [self._size(x) for x in range(len(self.ext_ids))]
         self.x_order = sorted(range(len(self.ext_ids)), key=lambda x: self.ext_ids[x].key)
         """Extension indices by name: the order of per-extension work on one machine at one
@@ -352,10 +356,10 @@ class World:
     # --- the extension manager and control plane (sim.engine.manager) ------------------------
 
     def request(self, m: int, x: int, op: Op, actor: int, version: str | int | None = None,
-                settings: str | None = None) -> bool:
+                settings: str | None = None, protected: str | None = None) -> bool:
         """An extension request for machine ``m`` reaches Azure now (see
         :func:`sim.engine.manager.request`)."""
-        return manager.request(self, m, x, op, actor, version, settings)
+        return manager.request(self, m, x, op, actor, version, settings, protected)
 
     def has_work(self, m: int) -> bool:
         """True when a check of machine ``m`` would do something."""
@@ -452,6 +456,7 @@ class World:
                 self.s_inst[base + x] = -1
                 self.s_removed[base + x] = now
                 self.s_local_settings.pop(base + x, None)
+                self.s_local_protected.pop(base + x, None)
                 self.log.add(now, m + self.offset, self.m_group[m], x, Op.LOCAL_REMOVE,
                              Outcome.SUCCEEDED, self.reason_code("local_removal"),
                              RULE_CODE["R6"], actor)

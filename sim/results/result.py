@@ -87,6 +87,14 @@ class Result:
         """
         return lookup(self.metrics, path)
 
+    def activity_log(self) -> pd.DataFrame:
+        """The run's Azure activity log, one row per event (see :mod:`sim.results.activity`)."""
+        from sim.results.activity import activity_log
+
+        start = self.manifest.get("scenario", {}).get("start")
+        moment = pd.Timestamp(start).to_pydatetime() if start else None
+        return activity_log(self.records, moment, self.path.name)
+
     def __repr__(self) -> str:
         held = sum(e.ok for e in self.expectations)
         return f"Result({str(self.path)!r}, expectations {held}/{len(self.expectations)} ok)"

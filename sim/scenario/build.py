@@ -170,7 +170,8 @@ def _machine_actor(entry: TimelineEntry, action: str, name: str, role: str,
         return MonitorListUpdate(**common, add_extensions=m.add, remove_extensions=m.remove)
     extension = getattr(entry, action)
     return CloudRequest(**common, operation=action, extension=extension, version=entry.version,
-                        settings=entry.settings, role=role, override=bool(entry.override))
+                        settings=entry.settings, protected_settings=entry.protected_settings,
+                        role=role, override=bool(entry.override))
 
 
 def _policy_change(entry: TimelineEntry, name: str, role: str,

@@ -294,6 +294,9 @@ class TimelineEntry(Model):
     override: bool | None = Field(None, description="config changes count as overrides (R17)")
     version: Version | None = None
     settings: str | None = None
+    protected_settings: str | None = Field(
+        None, description="protected settings: sent to the machine with this request only, "
+                          "never kept in Azure (R4)")
     run: tuple[str, ...] | None = None
     install: ExtensionName | None = None
     update: ExtensionName | None = None

@@ -1,0 +1,58 @@
+"""``arcsim activity-log RESULT_DIR``: a run's Azure activity log, as Azure writes it (R29).
+
+Without ``--out`` it prints how many events each operation and status produced and who called;
+with ``--out FILE`` it writes the events as ``az monitor activity-log list`` JSON
+(``--format json``, the default) or a flat CSV.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TypeAlias
+
+from rich.console import Console
+from rich.table import Table
+
+from sim.results.activity import write_activity_log
+from sim.results.result import load
+
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def register(sub: Subparsers) -> None:
+    """Add ``activity-log`` to ``sub``."""
+    parser = sub.add_parser("activity-log", help="a run's Azure activity log (R5, R29)",
+                            description=__doc__.split("\n\n", 1)[1] if __doc__ else None)
+    parser.add_argument("result", metavar="RESULT_DIR", help="a result folder of 'arcsim run'")
+    parser.add_argument("--out", metavar="FILE", help="write the events to FILE")
+    parser.add_argument("--format", choices=("json", "csv"), default="json",
+                        help="file format with --out (default: json, as the Azure CLI prints)")
+    parser.set_defaults(handler=run_activity_log)
+
+
+def run_activity_log(args: argparse.Namespace) -> int:
+    """Print a summary of the activity log, or write it with ``--out``."""
+    result = load(args.result)
+    events = result.activity_log()
+    if args.out:
+        path = write_activity_log(events, args.out, fmt=args.format, run=result.path.name)
+        print(f"{len(events)} activity log events written to {path}")
+        return 0
+    out = sys.stdout
+    width = None if out.isatty() or "COLUMNS" in os.environ else 120
+    console = Console(file=out, width=width, highlight=False, soft_wrap=True)
+    table = Table(title=f"Activity log of {result.path.name}: {len(events)} events")
+    for column in ("operationName", "status", "caller"):
+        table.add_column(column)
+    table.add_column("events", justify="right")
+    if not events.empty:
+        counts = events.groupby(["operationName", "status", "caller"], sort=True).size()
+        for (name, status, caller), n in zip(counts.index.to_list(), counts.to_list(),
+                                             strict=True):
+            table.add_row(str(name), str(status), str(caller), str(n))
+    console.print(table)
+    console.print("Reinstalls by resync (R6) and local azcmagent commands are not Azure "
+                  "operations: they are not in the activity log.")
+    return 0
