@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -34,14 +33,35 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
 NAMES = tuple(name for name, _, _ in COLUMNS)
 
 
-@dataclass(frozen=True)
 class Records:
-    """A finished run's records as NumPy columns (one array per column, equal lengths)."""
+    """A run's records as NumPy columns (one array per column, equal lengths).
 
-    columns: dict[str, npt.NDArray[np.generic]]
+    Either given its columns, or a snapshot of a :class:`RecordLog`'s first ``length`` rows
+    that copies them into NumPy only when first read: ``World.run(until)`` returns one at
+    every step, and a caller that ignores it pays nothing.
+    """
+
+    __slots__ = ("_columns", "_length", "_source")
+
+    def __init__(self, columns: dict[str, npt.NDArray[np.generic]] | None = None, *,
+                 source: dict[str, array[Any]] | None = None, length: int = 0) -> None:
+        self._columns = columns
+        self._source = source
+        self._length = length if columns is None else int(columns["time"].shape[0])
+
+    @property
+    def columns(self) -> dict[str, npt.NDArray[np.generic]]:
+        """The columns by name (copied from the log on first access)."""
+        if self._columns is None:
+            assert self._source is not None
+            n = self._length
+            self._columns = {name: np.frombuffer(col, dtype=col.typecode, count=n).copy()
+                             for name, col in self._source.items()}
+            self._source = None
+        return self._columns
 
     def __len__(self) -> int:
-        return int(self.columns["time"].shape[0])
+        return self._length
 
     def __getitem__(self, name: str) -> npt.NDArray[np.generic]:
         return self.columns[name]
@@ -81,5 +101,5 @@ class RecordLog:
         a[12](wait)
 
     def freeze(self) -> Records:
-        """NumPy copies of the columns so far."""
-        return Records({name: np.array(col) for name, col in self._cols.items()})
+        """The records so far (NumPy copies, made when first read)."""
+        return Records(source=self._cols, length=len(self))
