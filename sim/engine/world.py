@@ -72,6 +72,27 @@ def machine_priority(machine: int, kind: int) -> int:
     return 8 + 8 * machine + kind
 
 
+def _packed(code: str, values: npt.NDArray[Any]) -> array[Any]:
+    """A typed ``array`` buffer holding ``values`` (cast to the buffer's C type)."""
+    out = array(code)
+    out.frombytes(np.ascontiguousarray(values, dtype=np.dtype(code)).tobytes())
+    return out
+
+
+class _Initial:
+    """The fleet's state before the first event, as NumPy arrays (see :meth:`World._build`)."""
+
+    __slots__ = ("cfg", "group", "inst", "path", "prov", "push")
+
+    def __init__(self, n: int, e: int) -> None:
+        self.group = np.zeros(n, dtype=np.int16)
+        self.path = np.zeros(n, dtype=np.int16)
+        self.cfg = np.zeros(n, dtype=np.int32)
+        self.push = np.zeros(n, dtype=np.int8)
+        self.inst = np.full((n, e), -1, dtype=np.int16)
+        self.prov = np.zeros((n, e), dtype=np.int8)
+
+
 class World:
     """A fleet, Azure's view of it, and the actors that act on it, on one SimPy clock."""
 
@@ -193,19 +214,12 @@ class World:
         n = self.fleet.size
         e = max(1, len(self.ext_ids))
         self.n_machines, self.n_ext = n, e
-        self.m_group = array("h", bytes(2 * n))
-        self.m_path = array("h", bytes(2 * n))
-        self.m_cfg = array("i", bytes(4 * n))
         self.m_conn = array("b", b"\x01" * n)
         self.m_service = array("b", b"\x01" * n)
-        self.m_push = array("b", bytes(n))
         self.m_next = array("d", [INF]) * n
         ids = np.arange(self.offset, self.offset + n, dtype=np.uint64)
-        self.m_phase = array("d", (uniforms(self.keys["phase"], ids) *
-                                   self.params.check_period_s).tolist())
-        self.s_inst = array("h", [-1]) * (n * e)
-        self.s_want = array("h", [-1]) * (n * e)
-        self.s_prov = array("b", bytes(n * e))
+        phase = uniforms(self.keys["phase"], ids) * self.params.check_period_s
+        self.m_phase: array[float] = _packed("d", phase)
         self.s_pend = array("b", bytes(n * e))
         self.s_busy = array("b", bytes(n * e))
         self.s_nops = array("i", bytes(4 * n * e))
@@ -235,10 +249,29 @@ class World:
                                  range(len(self.ext_ids))]
         self.resources = [simpy.Resource(self.env, p.capacity) if p.is_shared else None
                           for p in self.params.paths]
+        self._build_machines(n, e)
+
+    def _build_machines(self, n: int, e: int) -> None:
+        """Per-machine and per-slot state of every group, as NumPy arrays packed into the
+        engine's ``array`` buffers; then the refused initial commands, machine by machine."""
+        state = _Initial(n, e)
+        refused: list[tuple[npt.NDArray[np.intp], list[CommandError]]] = []
         first = 0
         for gi, group in enumerate(self.fleet.groups):
-            self._build_group(gi, group, first)
+            refused += self._build_group(gi, group, first, state)
             first += group.count
+        self.m_group: array[int] = _packed("h", state.group)
+        self.m_path: array[int] = _packed("h", state.path)
+        self.m_cfg: array[int] = _packed("i", state.cfg)
+        self.m_push: array[int] = _packed("b", state.push)
+        self.s_inst: array[int] = _packed("h", state.inst)
+        self.s_want: array[int] = _packed("h", state.inst)
+        self.s_prov: array[int] = _packed("b", state.prov)
+        local_admin = self.actor("local_admin")
+        for members, errors in refused:
+            for m in members.tolist():
+                for error in errors:
+                    self.record_refusal(m, error, local_admin)
 
     def _size(self, x: int) -> int:
         entry = self.catalogue.get(self.ext_ids[x])
@@ -249,37 +282,38 @@ class World:
         entry = self.catalogue.get(self.ext_ids[x])
         return entry.hosting if entry else Hosting.MANAGER
 
-    def _build_group(self, gi: int, group: GroupSpec, first: int) -> None:
-        path = self.path_names.index(self.params.path(group.path).name)
+    def _build_group(self, gi: int, group: GroupSpec, first: int,
+                     state: _Initial) -> list[tuple[npt.NDArray[np.intp], list[CommandError]]]:
+        """Fill ``state`` for group ``gi`` (machines ``first``...); return its machines whose
+        initial commands were refused, by agent version, with the refusals."""
+        end = first + group.count
+        state.group[first:end] = gi
+        state.path[first:end] = self.path_names.index(self.params.path(group.path).name)
+        for installed in group.extensions:
+            x = self.ext_index[ExtensionId.parse(installed.name).key]
+            state.inst[first:end, x] = self.version_code(x, installed.version)
+            state.prov[first:end, x] = Prov.SUCCEEDED
+            if installed.settings:
+                for s in range(first * self.n_ext + x, end * self.n_ext, self.n_ext):
+                    self.s_settings[s] = self.s_local_settings[s] = installed.settings
         versions = sorted(group.agent_versions.items(), key=lambda kv: AgentVersion.parse(kv[0]))
         total = sum(share for _, share in versions)
-        ids = np.arange(first, first + group.count, dtype=np.uint64) + np.uint64(self.offset)
+        ids = np.arange(first, end, dtype=np.uint64) + np.uint64(self.offset)
         draws = uniforms(self.keys["version"], ids)
         edges = np.cumsum([share / total for _, share in versions])
         choice = np.minimum(np.searchsorted(edges, draws, side="right"), len(versions) - 1)
-        push_draw = uniforms(self.keys["push"], ids)
+        reachable = uniforms(self.keys["push"], ids) < self.params.push_reachable
+        refused = []
         for vi, (text, _) in enumerate(versions):
-            members = np.nonzero(choice == vi)[0] + first
-            self._build_members(gi, group, path, AgentVersion.parse(text), members, push_draw,
-                                first)
-
-    def _build_members(self, gi: int, group: GroupSpec, path: int, version: AgentVersion,
-                       members: npt.NDArray[np.intp], push_draw: npt.NDArray[np.float64],
-                       first: int) -> None:
-        cid, refusals = self._initial_config(group, version)
-        push_ok = has(version, Feature.PUSH_NOTIFICATIONS)
-        slots = [(self.ext_index[ExtensionId.parse(i.name).key], i) for i in group.extensions]
-        for m in members.tolist():
-            self.m_group[m], self.m_path[m], self.m_cfg[m] = gi, path, cid
-            self.m_push[m] = bool(push_ok and push_draw[m - first] < self.params.push_reachable)
-            for x, installed in slots:
-                s = m * self.n_ext + x
-                self.s_inst[s] = self.s_want[s] = self.version_code(x, installed.version)
-                self.s_prov[s] = Prov.SUCCEEDED
-                if installed.settings:
-                    self.s_settings[s] = self.s_local_settings[s] = installed.settings
-            for error in refusals:
-                self.record_refusal(m, error, self.actor("local_admin"))
+            version = AgentVersion.parse(text)
+            mine = choice == vi
+            cid, refusals = self._initial_config(group, version)
+            state.cfg[first:end][mine] = cid
+            if has(version, Feature.PUSH_NOTIFICATIONS):
+                state.push[first:end][mine & reachable] = 1
+            if refusals:
+                refused.append((np.nonzero(mine)[0] + first, refusals))
+        return refused
 
     def _initial_config(self, group: GroupSpec,
                         version: AgentVersion) -> tuple[int, list[CommandError]]:
