@@ -3,7 +3,7 @@
 * :class:`PolicyRule` is what the engine needs from a policy definition: its effect, whether an
   extension request matches its ``if`` condition, and for ``DeployIfNotExists`` which extension
   it deploys (per OS). Rules are built from simple lists (:meth:`PolicyRule.deny_listed` ...) or
-  from a real definition file (:mod:`sim.rules.azure_policy`).
+  from a real definition file (:mod:`sim.scenario.policy_definitions`).
 * :class:`PolicyBook` holds the assignments and exemptions of a run and is the world's
   ``cloud_gate`` (deny R26 and authorization R27 before the machine sees a request) and
   ``override_probe`` (a request that is not denied only because an assignment was removed or
@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from sim.engine.actors import schedule_each
 from sim.engine.codes import REASON_CODE, RULE_CODE, Op, Outcome, Prov
+from sim.engine.fleet import GroupSpec
 from sim.engine.params import DAY, ParamError
 from sim.engine.world import GLOBAL_PRIORITY, World
 from sim.rules.identity import ExtensionId
@@ -56,6 +57,16 @@ class PolicyRule:
     deploys: Mapping[str, str] = field(default_factory=dict)
     """DeployIfNotExists: OS (``windows``/``linux``) -> the extension it deploys."""
     name: str = ""
+    matches_in: Callable[[ExtensionId, GroupSpec], bool] | None = field(default=None,
+                                                                        compare=False)
+    """When set, used instead of :attr:`matches`: the condition also reads the machine (its
+    region), so whether a write of the extension matches depends on the machine's group."""
+    applies_to: Callable[[GroupSpec], bool] | None = field(default=None, compare=False)
+    """DeployIfNotExists: whether the ``if`` condition holds for the group's machines (OS,
+    region, tags); None: every machine of a :attr:`deploys` OS."""
+    remediates_failed: bool = True
+    """DeployIfNotExists: a Failed extension is non-compliant and requested again (R6b); False
+    when the existence condition does not require Succeeded."""
 
     @staticmethod
     def deny_listed(names: Sequence[str], effect: str = "deny") -> PolicyRule:
@@ -109,7 +120,7 @@ class PolicyBook:
         self.world = world
         self.assignments: dict[str, Assignment] = {}
         self.exemptions: list[Exemption] = []
-        self._match: dict[tuple[str, int], bool] = {}
+        self._match: dict[tuple[str, int, int], bool] = {}
         self._gates: dict[tuple[int, int, bool, int], tuple[tuple[str, str] | None, bool]] = {}
         self._probes: dict[tuple[int, int], int | None] = {}
         world.cloud_gate = self.gate
@@ -135,12 +146,16 @@ class PolicyBook:
                 return ex
         return None
 
-    def matches(self, a: Assignment, x: int) -> bool:
-        """Whether ``a``'s rule matches a write of extension ``x`` (cached)."""
-        key = (a.name, x)
+    def matches(self, a: Assignment, x: int, m: int) -> bool:
+        """Whether ``a``'s rule matches a write of extension ``x`` on machine ``m`` (cached per
+        extension, and per group when the rule reads the machine)."""
+        g = -1 if a.rule.matches_in is None else self.world.m_group[m]
+        key = (a.name, x, g)
         hit = self._match.get(key)
         if hit is None:
-            hit = self._match[key] = a.rule.matches(self.world.ext_ids[x])
+            ext = self.world.ext_ids[x]
+            hit = self._match[key] = (a.rule.matches(ext) if a.rule.matches_in is None else
+                                      a.rule.matches_in(ext, self.world.fleet.groups[g]))
         return hit
 
     def changed(self) -> None:
@@ -172,7 +187,7 @@ class PolicyBook:
             return None, False
         audit = False
         for a in self.assignments.values():
-            if not (a.active and self.in_scope(a.scope, m) and self.matches(a, x)):
+            if not (a.active and self.in_scope(a.scope, m) and self.matches(a, x, m)):
                 continue
             if self.exempt(a.name, m) is not None:
                 continue
@@ -191,7 +206,8 @@ class PolicyBook:
 
     def _lifted_by(self, m: int, x: int) -> int | None:
         for a in self.assignments.values():
-            if a.rule.effect != "deny" or not self.in_scope(a.scope, m) or not self.matches(a, x):
+            if (a.rule.effect != "deny" or not self.in_scope(a.scope, m)
+                    or not self.matches(a, x, m)):
                 continue
             if not a.active and a.removed_by is not None:
                 return a.removed_by
@@ -325,22 +341,28 @@ class Remediation:
 
     def _remediate(self, world: World, book: PolicyBook, a: Assignment, os_name: str,
                    x: int) -> None:
-        ids = noncompliant(world, x, os_name)
-        ids = [m for m in ids if book.in_scope(a.scope, m) and book.exempt(a.name, m) is None]
+        ids = noncompliant(world, x, os_name, failed=a.rule.remediates_failed)
+        applies = a.rule.applies_to
+        groups = [applies is None or applies(g) for g in world.fleet.groups]
+        ids = [m for m in ids if groups[world.m_group[m]] and book.in_scope(a.scope, m)
+               and book.exempt(a.name, m) is None]
         schedule_each(world, np.full(len(ids), world.env.now), ids, self._requester(world, x))
 
 
 def noncompliant(world: World, x: int, os_name: str | None,
-                 machines: npt.NDArray[np.intp] | None = None) -> list[int]:
-    """Machines (of ``os_name``) where extension ``x`` is missing or Failed and no operation is
-    under way (R6b)."""
+                 machines: npt.NDArray[np.intp] | None = None, *,
+                 failed: bool = True) -> list[int]:
+    """Machines (of ``os_name``) where extension ``x`` is missing (or Failed, unless ``failed``
+    is False) and no operation is under way (R6b)."""
     n, e = world.n_machines, world.n_ext
     want = np.frombuffer(world.s_want, dtype=np.int16).reshape(n, e)[:, x]
     inst = np.frombuffer(world.s_inst, dtype=np.int16).reshape(n, e)[:, x]
     prov = np.frombuffer(world.s_prov, dtype=np.int8).reshape(n, e)[:, x]
     pend = np.frombuffer(world.s_pend, dtype=np.int8).reshape(n, e)[:, x]
     busy = np.frombuffer(world.s_busy, dtype=np.int8).reshape(n, e)[:, x]
-    missing = ((want < 0) & (inst < 0)) | (prov == Prov.FAILED)
+    missing = (want < 0) & (inst < 0)
+    if failed:
+        missing |= prov == Prov.FAILED
     mask = missing & (pend == 0) & (busy == 0)
     if os_name is not None:
         group_os = np.array([g.os.lower() for g in world.fleet.groups])
