@@ -1,16 +1,15 @@
 """Columnar record buffers (design: Records, not scattered counters).
 
 Every request, decision, block, abort, install, reinstall, removal, config change and state
-change appends one row. Columns are typed ``array.array`` buffers while the run goes (cheap
-appends, compact), exposed as NumPy arrays (:meth:`RecordLog.columns`) and as a pandas frame by
-the outputs layer. Metrics are queries over these columns.
+change appends one row. While the run goes, a row is packed into one growing byte buffer (one
+``struct.pack`` per record: about half the cost of appending to thirteen column buffers, and as
+compact: 45 bytes a row); :meth:`RecordLog.freeze` gives the columns as NumPy arrays, which the
+outputs layer turns into a pandas frame. Metrics are queries over these columns.
 """
 
 from __future__ import annotations
 
-from array import array
-from collections.abc import Callable
-from typing import Any
+from struct import Struct
 
 import numpy as np
 import numpy.typing as npt
@@ -31,32 +30,37 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("wait", "f", "seconds queued for a shared download path (R2)"),
 )
 NAMES = tuple(name for name, _, _ in COLUMNS)
+ROW = Struct("=" + "".join(code for _, code, _ in COLUMNS))
+"""One record as packed bytes: native byte order, standard sizes, no padding."""
+ROW_DTYPE = np.dtype([(name, code) for name, code, _ in COLUMNS])
+"""The same layout as a NumPy structured type (unaligned, like :data:`ROW`)."""
+assert ROW_DTYPE.itemsize == ROW.size
 
 
 class Records:
     """A run's records as NumPy columns (one array per column, equal lengths).
 
     Either given its columns, or a snapshot of a :class:`RecordLog`'s first ``length`` rows
-    that copies them into NumPy only when first read: ``World.run(until)`` returns one at
+    that unpacks them into columns only when first read: ``World.run(until)`` returns one at
     every step, and a caller that ignores it pays nothing.
     """
 
     __slots__ = ("_columns", "_length", "_source")
 
     def __init__(self, columns: dict[str, npt.NDArray[np.generic]] | None = None, *,
-                 source: dict[str, array[Any]] | None = None, length: int = 0) -> None:
+                 source: bytearray | None = None, length: int = 0) -> None:
         self._columns = columns
         self._source = source
         self._length = length if columns is None else int(columns["time"].shape[0])
 
     @property
     def columns(self) -> dict[str, npt.NDArray[np.generic]]:
-        """The columns by name (copied from the log on first access)."""
+        """The columns by name (unpacked from the log on first access)."""
         if self._columns is None:
             assert self._source is not None
-            n = self._length
-            self._columns = {name: np.frombuffer(col, dtype=col.typecode, count=n).copy()
-                             for name, col in self._source.items()}
+            rows = np.frombuffer(self._source, dtype=ROW_DTYPE, count=self._length)
+            self._columns = {name: rows[name].copy() for name in NAMES}
+            del rows  # releases the buffer: the log can grow again
             self._source = None
         return self._columns
 
@@ -68,38 +72,26 @@ class Records:
 
 
 class RecordLog:
-    """Append-only columnar buffer; :meth:`add` is the engine's one way to record."""
+    """Append-only record buffer; :meth:`add` is the engine's one way to record."""
 
-    __slots__ = ("_appenders", "_cols")
+    __slots__ = ("_rows",)
 
     def __init__(self) -> None:
-        self._cols: dict[str, array[Any]] = {name: array(code) for name, code, _ in COLUMNS}
-        self._appenders: tuple[Callable[[Any], None], ...] = tuple(
-            self._cols[name].append for name in NAMES
-        )
+        self._rows = bytearray()
 
     def __len__(self) -> int:
-        return len(self._cols["time"])
+        return len(self._rows) // ROW.size
 
     def add(self, time: float, machine: int, group: int, extension: int, operation: int,
             outcome: int, reason: int = 0, rule: int = 0, actor: int = 0, nbytes: int = 0,
             path: int = -1, value: float = 0.0, wait: float = 0.0) -> None:
         """Append one record (codes as in :data:`COLUMNS`)."""
-        a = self._appenders
-        a[0](time)
-        a[1](machine)
-        a[2](group)
-        a[3](extension)
-        a[4](operation)
-        a[5](outcome)
-        a[6](reason)
-        a[7](rule)
-        a[8](actor)
-        a[9](nbytes)
-        a[10](path)
-        a[11](value)
-        a[12](wait)
+        self._rows += _pack(time, machine, group, extension, operation, outcome, reason, rule,
+                            actor, nbytes, path, value, wait)
 
     def freeze(self) -> Records:
         """The records so far (NumPy copies, made when first read)."""
-        return Records(source=self._cols, length=len(self))
+        return Records(source=self._rows, length=len(self))
+
+
+_pack = ROW.pack
