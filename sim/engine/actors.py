@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from heapq import heappush
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -25,27 +27,53 @@ def schedule_each(world: World, times: npt.ArrayLike, machines: npt.ArrayLike,
                   effect: Callable[[int], None], kind: int = Kind.EFFECT, rank: int = 0) -> None:
     """Call ``effect(m)`` at ``times[i]`` for ``machines[i]`` (absolute seconds, exactly: not
     rounded through delays, so a shard's chain keeps the whole fleet's times), as a chain.
+    Times before now mean now.
 
     ``rank`` (an actor's position in the world, < 2**20) orders the effects of several chains
     on one machine at one instant: lower rank first, whatever each chain did before.
     """
     t = np.asarray(times, dtype=np.float64)
     ms = np.asarray(machines, dtype=np.int64)
-    order = np.lexsort((ms, t))
-    t_list, m_list = t[order].tolist(), ms[order].tolist()
-    if not t_list:
+    if not t.size:
         return
-    env, tie = world.env, rank * 2.0**-20
+    order = np.lexsort((ms, t))
+    ms = ms[order]
+    # the equal-time key of each step: machine_priority(m, kind) + the rank's fraction
+    priorities = (8 + 8 * ms + kind).astype(np.float64) + rank * 2.0**-20
+    _Chain(world, np.maximum(t[order], world.env.now).tolist(), ms.tolist(),
+           priorities.tolist(), effect).schedule(0)
 
-    def step(i: int) -> None:
-        effect(m_list[i])
-        if i + 1 < len(t_list):
-            nxt = i + 1
-            world.at_instant(max(t_list[nxt], env.now),
-                             machine_priority(m_list[nxt], kind) + tie, lambda _e: step(nxt))
 
-    world.at_instant(max(t_list[0], env.now), machine_priority(m_list[0], kind) + tie,
-                     lambda _e: step(0))
+class _Chain:
+    """The pending step of a chain, pushed on SimPy's queue as its own (already triggered)
+    event, like :meth:`World.at`'s: one object for the whole chain, one step at a time."""
+
+    __slots__ = ("_defused", "_ok", "_value", "callbacks", "effect", "env", "fire", "i",
+                 "machines", "priorities", "times")
+
+    def __init__(self, world: World, times: list[float], machines: list[int],
+                 priorities: list[float], effect: Callable[[int], None]) -> None:
+        self.env, self.effect = world.env, effect
+        self.times, self.machines, self.priorities = times, machines, priorities
+        self._ok, self._value = True, None
+        self.fire = self._fire
+        self.callbacks: list[Callable[[object], None]] | None = None
+        self.i = 0
+
+    def schedule(self, i: int) -> None:
+        """Push step ``i`` at its instant (not before now: the times were clamped to the
+        instant the chain was made, and steps come in time order)."""
+        self.i = i
+        self.callbacks = [self.fire]
+        env = self.env
+        queue: list[Any] = env._queue
+        heappush(queue, (self.times[i], self.priorities[i], next(env._eid), self))
+
+    def _fire(self, _event: object) -> None:
+        i = self.i
+        self.effect(self.machines[i])
+        if i + 1 < len(self.times):
+            self.schedule(i + 1)
 
 
 @dataclass(frozen=True)
