@@ -38,6 +38,15 @@ _OPERATIONS = (Operation.INSTALL, Operation.UPDATE, Operation.UPGRADE, Operation
 """Rules operation for each request Op code (a reinstall is decided as an install)."""
 _START_PROV = (Prov.CREATING, Prov.UPDATING, Prov.UPDATING, Prov.DELETING, Prov.CREATING)
 _R = RULE_CODE
+# Plain-int codes for the hot paths (an IntEnum member lookup and comparison costs ~7x an int's)
+_INSTALL, _UPDATE, _UPGRADE, _DELETE, _REINSTALL = (
+    int(Op.INSTALL), int(Op.UPDATE), int(Op.UPGRADE), int(Op.DELETE), int(Op.REINSTALL))
+_REQUESTED, _DENIED, _BLOCKED, _SUCCEEDED, _ORPHANED, _OVERRIDDEN = (
+    int(Outcome.REQUESTED), int(Outcome.DENIED), int(Outcome.BLOCKED), int(Outcome.SUCCEEDED),
+    int(Outcome.ORPHANED), int(Outcome.OVERRIDDEN))
+_P_NONE, _P_SUCCEEDED, _P_FAILED = int(Prov.NONE), int(Prov.SUCCEEDED), int(Prov.FAILED)
+_R5, _R6C, _R24 = _R["R5"], _R["R6c"], _R["R24"]
+_OVERRIDE = REASON_CODE["override"]
 
 
 # --- Azure side -----------------------------------------------------------------------------
@@ -50,29 +59,29 @@ def request(w: World, m: int, x: int, op: Op, actor: int, version: str | int | N
     keeps as desired state; ``protected`` are protected settings, which Azure does not keep
     (R4): they travel with this one request to the machine and exist only there (encrypted at
     rest), so a reinstall by resync (R6) or a remediation goes out without them."""
-    now, s, mid, group = w.env.now, m * w.n_ext + x, m + w.offset, w.m_group[m]
+    now, s, mid, group = w.env._now, m * w.n_ext + x, m + w.offset, w.m_group[m]
+    log = w.log
     if w.cloud_gate is not None:
         refusal = w.cloud_gate(w, m, x, op, actor)
         if refusal is not None:
             reason, rule = refusal
-            w.log.add(now, mid, group, x, op, Outcome.DENIED, REASON_CODE[reason],
-                         _R[rule], actor)
+            log.add(now, mid, group, x, op, _DENIED, REASON_CODE[reason], _R[rule], actor)
             return False
-    w.log.add(now, mid, group, x, op, Outcome.REQUESTED, 0, _R["R5"], actor)
-    if w.override_probe is not None and op != Op.DELETE:
+    log.add(now, mid, group, x, op, _REQUESTED, 0, _R5, actor)
+    if w.override_probe is not None and op != _DELETE:
         overrider = w.override_probe(w, m, x, op)
         if overrider is not None:
             w.s_override[s] = overrider
-    if op is Op.INSTALL or op is Op.UPGRADE:
+    if op in (_INSTALL, _UPGRADE):
         w.s_want[s] = version if isinstance(version, int) else w.version_code(x, version)
-    elif op is Op.DELETE and w.s_want[s] < 0 and w.s_inst[s] < 0:
-        w.s_prov[s] = Prov.NONE
+    elif op == _DELETE and w.s_want[s] < 0 and w.s_inst[s] < 0:
+        w.s_prov[s] = _P_NONE
         return True
     if settings is not None:
         w.s_settings[s] = settings
     if protected is not None:
         w.s_transit_protected[s] = protected
-    else:
+    elif w.s_transit_protected:
         w.s_transit_protected.pop(s, None)
     w.s_prov[s] = _START_PROV[op]
     w.s_pend[s] = op + 1
@@ -84,7 +93,8 @@ def _deliver(w: World, m: int, s: int) -> None:
     if w.m_push[m] and w.m_conn[m] == 1 and w.m_service[m]:
         latency = w.params.push_latency_s
         w.at(latency, 8 + 8 * m + 1, lambda _e: _on_push(w, m, s))
-        if w.next_check(m, w.env.now) <= w.env.now + latency:
+        now = w.env._now
+        if w.next_check(m, now) <= now + latency:
             w.wake(m)  # a check comes before the push: it takes the request
     else:
         w.wake(m)
@@ -110,7 +120,7 @@ def has_work(w: World, m: int) -> bool:
 
 def on_check(w: World, m: int) -> None:
     """Machine ``m``'s extension manager checks with Azure (R6a)."""
-    if w.m_next[m] != w.env.now:
+    if w.m_next[m] != w.env._now:
         return
     w.m_next[m] = float("inf")
     if not (w.m_conn[m] == 1 and w.m_service[m]):
@@ -122,8 +132,8 @@ def on_check(w: World, m: int) -> None:
             continue
         if w.s_pend[s]:
             _process(w, m, s, w.s_pend[s] - 1, w._pend_actor[s])
-        elif w.s_inst[s] < 0 and w.s_want[s] >= 0 and w.s_prov[s] == Prov.SUCCEEDED:
-            _process(w, m, s, Op.REINSTALL, 1)
+        elif w.s_inst[s] < 0 and w.s_want[s] >= 0 and w.s_prov[s] == _P_SUCCEEDED:
+            _process(w, m, s, _REINSTALL, 1)
 
 def decision(w: World, m: int, x: int, op: int) -> tuple[bool, int, int]:
     """(allowed, reason code, rule code) of ``op`` on extension ``x`` for machine ``m``."""
@@ -141,21 +151,20 @@ def decision_under(w: World, cid: int, x: int, op: int) -> tuple[bool, int, int]
 
 def _process(w: World, m: int, s: int, op: int, actor: int) -> None:
     if w.s_busy[s]:
-        if op != Op.REINSTALL:
+        if op != _REINSTALL:
             w.s_pend[s] = op + 1
         return
     w.s_pend[s] = 0
     x = s - m * w.n_ext
-    allowed, reason, rule = decision(w, m, x, op)
-    now, mid, group = w.env.now, m + w.offset, w.m_group[m]
-    if op == Op.DELETE and not w.controls[w.m_cfg[m]].manager_enabled:
-        w.s_want[s], w.s_prov[s] = -1, Prov.NONE
-        w.log.add(now, mid, group, x, op, Outcome.ORPHANED, REASON_CODE["manager_disabled"],
-                     _R["R24"], actor)
+    allowed, reason, rule = decision_under(w, w.m_cfg[m], x, op)
+    if op == _DELETE and not w.controls[w.m_cfg[m]].manager_enabled:
+        w.s_want[s], w.s_prov[s] = -1, _P_NONE
+        w.log.add(w.env._now, m + w.offset, w.m_group[m], x, op, _ORPHANED,
+                  REASON_CODE["manager_disabled"], _R24, actor)
         return
     if not allowed:
-        w.s_prov[s] = Prov.FAILED
-        w.log.add(now, mid, group, x, op, Outcome.BLOCKED, reason, rule, actor)
+        w.s_prov[s] = _P_FAILED
+        w.log.add(w.env._now, m + w.offset, w.m_group[m], x, op, _BLOCKED, reason, rule, actor)
         hook = w.result_hooks.get((actor, x))
         if hook is not None:
             hook(w, m, x, op, Outcome.BLOCKED, actor)
@@ -164,8 +173,8 @@ def _process(w: World, m: int, s: int, op: int, actor: int) -> None:
                     lambda _e: _retry(w, m, s, op, actor))
         return
     w.s_busy[s] = 1
-    if op == Op.UPDATE or op == Op.DELETE:
-        duration = w.params.update_s if op == Op.UPDATE else w.params.delete_s
+    if op in (_UPDATE, _DELETE):
+        duration = w.params.update_s if op == _UPDATE else w.params.delete_s
         w.at(duration, 8 + 8 * m + 3, lambda _e: _finish(w, m, s, op, actor, 0, 0.0))
     else:
         _download(w, m, s, op, actor)
@@ -179,10 +188,12 @@ def _retry(w: World, m: int, s: int, op: int, actor: int) -> None:
 def _download(w: World, m: int, s: int, op: int, actor: int) -> None:
     """Download (R2) and verify (R3); then install. One event unless the path is shared."""
     x = s - m * w.n_ext
-    path = w.params.paths[w.m_path[m]]
+    pi = w.m_path[m]
+    path = w.params.paths[pi]
     seconds = path.latency_s + w.x_size[x] / path.bandwidth_bps
-    mismatch = _draw_mismatch(w, m, s, x)
-    resource = w.resources[w.m_path[m]]
+    mismatch = w.x_forced_mismatch[x] or (w.params.catalog_mismatch_p > 0.0
+                                          and _draw_mismatch(w, m, s, x))
+    resource = w.resources[pi]
     if resource is None:
         total = seconds if mismatch else seconds + w.params.install_s
         w.at(total, 8 + 8 * m + 3,
@@ -219,13 +230,14 @@ def _finish(w: World, m: int, s: int, op: int, actor: int, nbytes: int, wait: fl
             mismatch: bool = False) -> None:
     """An operation completes: report the result to Azure (R6c, R10)."""
     x = s - m * w.n_ext
-    now, mid, group = w.env.now, m + w.offset, w.m_group[m]
     w.s_busy[s] = 0
-    failed = not mismatch and op != Op.DELETE and _draw_failure(w, m, s, x)
+    failed = (not mismatch and w.params.install_failure_p > 0.0 and op != _DELETE
+              and _draw_failure(w, m, s, x))
     w.s_nops[s] += 1
     path = w.m_path[m] if nbytes else -1
     if mismatch or failed:
-        w.s_prov[s] = Prov.FAILED
+        now, mid, group = w.env._now, m + w.offset, w.m_group[m]
+        w.s_prov[s] = _P_FAILED
         outcome, reason = ((Outcome.ABORTED, "catalog_mismatch") if mismatch
                            else (Outcome.FAILED, "install_failure"))
         w.log.add(now, mid, group, x, op, outcome, REASON_CODE[reason],
@@ -238,32 +250,33 @@ def _finish(w: World, m: int, s: int, op: int, actor: int, nbytes: int, wait: fl
         _succeed(w, m, s, x, op, actor, nbytes, path, wait)
     if w.s_pend[s]:
         _process(w, m, s, w.s_pend[s] - 1, w._pend_actor[s])
-    elif w.s_inst[s] < 0 and w.s_want[s] >= 0 and w.s_prov[s] == Prov.SUCCEEDED:
+    elif w.s_inst[s] < 0 and w.s_want[s] >= 0 and w.s_prov[s] == _P_SUCCEEDED:
         w.wake(m)  # an update of an extension missing locally: the next check reinstalls it
 
 def _succeed(w: World, m: int, s: int, x: int, op: int, actor: int, nbytes: int,
              path: int, wait: float) -> None:
-    now, mid, group = w.env.now, m + w.offset, w.m_group[m]
+    now = w.env._now
     absent = 0.0
-    if op == Op.DELETE:
+    if op == _DELETE:
         w.s_inst[s] = w.s_want[s] = -1
-        w.s_prov[s] = Prov.NONE
+        w.s_prov[s] = _P_NONE
         w.s_removed.pop(s, None)
     else:
-        if op != Op.UPDATE:
+        if op != _UPDATE:
             w.s_inst[s] = w.s_want[s]
-            removed = w.s_removed.pop(s, None)
-            if removed is not None:
-                absent = now - removed
-        w.s_prov[s] = Prov.SUCCEEDED
-    w.log.add(now, mid, group, x, op, Outcome.SUCCEEDED, 0, _R["R6c"], actor, nbytes,
-                 path, absent, wait)
-    if op != Op.DELETE:
-        _count_override(w, m, s, x, op)
-    if op == Op.DELETE:
+            if w.s_removed:
+                removed = w.s_removed.pop(s, None)
+                if removed is not None:
+                    absent = now - removed
+        w.s_prov[s] = _P_SUCCEEDED
+    w.log.add(now, m + w.offset, w.m_group[m], x, op, _SUCCEEDED, 0, _R6C, actor, nbytes,
+              path, absent, wait)
+    if op == _DELETE:
         w.s_local_protected.pop(s, None)
         return
-    settings = w.s_settings.get(s)
+    if w.s_override or w.m_baseline:
+        _count_override(w, m, s, x, op)
+    settings = w.s_settings.get(s) if w.s_settings else None
     if settings is not None and w.s_local_settings.get(s) != settings:
         w.s_local_settings[s] = settings
         if w.x_runs_scripts[x]:
@@ -287,8 +300,8 @@ def _count_override(w: World, m: int, s: int, x: int, op: int) -> None:
         if baseline is None or decision_under(w, baseline[0], x, op)[0]:
             return
         overrider, rule = baseline[1], "R17"
-    w.log.add(w.env.now, m + w.offset, w.m_group[m], x, op, Outcome.OVERRIDDEN,
-              REASON_CODE["override"], _R[rule], overrider)
+    w.log.add(w.env._now, m + w.offset, w.m_group[m], x, op, _OVERRIDDEN, _OVERRIDE, _R[rule],
+              overrider)
 
 
 _SCRIPTED = ("azcmagent", "azcmagent.exe", "systemctl", "stop-service", "start-service")
