@@ -38,17 +38,24 @@ from sim.rules.versions import AgentVersion, Feature, has
 
 INF = math.inf
 GLOBAL_PRIORITY = 0
+# Plain-int record codes for the hot paths (an IntEnum member costs ~7x an int to look up)
+_CONFIG, _SERVICE, _LOCAL_REMOVE = int(Op.CONFIG), int(Op.SERVICE), int(Op.LOCAL_REMOVE)
+_APPLIED, _SUCCEEDED = int(Outcome.APPLIED), int(Outcome.SUCCEEDED)
+_STARTED, _STOPPED = int(Outcome.STARTED), int(Outcome.STOPPED)
+_COMMAND, _LOCAL_REMOVAL = REASON_CODE["command"], REASON_CODE["local_removal"]
+_R6, _R8 = RULE_CODE["R6"], RULE_CODE["R8"]
 
 
 class _Call:
-    """A triggered event that only carries callbacks (see :meth:`World.at`)."""
+    """A triggered event that only carries callbacks (see :meth:`World.at`). SimPy reads
+    ``_ok`` (and ``_value`` when not ok): class attributes, so an instance sets one field."""
 
-    __slots__ = ("_defused", "_ok", "_value", "callbacks")
+    __slots__ = ("_defused", "callbacks")
+    _ok = True
+    _value = None
 
     def __init__(self, callback: Callable[[Any], None]) -> None:
         self.callbacks: list[Callable[[Any], None]] | None = [callback]
-        self._ok = True
-        self._value = None
 
 
 class Kind:
@@ -141,6 +148,7 @@ class World:
         self._config_ids: dict[AgentConfig, int] = {}
         self.controls: list[Controls] = []
         self._after: dict[tuple[int, Command], int | CommandError] = {}
+        self._removals: dict[tuple[Command, int, int, bool], tuple[int, ...] | CommandError] = {}
         self.keys = {purpose: stream_key(seed, purpose) for purpose in (
             "phase", "push", "jitter", "version", "outage")}
 
@@ -369,18 +377,25 @@ class World:
 
     def next_check(self, m: int, t: float) -> float:
         """The first check instant of machine ``m`` at or after ``t``."""
-        k = max(0, math.floor((t - self.m_phase[m]) / self.params.check_period_s))
-        c = self.check_time(m, k)
+        phase, period = self.m_phase[m], self.params.check_period_s
+        k = max(0, math.floor((t - phase) / period))
+        if self.params.check_jitter_s > 0.0:
+            c = self.check_time(m, k)
+            while c < t:
+                k += 1
+                c = self.check_time(m, k)
+            return c
+        c = phase + k * period  # check_time without jitter, inlined (the hot path)
         while c < t:
             k += 1
-            c = self.check_time(m, k)
+            c = phase + k * period
         return c
 
     def wake(self, m: int) -> None:
         """Schedule machine ``m``'s next check if it has work and can do it."""
-        if not (self.m_conn[m] == 1 and self.m_service[m] and self.has_work(m)):
+        if not (self.m_conn[m] == 1 and self.m_service[m] and manager.has_work(self, m)):
             return
-        now = self.env.now
+        now = self.env._now
         t = self.next_check(m, now)
         if t < self.m_next[m]:
             self.m_next[m] = t
@@ -435,8 +450,8 @@ class World:
             self.m_baseline.setdefault(m, (before, actor))
         else:
             self.m_baseline.pop(m, None)
-        self.log.add(self.env.now, m + self.offset, self.m_group[m], -1, Op.CONFIG,
-                     Outcome.APPLIED, self.reason_code("command"), RULE_CODE["R8"], actor)
+        self.log.add(self.env._now, m + self.offset, self.m_group[m], -1, _CONFIG, _APPLIED,
+                     _COMMAND, _R8, actor)
         now_enabled = self.controls[after].manager_enabled
         if self.controls[before].manager_enabled != now_enabled:
             self._manager_switched(m, now_enabled, actor)
@@ -464,8 +479,8 @@ class World:
         if bool(self.m_service[m]) == running:
             return
         self.m_service[m] = running
-        self.log.add(self.env.now, m + self.offset, self.m_group[m], -1, Op.SERVICE,
-                     Outcome.STARTED if running else Outcome.STOPPED, 0, RULE_CODE["R6"], actor)
+        self.log.add(self.env._now, m + self.offset, self.m_group[m], -1, _SERVICE,
+                     _STARTED if running else _STOPPED, 0, _R6, actor)
         if running:
             self.wake(m)
 
@@ -476,25 +491,43 @@ class World:
         return LocalState(self.configs[self.m_cfg[m]], installed, bool(self.m_service[m]))
 
     def remove_locally(self, m: int, command: Command, actor: int) -> bool:
-        """``azcmagent extension remove`` on machine ``m`` (R6); refusals are recorded."""
+        """``azcmagent extension remove`` on machine ``m`` (R6); refusals are recorded.
+
+        What the command removes (or why it is refused) depends only on the command, the
+        machine's configuration, its installed extensions and whether its service runs: it is
+        worked out once per distinct combination (:meth:`_removal`)."""
+        base, inst = m * self.n_ext, self.s_inst
+        present = 0
+        for x in range(self.n_ext):
+            if inst[base + x] >= 0:
+                present |= 1 << x
+        key = (command, self.m_cfg[m], present, bool(self.m_service[m]))
+        removed = self._removals.get(key)
+        if removed is None:
+            removed = self._removals[key] = self._removal(m, command)
+        if isinstance(removed, CommandError):
+            self.record_refusal(m, removed, actor)
+            return False
+        now = self.env._now
+        for x in removed:
+            s = base + x
+            inst[s] = -1
+            self.s_removed[s] = now
+            self.s_local_settings.pop(s, None)
+            self.s_local_protected.pop(s, None)
+            self.log.add(now, m + self.offset, self.m_group[m], x, _LOCAL_REMOVE, _SUCCEEDED,
+                         _LOCAL_REMOVAL, _R6, actor)
+        return True
+
+    def _removal(self, m: int, command: Command) -> tuple[int, ...] | CommandError:
+        """The extensions (in name order) ``command`` removes from machine ``m`` as it is now,
+        or the agent's refusal (the rules layer decides, :func:`sim.rules.commands.execute`)."""
         state = self.local_state(m)
         try:
             after = execute(command, state).state
         except CommandError as exc:
-            self.record_refusal(m, exc, actor)
-            return False
-        now, base = self.env.now, m * self.n_ext
-        for ext in state.installed:
-            if ext not in after.installed:
-                x = self.ext_index[ext.key]
-                self.s_inst[base + x] = -1
-                self.s_removed[base + x] = now
-                self.s_local_settings.pop(base + x, None)
-                self.s_local_protected.pop(base + x, None)
-                self.log.add(now, m + self.offset, self.m_group[m], x, Op.LOCAL_REMOVE,
-                             Outcome.SUCCEEDED, self.reason_code("local_removal"),
-                             RULE_CODE["R6"], actor)
-        return True
+            return exc
+        return tuple(self.ext_index[e.key] for e in state.installed if e not in after.installed)
 
     # --- connectivity (R28) -----------------------------------------------------------------
 
