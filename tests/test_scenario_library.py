@@ -1,4 +1,5 @@
-"""The shipped scenarios: found by name, described, in sync with the package's built-in copy."""
+"""The shipped scenarios: found by name, described, in sync with the package's built-in copy;
+the library of issue 5 complete, valid, passing ``arcsim check`` and exact per machine."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
+import sim
+from sim.cli_scenarios import main
+from sim.rules.lint import lint
 from sim.scenario import library
+from sim.scenario.expect import lookup
 from sim.scenario.loading import load_scenario
 from sim.scenario.source import ScenarioError
 
@@ -43,8 +48,9 @@ def test_find_and_resolve() -> None:
     assert library.resolve("some/file.yaml") == Path("some/file.yaml")
     with pytest.raises(ScenarioError) as caught:
         library.resolve("defualt")
-    assert str(caught.value).startswith(
-        "defualt: no such file, and no shipped scenario of that name (shipped: ama-only-lockdown,")
+    names = ", ".join(s.name for s in SHIPPED)
+    assert str(caught.value) == (
+        f"defualt: no such file, and no shipped scenario of that name (shipped: {names})")
 
 
 def test_without_the_repository_the_built_in_default_remains(
@@ -65,3 +71,181 @@ def test_scenario_files_skip_hidden_folders_and_other_files(tmp_path: Path) -> N
 def test_the_package_data_ships_the_built_in_scenarios() -> None:
     pyproject = (library.PACKAGE.parent / "pyproject.toml").read_text()
     assert '"scenarios_builtin/*.yaml"' in pyproject
+
+
+# --- the library of issue 5: every situation, each one checked -------------------------------
+
+LIBRARY = library.scenario_files(library.REPO_SCENARIOS)
+ISSUE_5 = {
+    "article-configurations": "1", "ama-only-lockdown": "1", "esu-allow-none": "2",
+    "article-blocklist": "3", "monitor-mode": "4", "extension-manager-disabled": "5",
+    "existing-extension-delete": "6", "reinstall-storm-private-endpoint": "7",
+    "policy-deny-override": "8", "script-and-guest-config-tamper": "9",
+    "dine-remediation-loop": "10", "auto-upgrade-stale": "11", "agent-update-coverage": "12",
+    "default": "13",
+}
+"""Scenario name -> the situation of issue 5's list it answers."""
+ONE_PER_GROUP = 1e-9
+"""A ``--scale`` that leaves one machine in every group: per-machine outcomes, exactly."""
+
+
+def test_every_situation_of_issue_5_has_its_scenario() -> None:
+    assert LIBRARY, "discovery found no scenario in scenarios/"
+    assert set(ISSUE_5) <= {p.stem for p in LIBRARY}
+    assert set(ISSUE_5.values()) == {str(i) for i in range(1, 14)}
+
+
+def test_every_library_scenario_validates(capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["validate", *map(str, LIBRARY)])
+    out, err = capsys.readouterr()
+    assert (status, err) == (0, "")
+    assert out.count(": ok (") == len(LIBRARY)
+
+
+def test_arcsim_check_scenarios_exits_0(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """The whole library at its own (realistic) sizes, as a user runs it (without figures:
+    a few seconds)."""
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.chdir(library.REPO_SCENARIOS.parent)
+    status = main(["check", "scenarios/", "--no-report", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    rows = [line for line in out.splitlines() if "scenarios/" in line]
+    assert len(rows) == len(LIBRARY) and all(row.rstrip(" │").endswith("ok") for row in rows)
+
+
+def test_every_library_scenario_is_in_the_docs_table() -> None:
+    docs = (library.REPO_SCENARIOS.parent / "docs" / "scenarios.md").read_text()
+    table = docs[docs.index("## The shipped scenarios"):]
+    for name, item in ISSUE_5.items():
+        question = load_scenario(library.REPO_SCENARIOS / f"{name}.yaml").summary
+        assert f"| {item} | `{name}.yaml` | {question}" in table, name
+
+
+# Per-machine outcomes of the deterministic scenarios, one machine per group, worked out from
+# each scenario's description (the comment says how); a wrong count means wrong semantics.
+EXACT: dict[str, dict[str, float]] = {
+    "article-configurations": {
+        "commands_refused.key_unavailable": 3,       # legacy 1.15: 2 lockdown lines + the policy
+        "blocked.by_group.ama-win": 9,               # 7 Defender rounds + guest config + script
+        "blocked.by_group.ama-linux": 9,
+        "blocked.by_group.vm-insights-win": 10,      # ... + the AMA migration
+        "blocked.by_group.vm-insights-linux": 10,
+        "blocked.by_group.mon-sec-win": 1,           # the AMA migration only
+        "blocked.by_group.mon-sec-linux": 1,
+        "blocked.by_group.legacy-win": 0,
+        "blocked.by_reason.guest_configuration_disabled": 4,
+        "overrides.by_actor.custom-guest-policy": 2,  # Custom Script on both mon-sec servers
+        "installs": 5,                               # legacy: AMA, Defender, script; mon-sec: 2
+    },
+    "ama-only-lockdown": {
+        "commands_refused.key_unavailable": 2,
+        "blocked.upgrade.not_on_allowlist": 4,       # Defender upgrade + 1 retry, win and linux
+        "blocked.install.not_on_allowlist": 36,      # 17 daily Defender rounds each + CSE + KV
+        "blocked.by_group.old-win": 0,
+        "installs": 4,                               # AMA upgrade x3, Defender upgrade on 1.15
+        "coverage.stale_versions": 2,
+    },
+    "esu-allow-none": {
+        "commands_refused.allow_none_unsupported": 1,
+        "blocked.by_group.esu": 12,                  # 11 Defender rounds + the AMA push
+        "blocked.by_group.esu-old-agent": 3,         # Defender rounds after the day-8 delete
+        "blocked.install.allow_none": 15,
+        "installs": 2,                               # Defender and AMA, before the update
+        "coverage.machines_locked_down": 2,
+        "coverage.extensions_failed": 3,
+    },
+    "article-blocklist": {
+        "commands_refused.usage": 1, "commands_refused.invalid_value": 1,
+        "blocked.by_group.corrected-linux": 4, "blocked.by_group.corrected-win": 4,
+        "blocked.install.on_blocklist": 8,
+        "installs": 12,                              # 5 + 5 on the refused lines, Key Vault x2
+        "coverage.machines_locked_down": 2,
+    },
+    "monitor-mode": {
+        "commands_refused.lists_frozen": 2,
+        "blocked.install.monitor_mode": 5,           # 1.40: script, MMA; 1.20: CT, script, MMA
+        "blocked.install.not_on_allowlist": 1,       # 1.40 after day 7: the kept list (R22)
+        "blocked.by_reason.guest_configuration_disabled": 2,
+        "installs": 4,                               # CT and the script on each
+        "overrides.by_actor.local-admin": 2,         # the script on each, after the switch
+    },
+    "extension-manager-disabled": {
+        "blocked.by_group.sensitive": 3, "blocked.by_group.re-enabled": 3,
+        "blocked.by_group.old-agent": 0,
+        "orphaned": 1, "installs": 2,
+        "coverage.extensions_not_running": 1,        # AMA on the server still disabled
+        "coverage.stale_versions": 2,
+        "coverage.machines_with_drift": 1,           # the orphaned Log Analytics agent
+    },
+    "existing-extension-delete": {
+        "blocked.update.not_on_allowlist": 2, "blocked.install.not_on_allowlist": 2,
+        "blocked.reinstall.not_on_allowlist": 1, "installs": 1, "local_removals": 1,
+        "coverage.extensions_failed": 3,
+    },
+    "policy-deny-override": {
+        "policy.denied": 2,                          # day 1, and day 5 after the waiver expired
+        "policy.authorization_failed": 1, "overrides.actions": 2,
+    },
+    "script-and-guest-config-tamper": {
+        "blocked.by_group.scripts-allowed": 1,       # the guest configuration policy only
+        "blocked.by_group.guest-config-on": 0,
+        "blocked.by_group.best-practice": 3,         # script, guest configuration, Run Command
+        "overrides.by_actor.script-runner": 1, "overrides.by_actor.custom-guest-policy": 1,
+        "installs": 3,
+    },
+    "dine-remediation-loop": {
+        "blocked.by_group.vm-insights-win": 13,      # every daily round of 14 days
+        "blocked.by_group.vm-insights-linux": 6,     # until the day-6 exemption
+        "blocked.by_group.sql": 13,                  # the SQL Server extension, daily
+        "installs": 3, "overrides.actions": 0, "coverage.extensions_failed": 3,
+    },
+    "auto-upgrade-stale": {
+        "blocked.by_group.locked-win": 4,            # the first try and 3 retries
+        "blocked.by_group.locked-linux": 4,
+        "installs": 4,                               # AMA x3, Dependency agent on open-win
+        "coverage.stale_versions": 2,
+    },
+}
+
+
+def test_the_exact_tables_cover_every_deterministic_scenario() -> None:
+    random = {"default", "reinstall-storm-private-endpoint", "agent-update-coverage"}
+    assert set(EXACT) | random == set(ISSUE_5)
+
+
+@pytest.mark.parametrize("name", sorted(EXACT))
+def test_per_machine_outcomes_are_exact(name: str, tmp_path: Path) -> None:
+    result = sim.run(library.REPO_SCENARIOS / f"{name}.yaml", scale=ONE_PER_GROUP, out=tmp_path,
+                     report=False)
+    actual = {path: lookup(result.metrics, path) for path in EXACT[name]}
+    assert actual == EXACT[name]
+    assert [(e.path, e.expected, e.actual) for e in result.misses] == []
+
+
+# --- R18: arcsim lint says beforehand what the article-blocklist scenario shows ---------------
+
+
+def _findings(name: str) -> dict[str, set[tuple[str, str]]]:
+    scenario = load_scenario(library.REPO_SCENARIOS / f"{name}.yaml")
+    return {g.group: {(f.severity.value, f.code) for f in
+                      lint(list(g.commands), agent_version=str(g.agent_version))}
+            for g in scenario.fleet}
+
+
+def test_r18_lint_flags_the_article_blocklist_before_it_is_rolled_out() -> None:
+    found = _findings("article-blocklist")
+    assert found["printed-linux"] == {("error", "typographic_quotes"),
+                                      ("error", "malformed_entry")}
+    assert ("error", "malformed_entry") in found["quotes-fixed-linux"]
+    for group in ("corrected-linux", "corrected-win"):
+        assert ("warning", "blocklist_instead_of_allowlist") in found[group]
+        assert not any(severity == "error" for severity, _ in found[group])
+
+
+def test_r18_lint_flags_the_tamper_scenarios_weak_lockdowns() -> None:
+    found = _findings("script-and-guest-config-tamper")
+    assert found == {"scripts-allowed": {("error", "script_extension_allowed")},
+                     "guest-config-on": {("warning", "guest_configuration_enabled")},
+                     "best-practice": set()}

@@ -87,7 +87,8 @@ def _blocked(world: World, mask: np.ndarray[Any, Any], op: np.ndarray[Any, Any],
     for o, why in zip(ops, reasons, strict=True):
         by_op.setdefault(o, {}).setdefault(why, 0)
         by_op[o][why] += 1
-    exts = [world.ext_ids[x].name for x in r["extension"][mask].tolist()]
+    # records about no extension (-1: a blocked guest configuration command) name none
+    exts = [world.ext_ids[x].name for x in r["extension"][mask].tolist() if x >= 0]
     groups = _names(r["group"][mask], world.group_names)
     summary: dict[str, Any] = {
         "total": int(np.count_nonzero(mask)),

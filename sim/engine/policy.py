@@ -292,7 +292,11 @@ class PolicyAdmin:
         expires = None if self.expires_after is None else world.env.now + self.expires_after
         ex = Exemption(self.assignment, self.scope, self.category, self.actor_id, expires)
         book.exemptions.append(ex)
-        _policy_record(world, Outcome.APPLIED, "override", "R16", self.actor_id)
+        # like a removal, an exemption overrides a protection only when it lifts a deny (R16)
+        a = book.assignments.get(self.assignment)
+        lifts = a is not None and a.rule.effect == "deny"
+        _policy_record(world, Outcome.APPLIED, "override" if lifts else "exemption", "R16",
+                       self.actor_id)
         if expires is not None:
             def expire(_e: object) -> None:
                 ex.active = False
