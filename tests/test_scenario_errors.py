@@ -121,9 +121,8 @@ def test_the_base_file_is_valid() -> None:
                  "definition; found deny, audit", id="two-policy-kinds"),
     pytest.param("deny: [Microsoft.Compute/CustomScriptExtension]",
                  "definition: deny.json",
-                 "broken.yaml:10: policies[0].definition: policy definition files are not "
-                 "supported yet: write the policy with deny, audit, allow_only or deploy",
-                 id="policy-definition-not-yet"),
+                 "broken.yaml:10: policies[0].definition: deny.json: cannot read: No such file "
+                 "or directory", id="policy-definition-file-missing"),
     pytest.param("  - at: 2d\n", "  - at: 2d\n    until: 3d\n",
                  'broken.yaml:16: timeline[1].until: "until" does not apply to unassign (it takes '
                  "actor, at, role)", id="until-on-a-policy-change"),

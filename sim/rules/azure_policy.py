@@ -40,9 +40,8 @@ from sim.rules.azure_policy_conditions import (
     Resource,
     compile_condition,
     describe,
-    extension_resource,
+    fields_read,
     lookup,
-    machine_resource,
 )
 from sim.rules.azure_policy_parameters import (
     PolicyParameter,
@@ -53,6 +52,7 @@ from sim.rules.azure_policy_parameters import (
     resolve,
 )
 from sim.rules.azure_policy_related import RelatedExtension, compile_related
+from sim.rules.azure_policy_views import extension_resource, machine_resource
 from sim.rules.identity import ExtensionId
 
 __all__ = [
@@ -132,6 +132,10 @@ class AssignedPolicy:
     """For DeployIfNotExists/AuditIfNotExists: what the machine must have."""
     arguments: Mapping[str, object] = field(default_factory=dict, compare=False, repr=False)
     """Resolved parameter values, by declared name."""
+    fields: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
+    """What the ``if`` condition reads: ``(JSON path, field)`` pairs (see
+    :func:`~sim.rules.azure_policy_conditions.fields_read`), for callers that must know which
+    resource fields they have to supply."""
 
     @property
     def deploys(self) -> ExtensionId | None:
@@ -270,7 +274,7 @@ def assign(
     DeployIfNotExists whose deployed extension cannot be told."""
     arguments = bind_arguments(definition.parameters, parameters or {}, definition.source)
     effect = _parse_effect(_effect_of(definition, arguments), f"{definition.at}.then.effect")
-    evaluate, related = _compile(definition, arguments, frozenset({effect}))
+    evaluate, related, fields = _compile(definition, arguments, frozenset({effect}))
     if effect is Effect.DEPLOY_IF_NOT_EXISTS and (related is None or related.deploys is None):
         raise PolicyDefinitionError(
             f"{definition.at}.then.details: cannot tell which extension it deploys: expected "
@@ -279,7 +283,7 @@ def assign(
         )
     resolved = {p.name: arguments[p.name.lower()] for p in definition.parameters}
     return AssignedPolicy(
-        name or definition.name, effect, evaluate, related, MappingProxyType(resolved)
+        name or definition.name, effect, evaluate, related, MappingProxyType(resolved), fields
     )
 
 
@@ -293,16 +297,18 @@ def _parse_effect(value: object, at: str) -> Effect:
 
 def _compile(
     definition: PolicyDefinition, arguments: Mapping[str, object], effects: frozenset[Effect]
-) -> tuple[Predicate, RelatedExtension | None]:
+) -> tuple[Predicate, RelatedExtension | None, tuple[tuple[str, str], ...]]:
     at = definition.at
     condition = lookup(definition.rule, "if")
     if condition is MISSING:
         raise PolicyDefinitionError(f'{at}: "if" is missing')
-    evaluate = compile_condition(resolve(condition, arguments, f"{at}.if"), f"{at}.if")
+    resolved = resolve(condition, arguments, f"{at}.if")
+    evaluate = compile_condition(resolved, f"{at}.if")
+    fields = fields_read(resolved, f"{at}.if")
     if not effects & IF_NOT_EXISTS:
-        return evaluate, None
+        return evaluate, None, fields
     details = lookup(lookup(definition.rule, "then"), "details")
-    return evaluate, compile_related(details, arguments, f"{at}.then.details")
+    return evaluate, compile_related(details, arguments, f"{at}.then.details"), fields
 
 
 # --- policies built without JSON ----------------------------------------------------------

@@ -2,8 +2,8 @@
 
 A *resource view* is an ARM-shaped mapping, as Azure Resource Manager and ``extensions-list``
 exports show it: top-level ``type``, ``name``, ``location``, ``tags`` and a ``properties``
-object. :func:`extension_resource` and :func:`machine_resource` build the views the simulator
-evaluates; a real ARM export evaluates unchanged.
+object (:mod:`sim.rules.azure_policy_views` builds the ones the simulator evaluates); a real ARM
+export evaluates unchanged.
 
 :func:`compile_condition` turns an ``if`` or ``existenceCondition`` tree (``allOf``/``anyOf``/
 ``not`` over ``field`` conditions) into one predicate over a resource view. As in Azure Policy,
@@ -93,70 +93,6 @@ def lookup(node: object, key: str) -> object:
         lowered = key.lower()
         value = next((v for k, v in node.items() if str(k).lower() == lowered), MISSING)
     return MISSING if value is None else value
-
-
-# --- resource views -----------------------------------------------------------------------
-
-
-def _without_nones(**items: object) -> dict[str, object]:
-    return {k: v for k, v in items.items() if v is not None}
-
-
-def extension_resource(
-    publisher: str,
-    type_: str,
-    provisioning_state: str | None = None,
-    *,
-    name: str | None = None,
-    location: str | None = None,
-    type_handler_version: str | None = None,
-    enable_automatic_upgrade: bool | None = None,
-    tags: Mapping[str, str] | None = None,
-) -> dict[str, object]:
-    """The ARM view of an extension (a request to write it, or one that exists).
-
-    ``name`` defaults to ``type_``; arguments left None are absent from the view."""
-    properties = _without_nones(
-        publisher=publisher,
-        type=type_,
-        provisioningState=provisioning_state,
-        typeHandlerVersion=type_handler_version,
-        enableAutomaticUpgrade=enable_automatic_upgrade,
-    )
-    return _without_nones(
-        type=EXTENSION_TYPE,
-        name=name or type_,
-        location=location,
-        tags=None if tags is None else dict(tags),
-        properties=properties,
-    )
-
-
-def machine_resource(
-    os_type: str | None = None,
-    *,
-    os_name: str | None = None,
-    name: str | None = None,
-    location: str | None = None,
-    agent_version: str | None = None,
-    status: str | None = None,
-    tags: Mapping[str, str] | None = None,
-) -> dict[str, object]:
-    """The ARM view of an Arc-enabled machine, for ``if`` conditions of DeployIfNotExists.
-
-    ``os_name`` defaults to ``os_type`` (an Arc machine reports ``windows``/``linux`` in both).
-    A condition on ``location`` (like the Azure Monitor agent policy's list of regions) matches
-    only when ``location`` is given."""
-    properties = _without_nones(
-        osType=os_type, osName=os_name or os_type, agentVersion=agent_version, status=status
-    )
-    return _without_nones(
-        type=MACHINE_TYPE,
-        name=name,
-        location=location,
-        tags=None if tags is None else dict(tags),
-        properties=properties,
-    )
 
 
 # --- fields -------------------------------------------------------------------------------
@@ -424,3 +360,24 @@ def _any_of(parts: tuple[Predicate, ...]) -> Predicate:
         return False
 
     return any_of
+
+
+def fields_read(node: object, at: str) -> tuple[tuple[str, str], ...]:
+    """``(JSON path of the "field" key, field)`` of every field condition in a condition tree
+    that :func:`compile_condition` accepts; the field in lower case, ``tags`` for any tag."""
+    if not isinstance(node, Mapping):
+        return ()
+    keys = {str(k).lower(): str(k) for k in node}
+    logical = next((k for k in keys if k in _LOGICAL), None)
+    if logical is not None:
+        key = keys[logical]
+        value = node[key]
+        if logical == "not":
+            return fields_read(value, f"{at}.{key}")
+        parts = value if isinstance(value, list) else []
+        return tuple(f for i, c in enumerate(parts) for f in fields_read(c, f"{at}.{key}[{i}]"))
+    name = node.get(keys["field"]) if "field" in keys else None
+    if not isinstance(name, str):
+        return ()
+    lowered = name.strip().lower()
+    return ((f"{at}.{keys['field']}", "tags" if _TAG.match(name.strip()) else lowered),)

@@ -25,6 +25,7 @@ from sim.rules.azure_policy_conditions import (
     Resource,
     compile_condition,
     describe,
+    fields_read,
     lookup,
 )
 from sim.rules.azure_policy_parameters import resolve
@@ -47,6 +48,11 @@ class RelatedExtension:
     """The compiled ``existenceCondition`` (always true when there is none)."""
     deploys: ExtensionId | None = None
     """The extension required, when it can be told (see the module docstring)."""
+    fields: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
+    """What ``existenceCondition`` reads: ``(JSON path, field)`` pairs."""
+    requires_deployed: bool = False
+    """True when ``existenceCondition`` requires :attr:`deploys`'s publisher and type with
+    ``equals`` (under ``allOf``), so no other extension can meet it."""
 
     def is_satisfied_by(self, resource: Resource) -> bool:
         """True when ``resource`` is a related extension that meets the existence condition."""
@@ -86,7 +92,11 @@ def compile_related(details: object, arguments: Mapping[str, object], at: str) -
     if condition is not MISSING:
         exists = compile_condition(condition, f"{at}.existenceCondition")
     deploys = _deployed_extension(condition, lookup(details, "deployment"), at)
-    return RelatedExtension(None if name is MISSING else str(name), exists, deploys)
+    required = (_required_value(condition, PUBLISHER_FIELD), _required_value(condition, TYPE_FIELD))
+    requires_deployed = deploys is not None and None not in required and (
+        ExtensionId.parse(f"{required[0]}/{required[1]}").key == deploys.key)
+    return RelatedExtension(None if name is MISSING else str(name), exists, deploys,
+                            fields_read(condition, f"{at}.existenceCondition"), requires_deployed)
 
 
 def _deployed_extension(condition: object, deployment: object, at: str) -> ExtensionId | None:

@@ -8,8 +8,10 @@ Each part of the scenario maps onto the engine's plain inputs:
   ``policy_admin`` (Owner), plus a :class:`~sim.engine.policy.Remediation` per ``deploy``;
 * ``timeline`` -> one actor per entry (:func:`actors_of`).
 
-Policies written as a definition file (``definition:`` + ``parameters:``) go through
-:data:`definition_loader`, the extension point that :mod:`sim.rules.azure_policy` will fill.
+Policies written as a definition file (``definition:`` + ``parameters:``, relative to the
+scenario file) go through :data:`definition_loader`:
+:func:`sim.scenario.policy_definitions.load_rule`; a DeployIfNotExists one gets a remediation
+task as ``deploy`` does.
 """
 
 from __future__ import annotations
@@ -35,15 +37,16 @@ from sim.engine import (
 from sim.engine.actors import Actor, GuestConfigTamper
 from sim.engine.policy import PolicyAdmin, PolicyRule, Remediation, SqlAutoDeploy
 from sim.engine.upgrades import AgentUpdate, AutoUpgrade, MonitorListUpdate
+from sim.scenario.policy_definitions import load_rule
 from sim.scenario.schema import Group, Params, Policy, Scenario, TimelineEntry
 from sim.scenario.timeline import POLICY_ADMIN, actor_of, remediation_actor
 
 DefinitionLoader = Callable[[Path, Mapping[str, Any]], PolicyRule]
 """Reads an Azure Policy definition file with its parameters into a :class:`PolicyRule`."""
 
-definition_loader: DefinitionLoader | None = None
-"""Set when policy definition files are supported; while None, a ``definition:`` policy is a
-validation error (:mod:`sim.scenario.checks`)."""
+definition_loader: DefinitionLoader | None = load_rule
+"""Reads ``definition:`` policies; while None, such a policy is a validation error
+(:mod:`sim.scenario.checks`)."""
 
 
 def build_world(scenario: Scenario, base: Path | None = None) -> World:
@@ -106,10 +109,11 @@ def rule_of(policy: Policy, base: Path | None = None) -> PolicyRule:
 
 def policy_actors(policy: Policy, at: float, actor: str, role: str,
                   base: Path | None) -> list[Any]:
-    """The assignment of ``policy`` at ``at``, and its remediation task for ``deploy``."""
-    out: list[Any] = [PolicyAdmin(actor, "assign", policy.name, at=at, role=role,
-                                  rule=rule_of(policy, base), scope=policy.scope)]
-    if policy.deploy is not None:
+    """The assignment of ``policy`` at ``at``, and its remediation task for DeployIfNotExists."""
+    rule = rule_of(policy, base)
+    out: list[Any] = [PolicyAdmin(actor, "assign", policy.name, at=at, role=role, rule=rule,
+                                  scope=policy.scope)]
+    if rule.effect == "deployifnotexists":
         every, first = ((policy.remediation.every, policy.remediation.first)
                         if policy.remediation is not None else (86_400.0, 86_400.0))
         out.append(Remediation(remediation_actor(policy.name), policy.name, period=every,

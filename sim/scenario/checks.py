@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from sim.engine.policy import SQL_EXTENSIONS
 from sim.scenario import build
 from sim.scenario.expect import ExpectError, check_path
+from sim.scenario.policy_definitions import definition_problems, deployed_extension
 from sim.scenario.schema import Policy, Scenario, TimelineEntry
 from sim.scenario.source import FieldPath, Problem, ScenarioError
 from sim.scenario.timeline import ENGINE_ACTORS, POLICY_ADMIN, actor_of, remediation_actor
@@ -24,14 +26,16 @@ Locate = Callable[[FieldPath, str], Problem]
 """Makes a located problem from a field path and a message."""
 
 
-def check_scenario(scenario: Scenario, locate: Locate) -> None:
-    """Raise :class:`ScenarioError` with every problem found, sorted by line."""
-    problems = [locate(path, message) for path, message in problems_of(scenario)]
+def check_scenario(scenario: Scenario, locate: Locate, base: Path | None = None) -> None:
+    """Raise :class:`ScenarioError` with every problem found, sorted by line; ``base`` is the
+    directory policy definition files are relative to (default: cwd)."""
+    problems = [locate(path, message) for path, message in problems_of(scenario, base)]
     if problems:
         raise ScenarioError(sorted(problems, key=lambda p: p.line or 0))
 
 
-def problems_of(scenario: Scenario) -> Iterator[tuple[FieldPath, str]]:
+def problems_of(scenario: Scenario,
+                base: Path | None = None) -> Iterator[tuple[FieldPath, str]]:
     """(field path, message) of each problem."""
     yield from _unique([g.group for g in scenario.fleet], "fleet", "group", "group")
     yield from _unique([p.name for p in scenario.params.paths], ("params", "paths"), "name",
@@ -42,9 +46,9 @@ def problems_of(scenario: Scenario) -> Iterator[tuple[FieldPath, str]]:
     for i, group in enumerate(scenario.fleet):
         yield from _known(group.path, paths, ("fleet", i, "path"), "download path")
     for i, policy in enumerate(scenario.policies):
-        yield from _policy(policy, ("policies", i), groups)
-    yield from _timeline(scenario, groups)
-    yield from _expect(scenario, groups, paths)
+        yield from _policy(policy, ("policies", i), groups, base)
+    yield from _timeline(scenario, groups, base)
+    yield from _expect(scenario, groups, paths, base)
 
 
 def _unique(names: list[str], where: str | FieldPath, key: str,
@@ -71,15 +75,21 @@ def _known(name: str | None, known: list[str], path: FieldPath,
     yield path, f'unknown {what} "{name}"{hint}'
 
 
-def _policy(policy: Policy, path: FieldPath,
-            groups: list[str]) -> Iterator[tuple[FieldPath, str]]:
+def _policy(policy: Policy, path: FieldPath, groups: list[str],
+            base: Path | None) -> Iterator[tuple[FieldPath, str]]:
     yield from _known(policy.scope, groups, (*path, "scope"), "group")
-    if policy.definition is not None and build.definition_loader is None:
-        yield ((*path, "definition"), "policy definition files are not supported yet: write "
+    if policy.definition is None:
+        return
+    if build.definition_loader is None:
+        yield ((*path, "definition"), "policy definition files are not supported: write "
                "the policy with deny, audit, allow_only or deploy")
+        return
+    for where, message in definition_problems(policy, base):
+        yield (*path, *where), message
 
 
-def _timeline(scenario: Scenario, groups: list[str]) -> Iterator[tuple[FieldPath, str]]:
+def _timeline(scenario: Scenario, groups: list[str],
+              base: Path | None) -> Iterator[tuple[FieldPath, str]]:
     assignments = [p.name for p in scenario.policies]
     assignments += [e.assign.name for e in scenario.timeline if e.assign is not None]
     roles: dict[str, tuple[str, int]] = {}
@@ -87,7 +97,7 @@ def _timeline(scenario: Scenario, groups: list[str]) -> Iterator[tuple[FieldPath
         path: FieldPath = ("timeline", i)
         yield from _entry_names(entry, path, groups, assignments, scenario.machines)
         if entry.assign is not None:
-            yield from _policy(entry.assign, (*path, "assign"), groups)
+            yield from _policy(entry.assign, (*path, "assign"), groups, base)
         if entry.action in _ROLE_ACTIONS:
             name, role = actor_of(entry.action, entry.actor), entry.role or "Owner"
             first = roles.setdefault(name, (role, i))
@@ -119,10 +129,10 @@ def _entry_names(entry: TimelineEntry, path: FieldPath, groups: list[str],
             yield from _known(change.scope, groups, (*path, key, "scope"), "group")
 
 
-def _expect(scenario: Scenario, groups: list[str],
-            paths: list[str]) -> Iterator[tuple[FieldPath, str]]:
-    names = {"group": groups, "path": paths, "actor": actor_names(scenario),
-             "extension": extension_names(scenario)}
+def _expect(scenario: Scenario, groups: list[str], paths: list[str],
+            base: Path | None) -> Iterator[tuple[FieldPath, str]]:
+    names = {"group": groups, "path": paths, "actor": actor_names(scenario, base),
+             "extension": extension_names(scenario, base)}
     for key in scenario.expect:
         try:
             check_path(key, names)
@@ -130,25 +140,34 @@ def _expect(scenario: Scenario, groups: list[str],
             yield ("expect", key), str(exc)
 
 
-def actor_names(scenario: Scenario) -> list[str]:
-    """Every actor name a run of ``scenario`` can record."""
+def actor_names(scenario: Scenario, base: Path | None = None) -> list[str]:
+    """Every actor name a run of ``scenario`` can record (``base``: as for
+    :func:`check_scenario`)."""
     names = list(ENGINE_ACTORS)
     if scenario.policies:
         names.append(POLICY_ADMIN)
-    names += [remediation_actor(p.name) for p in scenario.policies if p.deploy is not None]
+    names += [remediation_actor(p.name) for p in scenario.policies if _deploys(p, base)]
     for entry in scenario.timeline:
         names.append(actor_of(entry.action, entry.actor))
-        if entry.assign is not None and entry.assign.deploy is not None:
+        if entry.assign is not None and _deploys(entry.assign, base):
             names.append(remediation_actor(entry.assign.name))
     return list(dict.fromkeys(names))
 
 
-def extension_names(scenario: Scenario) -> list[str]:
-    """Every extension a run of ``scenario`` can record."""
+def _deploys(policy: Policy, base: Path | None) -> list[str]:
+    """The extensions a DeployIfNotExists policy deploys (none for other policies)."""
+    if policy.deploy is not None:
+        return [n for n in (policy.deploy.windows, policy.deploy.linux) if n]
+    deployed = deployed_extension(policy, base) if policy.definition is not None else None
+    return [deployed] if deployed else []
+
+
+def extension_names(scenario: Scenario, base: Path | None = None) -> list[str]:
+    """Every extension a run of ``scenario`` can record (``base``: as for
+    :func:`check_scenario`)."""
     names: list[str] = [e.name for g in scenario.fleet for e in g.extensions]
     for policy in [*scenario.policies, *(e.assign for e in scenario.timeline if e.assign)]:
-        if policy.deploy is not None:
-            names += [n for n in (policy.deploy.windows, policy.deploy.linux) if n]
+        names += _deploys(policy, base)
     for entry in scenario.timeline:
         names += _entry_extensions(entry)
     return list(dict.fromkeys(names))

@@ -19,6 +19,7 @@ import math
 import os
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -59,21 +60,23 @@ def scenario_from_text(text: str, filename: str = "<string>", *,
 
 def scenario_from_document(doc: LocatedDocument, *, overrides: Sequence[str] = (),
                            scale: float | None = None) -> Scenario:
-    """Apply ``overrides`` and ``scale`` to ``doc``, then validate and check it."""
+    """Apply ``overrides`` and ``scale`` to ``doc``, then validate and check it. Files it
+    names (``fleet.from``, policy ``definition``) are relative to ``doc``'s file."""
     doc, origins = apply_overrides(doc, overrides)
     doc = apply_scale(doc, scale)
     where = _Where(doc, origins)
     early = _timeline_problems(doc, where)
     flagged = {p.path[:2] for p in early}
+    base = Path(doc.filename).parent
     try:
-        scenario = validate_document(doc, Scenario)
+        scenario = validate_document(doc, Scenario, context={"base": base})
     except ScenarioError as exc:
         rest = [where.relocate(p) for p in exc.problems if p.path[:2] not in flagged
                 or len(p.path) > 2]
         raise ScenarioError(sorted([*early, *rest], key=lambda p: p.line or 0)) from None
     if early:
         raise ScenarioError(early)
-    check_scenario(scenario, where.problem)
+    check_scenario(scenario, where.problem, base)
     return scenario
 
 
@@ -198,7 +201,8 @@ def _entries(n: int) -> str:
 
 
 def apply_scale(doc: LocatedDocument, scale: float | None) -> LocatedDocument:
-    """``doc`` with every group's ``count`` multiplied by ``scale`` (rounded, at least 1).
+    """``doc`` with every group's ``count`` multiplied by ``scale`` (rounded, at least 1); for
+    an imported fleet (``fleet: {from: ...}``), its ``scale`` multiplied.
 
     Raises:
         ScenarioError: ``scale`` is not a number > 0.
@@ -208,9 +212,14 @@ def apply_scale(doc: LocatedDocument, scale: float | None) -> LocatedDocument:
     if not (isinstance(scale, int | float) and math.isfinite(scale) and scale > 0):
         raise ScenarioError([Problem("--scale", None, (), f"expected a number > 0, got {scale}")])
     fleet = doc.data.get("fleet")
+    data = dict(doc.data)
+    if isinstance(fleet, dict):
+        factor = fleet.get("scale", 1.0)
+        if isinstance(factor, int | float) and not isinstance(factor, bool):
+            data["fleet"] = {**fleet, "scale": factor * scale}
+        return LocatedDocument(data, doc.filename, doc.positions)
     if not isinstance(fleet, list):
         return doc
-    data = dict(doc.data)
     data["fleet"] = [_scaled(group, scale) for group in fleet]
     return LocatedDocument(data, doc.filename, doc.positions)
 

@@ -21,6 +21,7 @@ from pydantic import model_validator as _model_validator
 
 from sim.engine.params import DAY, EngineParams
 from sim.scenario.expect import ExpectValue
+from sim.scenario.inventory.scenario_fleet import FleetFrom, imported_fleet
 from sim.scenario.timeline import ACTIONS, entry_problems
 from sim.scenario.units import Duration, Size, Version
 from sim.scenario.values import (
@@ -183,8 +184,8 @@ POLICY_KINDS = ("deny", "audit", "allow_only", "deploy", "definition")
 class Policy(Model):
     """An Azure Policy assignment (R16, R26): exactly one of ``deny``, ``audit``,
     ``allow_only`` (deny everything not listed), ``deploy`` (DeployIfNotExists) or
-    ``definition`` (a policy definition file with ``parameters``; see
-    :data:`sim.scenario.build.definition_loader`)."""
+    ``definition`` (a policy definition JSON file, relative to the scenario file, with
+    ``parameters``; see :mod:`sim.scenario.policy_definitions`)."""
 
     name: Name
     deny: tuple[ExtensionName, ...] | None = None
@@ -203,8 +204,8 @@ class Policy(Model):
             found = ", ".join(kinds) if kinds else "none"
             raise SchemaValueError(f"give exactly one of {', '.join(POLICY_KINDS)}; found "
                                    f"{found}")
-        if self.remediation is not None and self.deploy is None:
-            raise SchemaValueError("remediation applies only to a deploy policy")
+        if self.remediation is not None and self.deploy is None and self.definition is None:
+            raise SchemaValueError("remediation applies only to a deploy or definition policy")
         if self.parameters is not None and self.definition is None:
             raise SchemaValueError("parameters apply only to a definition policy")
         return self
@@ -350,7 +351,11 @@ class Scenario(Model):
     seed: int = Field(0, ge=0)
     start: datetime | None = Field(None, description="ISO start; outputs then carry timestamps")
     params: Params = Field(default_factory=lambda: Params.model_validate({}))
-    fleet: Annotated[tuple[Group, ...], AfterValidator(_some_groups)]
+    fleet: Annotated[tuple[Group, ...],
+                     BeforeValidator(imported_fleet, json_schema_input_type=tuple[Group, ...]
+                                     | FleetFrom),
+                     AfterValidator(_some_groups)] = Field(
+        description="groups of machines, or {from: inventory exports or a fleet file, ...}")
     policies: tuple[Policy, ...] = ()
     timeline: tuple[TimelineEntry, ...] = ()
     expect: dict[str, ExpectValue] = Field(

@@ -1,0 +1,102 @@
+"""The editable fleet file: a fleet written as the scenario format's ``fleet:`` list."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+
+from sim.engine.fleet import FleetSpec, GroupSpec, InstalledExtension
+from sim.engine.params import DAY
+from sim.scenario.inventory.located import InventoryError
+from sim.scenario.units import format_duration
+
+
+class _Writable(Protocol):
+    def write(self, text: str, /) -> object: ...
+
+
+def fleet_to_data(fleet: FleetSpec) -> dict[str, Any]:
+    """The scenario format's ``fleet:`` list as plain data (what :func:`write_fleet_yaml`
+    writes): versions as strings, durations as texts (``"1d"``)."""
+    return {"fleet": [_group_data(group) for group in fleet.groups]}
+
+
+def _group_data(group: GroupSpec) -> dict[str, Any]:
+    data: dict[str, Any] = {"group": group.name, "count": group.count, "os": group.os}
+    if len(group.agent_versions) == 1:
+        data["agent_version"] = next(iter(group.agent_versions))
+    else:
+        data["agent_versions"] = {v: float(s) for v, s in group.agent_versions.items()}
+    data.update(
+        region=group.region, path=group.path,
+        extensions=[_extension_data(e) for e in group.extensions], tags=dict(group.tags),
+        sql_server=group.sql_server, commands=list(group.commands),
+        outages=[{"at": _duration(o.start_s), "duration": _duration(o.duration_s),
+                  "share": float(o.share)} for o in group.outages])
+    return data
+
+
+def _extension_data(ext: InstalledExtension) -> str | dict[str, str]:
+    if ext.version == "1.0" and not ext.settings:
+        return ext.name
+    data = {"name": ext.name, "version": ext.version}
+    return {**data, "settings": ext.settings} if ext.settings else data
+
+
+def _duration(seconds: float) -> str:
+    """``"1d"``, ``"365d"``, ``"2h"``, ``"0s"``: one unit when it divides evenly."""
+    for unit, factor in (("d", DAY), ("h", 3600.0), ("m", 60.0), ("s", 1.0)):
+        if seconds % factor == 0 and (seconds or unit == "s"):
+            return f"{int(seconds // factor)}{unit}"
+    return format_duration(seconds)
+
+
+class _FleetDumper(yaml.SafeDumper):
+    """Double-quotes strings that YAML would otherwise read as numbers (``"1.58"``)."""
+
+
+def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    implicit = dumper.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    style = '"' if implicit != "tag:yaml.org,2002:str" else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_FleetDumper.add_representer(str, _represent_text)
+
+
+def write_fleet_yaml(fleet: FleetSpec, target: str | os.PathLike[str] | _Writable, *,
+                     header: str = "") -> None:
+    """Write ``fleet`` as an editable YAML ``fleet:`` list to a path (atomically: a temporary
+    sibling renamed) or a text stream.
+
+    ``header`` lines become comments at the top. :func:`yaml.safe_load` of the text gives
+    :func:`fleet_to_data`\\ ``(fleet)``.
+    """
+    comments = header or "Fleet imported by arcsim from an inventory export; edit freely."
+    text = "".join(f"# {line}\n" for line in comments.splitlines())
+    text += yaml.dump(fleet_to_data(fleet), Dumper=_FleetDumper, sort_keys=False,
+                      allow_unicode=True, width=10_000, default_flow_style=False)
+    if isinstance(target, str | os.PathLike):
+        _write_atomically(Path(target), text)
+    else:
+        target.write(text)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write into a temporary sibling, then rename: a failed write leaves no partial file.
+
+    Raises:
+        InventoryError: the file cannot be written (the message names it).
+    """
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except BaseException as exc:  # an interrupt too: never leave the temporary behind
+        temporary.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise InventoryError(f"cannot write: {exc.strerror or exc}", file=str(path)) from None
+        raise

@@ -1,0 +1,216 @@
+"""A scenario's fleet imported from files: ``fleet: {from: ...}`` (issue 8).
+
+Instead of a list of groups, a scenario's ``fleet:`` may name inventory exports (any mix of the
+formats :mod:`sim.scenario.inventory` reads) or one fleet file written by ``arcsim import``,
+relative to the scenario file, with changes to the imported groups::
+
+    fleet:
+      from: [inventory/machines.json, inventory/extensions.json]
+      group_by: [resource_group]
+      scale: 0.1                       # every group's count, rounded, at least 1
+      groups:                          # by group name; * and ? are wildcards
+        rg-web-*: {commands: ['azcmagent config set guestconfiguration.enabled false']}
+        rg-db-windows-1: {count: 5, path: proxy}
+
+The machines' local configuration as Azure reports it (allowlists, blocklists, modes) becomes
+each group's initial ``commands`` (R8), so a scenario starts from the fleet as it is. The import
+happens while the scenario is validated (:func:`imported_fleet`, the ``fleet`` field's
+validator): every later check sees plain groups, and the resolved scenario holds them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, TypeAdapter, ValidationError, ValidationInfo
+from pydantic import model_validator as _model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from sim.errors import ArcsimError
+from sim.scenario.inventory.assembly import load_inventory
+from sim.scenario.inventory.fleet_file import fleet_to_data
+from sim.scenario.inventory.grouping import convert_inventory
+from sim.scenario.inventory.located import InventoryError
+from sim.scenario.source import FieldPath, ScenarioError, load_yaml_file, validate_document
+from sim.scenario.units import Version
+from sim.scenario.values import Label, Model, SchemaValueError
+
+FLEET_FILE_SUFFIXES = (".yaml", ".yml")
+"""A ``from`` file with one of these suffixes is a fleet file, not an inventory export."""
+_EXPORT_ONLY = ("group_by", "anonymise", "unknown_agent_version")
+_ERROR_TYPE = "arcsim_import"
+
+
+class GroupOverride(Model):
+    """Changes to the imported groups whose name matches a pattern (``*``, ``?`` wildcards),
+    applied in the order written."""
+
+    count: int | None = Field(None, ge=1, description="replace the imported machine count")
+    scale: float | None = Field(None, gt=0.0,
+                                description="multiply the count (rounded, at least 1)")
+    commands: tuple[str, ...] = Field(
+        (), description="azcmagent lines run after the imported configuration's")
+    path: Label | None = Field(None, description="download path of the group's machines")
+    tags: dict[str, str] = Field(default_factory=dict, description="tags added or replaced")
+
+    @_model_validator(mode="after")
+    def _count_or_scale(self) -> GroupOverride:
+        if self.count is not None and self.scale is not None:
+            raise SchemaValueError("give count or scale, not both")
+        return self
+
+
+class FleetFrom(Model):
+    """A fleet imported from inventory exports or a fleet file (see the module docstring)."""
+
+    from_: str | tuple[str, ...] = Field(
+        alias="from", description="inventory exports (JSON or Resource Graph CSV, any mix), or "
+                                  "one fleet YAML file written by arcsim import; relative to "
+                                  "the scenario file")
+    group_by: tuple[Literal["resource_group", "subscription", "location"], ...] = Field(
+        ("resource_group",), description="exports: what machines are grouped by, besides "
+                                         "OS, agent version, configuration, extensions ...")
+    anonymise: bool = Field(False, description="exports: pseudonymise machine, resource group "
+                                               "and subscription names")
+    unknown_agent_version: Version = Field(
+        "1.58", description="exports: the agent version of machines that report none")
+    path: Label | None = Field(None, description="download path of every group (default: "
+                                                 "direct, or as the fleet file says)")
+    scale: float = Field(1.0, gt=0.0, description="multiply every group's count (rounded, "
+                                                  "at least 1; --scale multiplies this)")
+    groups: dict[str, GroupOverride] = Field(
+        default_factory=dict, description="group name pattern -> changes to those groups")
+
+    @_model_validator(mode="after")
+    def _files(self) -> FleetFrom:
+        files = self.files
+        if not files:
+            raise SchemaValueError("from: name at least one file")
+        if self.is_fleet_file:
+            if len(files) > 1:
+                raise SchemaValueError("from: a fleet file (.yaml) is read alone, without "
+                                       "other files")
+            given = [k for k in _EXPORT_ONLY if k in self.model_fields_set]
+            if given:
+                raise SchemaValueError(f"{given[0]}: applies to inventory exports, not to a "
+                                       "fleet file")
+        return self
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The ``from`` file names, as written."""
+        return (self.from_,) if isinstance(self.from_, str) else self.from_
+
+    @property
+    def is_fleet_file(self) -> bool:
+        """True when ``from`` names a fleet YAML file rather than exports."""
+        return any(Path(f).suffix.lower() in FLEET_FILE_SUFFIXES for f in self.files)
+
+
+def imported_fleet(value: Any, info: ValidationInfo) -> Any:
+    """The scenario ``fleet`` field's validator: ``value`` unchanged unless it is a
+    ``{from: ...}`` mapping, which becomes the imported groups. Files are relative to the
+    validation context's ``base`` (the scenario's folder; default: cwd).
+
+    Raises:
+        ValidationError: located at ``from`` (an export or fleet file that cannot be used, an
+            imported group the schema rejects) or ``groups.<pattern>`` (matching no group).
+    """
+    if not isinstance(value, Mapping):
+        return value
+    spec = FleetFrom.model_validate(value)
+    context = info.context if isinstance(info.context, Mapping) else {}
+    base = Path(context.get("base") or Path.cwd())
+    try:
+        data = _fleet_file(spec, base) if spec.is_fleet_file else _exports(spec, base)
+    except (InventoryError, ScenarioError) as exc:
+        raise _error(_where(spec, exc), exc, value) from None
+    for pattern, change in spec.groups.items():
+        matched = [g for g in data if fnmatch.fnmatchcase(g["group"], pattern)]
+        if not matched:
+            names = ", ".join(g["group"] for g in data[:8]) + (", ..." if len(data) > 8 else "")
+            raise _error(("groups", pattern), SchemaValueError(
+                f'"{pattern}" matches no imported group; imported: {names}'), value)
+        for group in matched:
+            _override(group, change)
+    for group in data:
+        group["count"] = max(1, round(group["count"] * spec.scale))
+    return _groups(data, value)
+
+
+def _exports(spec: FleetFrom, base: Path) -> list[dict[str, Any]]:
+    inventory = load_inventory(*(base / f for f in spec.files))
+    fleet = convert_inventory(inventory, group_by=spec.group_by, anonymise=spec.anonymise,
+                              unknown_agent_version=spec.unknown_agent_version,
+                              path=spec.path or "direct").fleet
+    groups: list[dict[str, Any]] = fleet_to_data(fleet)["fleet"]
+    return groups
+
+
+def _fleet_file(spec: FleetFrom, base: Path) -> list[dict[str, Any]]:
+    """The groups of a fleet file, checked (errors located in that file)."""
+    from sim.scenario.schema import Group  # the schema imports this module
+
+    class FleetFile(Model):
+        fleet: tuple[Group, ...]
+
+    doc = load_yaml_file(base / spec.files[0])
+    validate_document(doc, FleetFile)
+    groups: list[dict[str, Any]] = [dict(g) for g in doc.data["fleet"]]
+    if spec.path is not None:
+        for group in groups:
+            group["path"] = spec.path
+    return groups
+
+
+def _override(group: dict[str, Any], change: GroupOverride) -> None:
+    if change.count is not None:
+        group["count"] = change.count
+    if change.scale is not None:
+        group["count"] = max(1, round(group["count"] * change.scale))
+    if change.commands:
+        group["commands"] = [*group.get("commands", ()), *change.commands]
+    if change.path is not None:
+        group["path"] = change.path
+    if change.tags:
+        group["tags"] = {**group.get("tags", {}), **change.tags}
+
+
+def _groups(data: list[dict[str, Any]], value: Any) -> Any:
+    """The groups validated as the schema's groups; an imported group it rejects (a version
+    the import took as written ...) is an error at ``from`` naming the group."""
+    from sim.scenario.schema import Group
+
+    try:
+        return TypeAdapter(tuple[Group, ...]).validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        index, *rest = first["loc"]
+        where = ".".join(str(p) for p in rest)
+        group = data[index]["group"] if isinstance(index, int) else "?"
+        problem = SchemaValueError(f"imported group {group}: {where}: {first['msg']} (got "
+                                   f"{first['input']!r}); change the group in a fleet file")
+        raise _error(("from",), problem, value) from None
+
+
+def _where(spec: FleetFrom, exc: ArcsimError) -> FieldPath:
+    """``("from",)``, or ``("from", i)`` when ``from`` is a list and the error names its file."""
+    if isinstance(spec.from_, str):
+        return ("from",)
+    file = getattr(exc, "file", "") or next(
+        (p.file for p in getattr(exc, "problems", ()) if p.file), "")
+    for i, name in enumerate(spec.files):
+        if file and Path(file).as_posix().endswith(Path(name).as_posix()):
+            return ("from", i)
+    return ("from",)
+
+
+def _error(loc: FieldPath, exc: Exception, value: Any) -> ValidationError:
+    """A validation error at ``loc`` (within ``fleet``) whose message is ``exc``'s text."""
+    detail = InitErrorDetails(
+        type=PydanticCustomError(_ERROR_TYPE, "{reason}", {"reason": str(exc), "error": exc}),
+        loc=loc, input=value)
+    return ValidationError.from_exception_data("fleet", [detail])
