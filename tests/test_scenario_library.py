@@ -104,11 +104,10 @@ def test_every_library_scenario_validates(capsys: pytest.CaptureFixture[str]) ->
 
 def test_arcsim_check_scenarios_exits_0(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-    """The whole library at its own (realistic) sizes, as a user runs it (without figures:
-    a few seconds)."""
+    """The whole library at its own (realistic) sizes, as a user runs it: a few seconds."""
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.chdir(library.REPO_SCENARIOS.parent)
-    status = main(["check", "scenarios/", "--no-report", "--out", str(tmp_path)])
+    status = main(["check", "scenarios/", "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert status == 0, out
     rows = [line for line in out.splitlines() if "scenarios/" in line]
