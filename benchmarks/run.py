@@ -95,7 +95,7 @@ def child_run(scenario: str, machines: int, days: float, seed: int | None,
     if shards > 1:
         return _sharded_run(Path(scenario), machines, days, seed, shards)
     rss_import = peak_rss_mib()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     sc, path = scenario_at(Path(scenario), machines, days, seed)
     world = build_world(sc, base=path.parent if path else None)
     world.run(0.0)  # the state and the actors' schedules: no event runs
@@ -105,11 +105,13 @@ def child_run(scenario: str, machines: int, days: float, seed: int | None,
     advance(world, sc.duration)
     c2 = time.process_time()
     t2 = time.perf_counter()
+    rss_run = peak_rss_mib()
     metrics = summarise(world)
     expectations = evaluate(sc.expect, metrics)
     records = records_frame(world.records.columns, tables_of(world), sc.start)
     timeseries = timeseries_frame(records, sc.duration, sc.start)
     t3 = time.perf_counter()
+    rss_summarise = peak_rss_mib()
     out = Path(tempfile.mkdtemp(prefix="arcsim-bench-"))
     try:
         resolved = sc.model_dump(mode="json")
@@ -117,7 +119,7 @@ def child_run(scenario: str, machines: int, days: float, seed: int | None,
                     "hash": scenario_hash(resolved, sc.seed, sim.__version__)}
         result = save(out, manifest=manifest, metrics=metrics, expectations=expectations,
                       records=records, timeseries=timeseries)
-        t4 = time.perf_counter()
+        t4, c4 = time.perf_counter(), time.process_time()
         written = folder_mib(result.path)
     finally:
         shutil.rmtree(out, ignore_errors=True)
@@ -126,9 +128,11 @@ def child_run(scenario: str, machines: int, days: float, seed: int | None,
         "machines": sc.machines, "days": sc.duration / 86_400.0, "seed": sc.seed, "shards": 1,
         "records": len(records), "events": events,
         "build_s": t1 - t0, "run_s": t2 - t1, "run_cpu_s": c2 - c1, "summarise_s": t3 - t2,
-        "write_s": t4 - t3, "total_s": t4 - t0, "events_per_s": events / (t2 - t1),
-        "rss_import_mib": rss_import, "rss_build_mib": rss_build,
-        "peak_rss_mib": peak_rss_mib(), "written_mib": written,
+        "write_s": t4 - t3, "total_s": t4 - t0, "total_cpu_s": c4 - c0,
+        "events_per_s": events / (t2 - t1), "events_per_cpu_s": events / (c2 - c1),
+        "rss_import_mib": rss_import, "rss_build_mib": rss_build, "rss_run_mib": rss_run,
+        "rss_summarise_mib": rss_summarise, "peak_rss_mib": peak_rss_mib(),
+        "written_mib": written, "load_average": os.getloadavg()[0],
         "expectations_ok": all(e.ok for e in expectations),
     }
 
@@ -156,6 +160,7 @@ def _sharded_run(path: Path, machines: int, days: float, seed: int | None,
         "machines": counts.get("machines"), "days": days, "seed": m.get("seed"),
         "shards": shards, "records": counts.get("records"), "events": events,
         "build_s": timings.get("build"), "run_s": run_s, "run_cpu_s": None,
+        "total_cpu_s": None, "events_per_cpu_s": None, "load_average": os.getloadavg()[0],
         "summarise_s": timings.get("summarise"),
         "write_s": total - timings.get("total_before_write", total), "total_s": total,
         "events_per_s": events / run_s if events and run_s else None,
@@ -240,12 +245,15 @@ def print_run(r: dict[str, Any], label: str) -> None:
         return
     print(f"{label}: {r['machines']:,} machines x {r['days']:g} days, {r['shards']} shard(s)")
     print(f"  records {_n(r['records'])}, events {_n(r['events'])}, "
-          f"{_n(r['events_per_s'])} events/s (run phase)")
+          f"{_n(r['events_per_s'])} events/s (run phase; per CPU second "
+          f"{_n(r.get('events_per_cpu_s'))})")
     print(f"  wall s: build {_n(r['build_s'], '.2f')}, run {_n(r['run_s'], '.2f')}"
           f" (CPU {_n(r['run_cpu_s'], '.2f')}), summarise {_n(r['summarise_s'], '.2f')}, "
-          f"write {_n(r['write_s'], '.2f')}; total {_n(r['total_s'], '.2f')}")
+          f"write {_n(r['write_s'], '.2f')}; total {_n(r['total_s'], '.2f')} (CPU "
+          f"{_n(r.get('total_cpu_s'), '.2f')}; load average {_n(r['load_average'], '.1f')})")
     print(f"  peak RSS {_n(r['peak_rss_mib'])} MiB (after build {_n(r.get('rss_build_mib'))}"
-          f" MiB); result folder {_n(r['written_mib'], '.1f')} MiB; expectations "
+          f", run {_n(r.get('rss_run_mib'))}, summarise {_n(r.get('rss_summarise_mib'))}); "
+          f"result folder {_n(r['written_mib'], '.1f')} MiB; expectations "
           f"{'met' if r['expectations_ok'] else 'MISSED'}")
 
 
