@@ -1,7 +1,7 @@
 """arcsim: a discrete-event simulator of extension security on Azure Arc-enabled server fleets.
 
-``sim.run(scenario, seed=...)`` and ``sim.load(path)`` (see :mod:`sim.api`) are imported on
-first use, so ``import sim`` stays light.
+``sim.run(scenario, seed=...)``, ``sim.sweep(scenario, grid=...)`` and ``sim.load(path)`` (see
+:mod:`sim.api`) are imported on first use, so ``import sim`` stays light.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from sim.api import load, run
+    from sim.api import load, run, sweep
 
-__all__ = ["__version__", "load", "run"]
+__all__ = ["__version__", "load", "run", "sweep"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("run", "load"):
+    if name in ("run", "load", "sweep"):
         from sim import api
 
         return getattr(api, name)

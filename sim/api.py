@@ -17,6 +17,7 @@ import os
 import platform
 import subprocess
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -26,10 +27,13 @@ from typing import Any
 
 from sim import __version__
 from sim.engine import World
-from sim.engine.metrics import summarise
 from sim.results.folder import scenario_hash
+from sim.results.merge import output_of
 from sim.results.records import RunTables, records_frame
 from sim.results.result import Result, load, save
+from sim.results.shards import ShardWarning, run_sharded
+from sim.results.sweep import SweepResult
+from sim.results.sweep import sweep as sweep_runs
 from sim.results.timeseries import timeseries_frame
 from sim.scenario import library
 from sim.scenario.build import build_world
@@ -68,12 +72,16 @@ def resolve(source: ScenarioSource, *, seed: int | None = None, overrides: Seque
 
 def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[str] = (),
         scale: float | None = None, out: str | os.PathLike[str] | None = None,
-        progress: bool = False) -> Result:
+        progress: bool = False, shards: int = 1, scheduler: str | None = None) -> Result:
     """Run a scenario (a file, a shipped scenario's name, or a :class:`Scenario`) and write its
     result folder under ``out`` (default ``results/``).
 
     ``seed`` replaces the scenario's seed; ``overrides`` are ``KEY=VALUE`` texts like the
     CLI's ``--set``; ``scale`` multiplies every group's count (at least 1 machine each).
+    ``shards`` > 1 splits the fleet into that many independent parts run in parallel (local
+    processes, or the Dask ``scheduler``) with the same records and metrics
+    (:mod:`sim.results.shards`; a :class:`ShardWarning` when the fleet splits into fewer).
+    Records are in canonical order (:mod:`sim.results.merge`).
 
     Raises:
         ScenarioError: the scenario is invalid (nothing runs).
@@ -81,16 +89,27 @@ def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[
     """
     clock = {"start": time.perf_counter()}
     scenario, path = resolve(source, seed=seed, overrides=overrides, scale=scale)
-    world = build_world(scenario, base=path.parent if path else None)
-    clock["built"] = time.perf_counter()
-    advance(world, scenario.duration, progress=progress, label=scenario.name)
+    base, plan = (path.parent if path else None), None
+    if shards == 1:
+        world = build_world(scenario, base=base)
+        clock["built"] = time.perf_counter()
+        advance(world, scenario.duration, progress=progress, label=scenario.name)
+        output = output_of(world, _events(world))
+    else:
+        clock["built"] = time.perf_counter()
+        output, plan = run_sharded(scenario, base, shards, scheduler=scheduler,
+                                   progress=progress)
+        if plan.notice:
+            warnings.warn(plan.notice, ShardWarning, stacklevel=2)
     clock["ran"] = time.perf_counter()
-    metrics = summarise(world)
+    metrics = output.metrics
     expectations = evaluate(scenario.expect, metrics)
-    records = records_frame(world.records.columns, tables_of(world), scenario.start)
+    records = records_frame(output.columns, output.tables, scenario.start)
     timeseries = timeseries_frame(records, scenario.duration, scenario.start)
     clock["summarised"] = time.perf_counter()
-    manifest = _manifest(scenario, path, world, clock, len(records))
+    manifest = _manifest(scenario, path, output.events, clock, len(records))
+    if plan is not None:
+        manifest["shards"] = {"asked": shards, "machines": [list(r) for r in plan.ranges]}
     return save(out if out is not None else DEFAULT_OUT, manifest=manifest, metrics=metrics,
                 expectations=expectations, records=records, timeseries=timeseries)
 
@@ -127,8 +146,8 @@ def tables_of(world: World) -> RunTables:
                      actors=list(world.actor_names), paths=list(world.path_names))
 
 
-def _manifest(scenario: Scenario, path: Path | None, world: World, clock: dict[str, float],
-              n_records: int) -> dict[str, Any]:
+def _manifest(scenario: Scenario, path: Path | None, events: int | None,
+              clock: dict[str, float], n_records: int) -> dict[str, Any]:
     resolved = scenario.model_dump(mode="json")
     now = time.perf_counter()
     return {
@@ -145,7 +164,7 @@ def _manifest(scenario: Scenario, path: Path | None, world: World, clock: dict[s
                       "summarise": clock["summarised"] - clock["ran"],
                       "total_before_write": now - clock["start"]},
         "counts": {"machines": scenario.machines, "records": n_records,
-                   "events": _events(world)},
+                   "events": events},
     }
 
 
@@ -168,6 +187,14 @@ def _events(world: World) -> int | None:
         return None
 
 
+def sweep(source: ScenarioSource, **options: Any) -> SweepResult:
+    """``sim.sweep``: run ``source`` over parameter points × replications, each run by
+    :func:`run` (without its report, when it can skip one); ``options`` are those of
+    :func:`sim.results.sweep.sweep` (``grid``, ``lhs``, ``samples``, ``replications``, ``seed``,
+    ``workers``, ``scheduler``, ``out``, ``resume``...)."""
+    return sweep_runs(source, runner=run, **options)
+
+
 def git_revision() -> str | None:
     """The git commit of the arcsim source tree, or None (no git, not a checkout)."""
     try:
@@ -180,4 +207,4 @@ def git_revision() -> str | None:
     return text if done.returncode == 0 and text else None
 
 
-__all__ = ["Result", "advance", "git_revision", "load", "resolve", "run"]
+__all__ = ["Result", "advance", "git_revision", "load", "resolve", "run", "sweep"]

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO, TypeAlias
@@ -73,6 +74,12 @@ def register(sub: Subparsers) -> None:
     run.add_argument("scenario", nargs="?", default="default", metavar="SCENARIO")
     run.add_argument("--seed", type=int, metavar="N", help="replace the scenario's seed")
     _add_run_options(run)
+    run.add_argument("--shards", type=int, default=1, metavar="K",
+                     help="split the fleet into K independent parts run in parallel, with the "
+                          "same records (fewer when machines share a proxy)")
+    run.add_argument("--scheduler", metavar="URL",
+                     help="with --shards: run them on the Dask scheduler at URL "
+                          "(tcp://host:8786) instead of local processes")
     quiet = run.add_mutually_exclusive_group()
     quiet.add_argument("--quiet", action="store_true", help="print only the result folder")
     quiet.add_argument("--json", action="store_true", help="print the metrics as JSON only")
@@ -129,11 +136,16 @@ def run_run(args: argparse.Namespace) -> int:
 
     progress = not (args.quiet or args.json) and sys.stderr.isatty()
     try:
-        result = api.run(args.scenario, seed=args.seed, overrides=args.set, scale=args.scale,
-                         out=args.out, progress=progress)
+        with warnings.catch_warnings(record=True) as notices:
+            warnings.simplefilter("always")
+            result = api.run(args.scenario, seed=args.seed, overrides=args.set,
+                             scale=args.scale, out=args.out, progress=progress,
+                             shards=args.shards, scheduler=args.scheduler)
     except KeyboardInterrupt:
         print("arcsim: interrupted; no result folder was written", file=sys.stderr)
         return 130
+    for notice in notices:
+        print(f"arcsim: notice: {notice.message}", file=sys.stderr)
     if args.json:
         print(json.dumps(result.metrics, indent=2, ensure_ascii=False))
     elif args.quiet:

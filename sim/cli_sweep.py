@@ -1,0 +1,109 @@
+"""``arcsim sweep``: a scenario over parameter grids or Latin hypercube samples × replications.
+
+:func:`register` adds the subcommand to the ``arcsim`` parser. It prints the summary table
+(mean ± 95 % confidence half-width per point and metric), the failed runs and the sweep folder
+(``--quiet``: the folder only; ``--json``: the summary rows). Exit status: 0 every run ok, 1
+some run failed (the sweep went on; ``--resume`` reruns them), 2 bad input, 130 interrupted
+(finished runs stay; ``--resume`` goes on).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import TypeAlias
+
+from rich.console import Console
+
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+_EPILOG = """\
+examples:
+  arcsim sweep scenarios/default.yaml --grid params.check_period=5m,15m,1h --replications 10
+  arcsim sweep default --lhs params.install_failure_p=0:0.2 --samples 20 --workers 2
+  arcsim sweep default --grid 'fleet[0].count=100,1000' --scheduler tcp://10.0.0.5:8786
+  arcsim sweep default --grid params.check_period=5m,1h --replications 20 --resume
+"""
+
+
+def register(sub: Subparsers) -> None:
+    """Add ``sweep`` to ``sub``."""
+    from sim.results.sweep import DEFAULT_METRICS
+
+    parser = sub.add_parser(
+        "sweep", help="run a scenario over parameter points x replications, with CIs",
+        description="Run a scenario at every point of --grid values (their product) and "
+                    "--lhs samples, --replications times each (seeds from --seed), on local "
+                    "processes or a Dask cluster; write each run's result folder, an index "
+                    "(sweep.parquet), a summary with 95%% confidence intervals "
+                    "(summary.parquet) and figures.",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scenario", nargs="?", default="default", metavar="SCENARIO",
+                        help="a scenario file or a shipped scenario's name (default: default)")
+    parser.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...",
+                        help="values of a --set key, e.g. params.check_period=5m,15m "
+                             "(repeatable: the product of all grids)")
+    parser.add_argument("--lhs", action="append", default=[], metavar="KEY=LO:HI",
+                        help="a numeric range sampled by a Latin hypercube, e.g. "
+                             "params.install_failure_p=0:0.2 (repeatable; needs --samples)")
+    parser.add_argument("--samples", type=int, default=0, metavar="N",
+                        help="Latin hypercube points over the --lhs ranges")
+    parser.add_argument("--replications", type=int, default=5, metavar="R",
+                        help="runs per point, with seeds derived from --seed (default: 5)")
+    parser.add_argument("--seed", type=int, default=0, metavar="N",
+                        help="base seed of the replications (default: 0)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a value for every run, like arcsim run --set (repeatable)")
+    parser.add_argument("--metric", action="append", default=None, metavar="PATH",
+                        help="a metric to index and summarise (repeatable; default: "
+                             f"{', '.join(DEFAULT_METRICS)})")
+    parser.add_argument("--workers", type=int, metavar="W",
+                        help="local processes (default: one per CPU; 1 runs in this process)")
+    parser.add_argument("--scheduler", metavar="URL",
+                        help="run on the Dask scheduler at URL (tcp://host:8786) instead")
+    parser.add_argument("--out", metavar="DIR",
+                        help="the sweep folder (default: results/sweeps/<scenario>-<hash>)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the sweep in the folder: keep finished runs, run the "
+                             "others (failed ones too); --replications may grow")
+    parser.add_argument("--no-figures", dest="figures", action="store_false",
+                        help="skip the figures of metric vs parameter")
+    quiet = parser.add_mutually_exclusive_group()
+    quiet.add_argument("--quiet", action="store_true", help="print only the sweep folder")
+    quiet.add_argument("--json", action="store_true", help="print the summary rows as JSON")
+    parser.set_defaults(handler=run_sweep)
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    """``arcsim sweep``: run the sweep, then print its summary."""
+    from sim import api
+    from sim.results.sweep import DEFAULT_METRICS, SweepInterrupted, print_summary
+
+    progress = not (args.quiet or args.json) and sys.stderr.isatty()
+    try:
+        result = api.sweep(args.scenario, grid=args.grid, lhs=args.lhs, samples=args.samples,
+                           replications=args.replications, seed=args.seed, overrides=args.set,
+                           metrics=args.metric or DEFAULT_METRICS, workers=args.workers,
+                           scheduler=args.scheduler, out=args.out, resume=args.resume,
+                           progress=progress, figures=args.figures)
+    except SweepInterrupted as exc:
+        print(f"arcsim: {exc}", file=sys.stderr)
+        return 130
+    failed = int((result.runs["status"] != "ok").sum())
+    if args.json:
+        print(json.dumps(json.loads(result.summary.to_json(orient="records")), indent=2))
+    elif args.quiet:
+        print(result.path)
+    else:
+        print_summary(result, _console())
+    return 1 if failed else 0
+
+
+def _console() -> Console:
+    width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 120
+    return Console(file=sys.stdout, width=width, highlight=False, soft_wrap=True)
+
+
+__all__ = ["register", "run_sweep"]

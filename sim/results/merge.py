@@ -1,0 +1,140 @@
+"""A run's records in canonical order, with its tables and metrics: from one world, or merged
+from the worlds of its shards (:mod:`sim.results.shards`).
+
+**Canonical record order.** Records are stably sorted by (time, machine): at one instant the
+fleet-wide records (machine -1: a policy assigned, an exemption) come first, then each
+machine's records in machine order; the records of one machine at one instant keep the order
+the engine made them in. The engine's own order is nearly this already (its equal-time key is
+the machine), with one exception: records made while the world is built (initial commands an
+old agent refuses, at t=0) precede the fleet-wide events of t=0. A shard cannot reproduce the
+engine's order across shards, so unsharded and sharded runs both write the canonical order,
+and their ``records.parquet`` and ``metrics.json`` are identical bit for bit.
+
+Metrics are computed by :func:`sim.engine.metrics.summarise` over the canonical records (so a
+float sum adds its terms in the same order whatever the sharding) and the run's tables;
+``coverage`` (the state at the end) is counted per machine, so a sharded run adds its shards'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.engine import World
+from sim.engine.metrics import coverage, summarise
+from sim.engine.records import Records
+from sim.errors import ArcsimError
+from sim.results.records import RunTables
+
+Columns = dict[str, npt.NDArray[Any]]
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    """What a run leaves for its result folder: canonical records, tables, metrics, and how
+    many SimPy events it processed (summed over shards; None if unknown)."""
+
+    columns: Columns
+    tables: RunTables
+    metrics: dict[str, Any]
+    events: int | None = None
+
+
+def canonical(columns: Mapping[str, npt.NDArray[Any]]) -> Columns:
+    """``columns`` stably sorted by (time, machine) (a copy; no sort when already in order)."""
+    time, machine = columns["time"], columns["machine"]
+    if len(time) < 2 or _in_order(time, machine):
+        return dict(columns)
+    order = np.lexsort((machine, time))
+    return {name: values[order] for name, values in columns.items()}
+
+
+def _in_order(time: npt.NDArray[Any], machine: npt.NDArray[Any]) -> bool:
+    dt = np.diff(time)
+    return bool(np.all((dt > 0) | ((dt == 0) & (np.diff(machine) >= 0))))
+
+
+def tables_of(world: World) -> RunTables:
+    """The run's name tables (groups, extensions, actors, paths)."""
+    return RunTables(groups=list(world.group_names),
+                     extensions=[ext.name for ext in world.ext_ids],
+                     actors=list(world.actor_names), paths=list(world.path_names))
+
+
+class _RecordsView:
+    """What :func:`summarise` reads of a world: its records and name tables. It is not
+    started, so ``coverage`` comes out empty and is filled in by the caller."""
+
+    def __init__(self, columns: Columns, world: World) -> None:
+        self.records = Records(columns)
+        self.group_names, self.ext_ids = world.group_names, world.ext_ids
+        self.actor_names, self.path_names = world.actor_names, world.path_names
+        self._started = False
+
+
+def metrics_of(columns: Columns, tables: World, covered: Mapping[str, int]) -> dict[str, Any]:
+    """:func:`summarise` over ``columns`` (canonical records) with the name tables of world
+    ``tables`` and ``covered`` as the coverage."""
+    metrics = summarise(cast(World, _RecordsView(columns, tables)))
+    metrics["coverage"] = dict(covered)
+    return metrics
+
+
+def output_of(world: World, events: int | None = None) -> RunOutput:
+    """The output of an unsharded run of ``world`` (run to its end)."""
+    columns = canonical(world.records.columns)
+    return RunOutput(columns, tables_of(world), metrics_of(columns, world, coverage(world)),
+                     events)
+
+
+@dataclass(frozen=True)
+class ShardPart:
+    """What one shard sends back: its raw records (global machine ids; codes index the whole
+    run's tables), its coverage counts and its SimPy event count."""
+
+    columns: Columns
+    coverage: dict[str, int]
+    events: int | None
+
+
+class MergeError(ArcsimError):
+    """Shards that do not fit together (a bug in arcsim, not a user error)."""
+
+
+def merged_output(parts: Sequence[ShardPart], world: World) -> RunOutput:
+    """The output of a run split into ``parts`` (in machine order), whose unsharded world
+    (built, not run) is ``world``: fleet-wide records once (from the first shard, checked to be
+    the same in every shard), everything in canonical order, coverage added up.
+
+    Raises:
+        MergeError: shards whose fleet-wide records differ.
+    """
+    first = parts[0].columns
+    fleet_wide = _rows(first, first["machine"] < 0)
+    pieces = [first]
+    for part in parts[1:]:
+        own = part.columns["machine"] >= 0
+        if not _same(_rows(part.columns, ~own), fleet_wide):
+            raise MergeError("shards recorded different fleet-wide records")
+        pieces.append(_rows(part.columns, own))
+    columns = canonical({name: np.concatenate([p[name] for p in pieces]) for name in first})
+    covered = {key: sum(p.coverage[key] for p in parts) for key in parts[0].coverage}
+    events = [p.events for p in parts]
+    total = None if any(e is None for e in events) else sum(cast(list[int], events))
+    return RunOutput(columns, tables_of(world), metrics_of(columns, world, covered), total)
+
+
+def _rows(columns: Columns, mask: npt.NDArray[np.bool_]) -> Columns:
+    return {name: values[mask] for name, values in columns.items()}
+
+
+def _same(a: Columns, b: Columns) -> bool:
+    return all(np.array_equal(a[name], b[name]) for name in a)
+
+
+__all__ = ["Columns", "MergeError", "RunOutput", "ShardPart", "canonical", "merged_output",
+           "metrics_of", "output_of", "tables_of"]

@@ -1,0 +1,191 @@
+"""Sharded single runs: a fleet split into independent parts, run on a backend, records merged
+(``sim.run(..., shards=K)``, ``arcsim run --shards K``).
+
+**How a fleet splits.** A shard is a contiguous range of machine ids ``[lo, hi)``; it may cut
+through a group. Machines interact only through a shared download path (a proxy with limited
+capacity, R2: a SimPy resource they queue on), so every machine of one shared path must be in
+the same shard: no cut may fall strictly inside the id span of a shared path's machines.
+Direct paths (capacity 0) and regions share nothing, so a fleet on them splits anywhere. Cuts
+are placed as near to equal parts as those spans allow; when fewer than K parts are possible
+the run uses fewer shards and :class:`ShardPlan` says why (``notice``). Scenario files that
+interleave groups of one proxy with other groups can be reordered (proxy by proxy) to split.
+
+**Why the merge is exact.** Each shard is the whole run's world with every other machine left
+out: the same groups (those of other shards with 0 machines, so group, extension and actor
+tables and codes are the run's), the same actors in the same order, ``start_offset = lo``.
+The engine keys randomness by (seed, purpose, global machine id) and orders equal-time events
+by machine, so a shard's records are exactly the whole run's records of its machines, plus the
+fleet-wide records (machine -1: policy changes), which every shard makes and the merge keeps
+once. Records are merged into the canonical order of :mod:`sim.results.merge`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from sim.engine import FleetSpec, World
+from sim.engine.metrics import coverage
+from sim.errors import ArcsimError
+from sim.results.backends import make_backend
+from sim.results.merge import MergeError, RunOutput, ShardPart, merged_output, tables_of
+from sim.results.progress import task_progress
+from sim.scenario.build import build_world
+from sim.scenario.schema import Scenario
+
+
+class ShardError(ArcsimError):
+    """A sharded run that cannot be done: a bad shard count, a shard that failed."""
+
+
+class ShardWarning(UserWarning):
+    """The fleet splits into fewer independent parts than the shards asked for."""
+
+
+@dataclass(frozen=True)
+class ShardPlan:
+    """The machine id ranges ``[lo, hi)`` of the shards, and why there are fewer than asked."""
+
+    ranges: tuple[tuple[int, int], ...]
+    notice: str | None = None
+
+
+def shared_spans(world: World) -> list[tuple[int, int, str]]:
+    """``(lo, hi, path)``: the id span of each shared download path's machines."""
+    spans: dict[str, tuple[int, int]] = {}
+    first = 0
+    for group in world.fleet.groups:
+        path = world.params.path(group.path)
+        if path.is_shared and group.count:
+            lo, hi = spans.get(path.name, (first, first + group.count))
+            spans[path.name] = (min(lo, first), max(hi, first + group.count))
+        first += group.count
+    return [(lo, hi, name) for name, (lo, hi) in spans.items()]
+
+
+def plan_shards(world: World, shards: int) -> ShardPlan:
+    """Split ``world``'s fleet into at most ``shards`` independent parts (module docstring).
+
+    Raises:
+        ShardError: ``shards`` < 1.
+    """
+    if shards < 1:
+        raise ShardError(f"--shards: expected a number of shards >= 1, got {shards}")
+    n = world.fleet.size
+    spans = shared_spans(world)
+    blocked = _merged([(lo, hi) for lo, hi, _ in spans])
+    cuts: list[int] = []
+    parts = min(shards, n)
+    for i in range(1, parts):
+        cut = _nearest_cut(round(i * n / parts), cuts[-1] if cuts else 0, n, blocked)
+        if cut is not None:
+            cuts.append(cut)
+    bounds = [0, *cuts, n]
+    ranges = tuple(itertools.pairwise(bounds))
+    notice = None if len(ranges) == shards else _notice(shards, len(ranges), n, spans)
+    return ShardPlan(ranges, notice)
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping open intervals ``(lo, hi)`` merged (touching ones stay apart)."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if out and lo < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _nearest_cut(target: int, after: int, n: int, blocked: list[tuple[int, int]]) -> int | None:
+    """The allowed cut nearest to ``target`` in ``(after, n)``, or None."""
+    inside = [(lo, hi) for lo, hi in blocked if lo < target < hi]
+    candidates = [target] if not inside else [inside[0][0], inside[0][1]]
+    valid = [c for c in candidates if after < c < n]
+    return min(valid, key=lambda c: (abs(c - target), c)) if valid else None
+
+
+def _notice(asked: int, used: int, n: int, spans: list[tuple[int, int, str]]) -> str:
+    why = [f"the fleet has {n} machines"] if asked > n else []
+    why += [f'machines {lo}-{hi - 1} share the download path "{name}" (a proxy: they queue '
+            "on it together)" for lo, hi, name in spans if hi - lo > 1]
+    reason = "; ".join(why) or "the parts would be too uneven"
+    return f"--shards {asked}: running {used} shard{'s' if used > 1 else ''}, as {reason}"
+
+
+def shard_world(whole: World, lo: int, hi: int) -> World:
+    """The world of machines ``[lo, hi)`` of ``whole`` (built, not run; see the module
+    docstring): its groups with only their machines in the range, the same tables and actors."""
+    groups, first = [], 0
+    for group in whole.fleet.groups:
+        count = max(0, min(hi, first + group.count) - max(lo, first))
+        groups.append(replace(group, count=count))
+        first += group.count
+    world = World(FleetSpec(tuple(groups)), whole.params, whole.seed,
+                  catalogue=whole.catalogue, extensions=[e.name for e in whole.ext_ids],
+                  start_offset=lo)
+    for actor in whole._actors:
+        world.add(actor)
+    if tables_of(world) != tables_of(whole):
+        raise MergeError(f"shard {lo}-{hi - 1}: its name tables differ from the whole run's")
+    return world
+
+
+@dataclass(frozen=True)
+class ShardTask:
+    """One shard to run (picklable: sent to a worker process or a Dask worker)."""
+
+    scenario: Scenario
+    base: Path | None
+    lo: int
+    hi: int
+
+
+def run_shard(task: ShardTask) -> ShardPart:
+    """Build the whole run's world, cut out the shard's machines, run it to the end."""
+    world = shard_world(build_world(task.scenario, base=task.base), task.lo, task.hi)
+    world.run(task.scenario.duration)
+    return ShardPart(dict(world.records.columns), coverage(world), _events(world))
+
+
+def _events(world: World) -> int | None:
+    """Events SimPy processed (ids taken - still queued - the stop event), if it tells."""
+    env: Any = world.env
+    try:
+        return int(next(env._eid)) - len(env._queue) - 1
+    except (AttributeError, TypeError):
+        return None
+
+
+def run_sharded(scenario: Scenario, base: Path | None, shards: int, *,
+                scheduler: str | None = None, workers: int | None = None,
+                progress: bool = False) -> tuple[RunOutput, ShardPlan]:
+    """Run ``scenario`` split into (at most) ``shards`` shards on local processes (``workers``,
+    default one per shard up to the CPU count) or the Dask ``scheduler``; merge the records.
+
+    Raises:
+        ShardError: a bad shard count, or a shard that failed (its error).
+        BackendError: the backend cannot be used.
+    """
+    whole = build_world(scenario, base=base)
+    plan = plan_shards(whole, shards)
+    tasks = [ShardTask(scenario, base, lo, hi) for lo, hi in plan.ranges]
+    parts: list[ShardPart | None] = [None] * len(tasks)
+    count = workers or min(len(tasks), os.cpu_count() or 1)
+    with make_backend(count, scheduler) as backend, \
+            task_progress(len(tasks), f"{scenario.name}: shards", progress) as tick:
+        for done in backend.map(run_shard, tasks):
+            if done.error is not None:
+                lo, hi = plan.ranges[done.index]
+                raise ShardError(f"shard {done.index} (machines {lo}-{hi - 1}) failed: "
+                                 f"{done.error}")
+            parts[done.index] = done.value
+            tick(False)
+    return merged_output([p for p in parts if p is not None], whole), plan
+
+
+__all__ = ["ShardError", "ShardPlan", "ShardTask", "ShardWarning", "plan_shards", "run_shard",
+           "run_sharded", "shard_world", "shared_spans"]

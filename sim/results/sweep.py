@@ -1,0 +1,294 @@
+"""Sweeps: one scenario over parameter points × replications (``sim.sweep``, ``arcsim sweep``).
+
+A sweep folder (default ``results/sweeps/<scenario>-<hash>``, the hash of its definition)::
+
+    sweep.json        the definition (:class:`~sim.results.sweep_plan.SweepSpec`)
+    sweep.parquet     one row per run, in run order: run, point, replication, seed, the
+                      parameters (numbers where the scenario reads them as numbers: seconds for
+                      durations), status (ok, failed, pending), error, expect_ok, the headline
+                      metrics, result (the run's folder, relative to the sweep's)
+    summary.parquet   mean and 95 % confidence interval per point and metric
+    figures/*.png     metric vs parameter with confidence bands
+    runs/p0000-r000/<scenario>-<seed>-<hash>/   each run's own result folder
+
+Every point is validated before anything runs. Runs go to a backend
+(:mod:`sim.results.backends`); each writes its result folder when it finishes (nothing is held
+for the whole sweep but the index), and ``sweep.parquet`` is rewritten (atomically, sorted by
+run, with nothing that depends on timing or workers) after each. A run that raises is recorded
+``failed`` with its error and the sweep goes on.
+
+**Resume.** A run is finished when its folder holds a complete result folder (they are written
+atomically): ``resume=True`` adopts those (reading their metrics) and runs the others, failed
+ones included. The definition must match ``sweep.json`` except ``replications`` and
+``metrics``; more replications add runs and keep the existing ones (their seeds do not change).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import math
+import os
+import shutil
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+
+from sim.results.backends import Backend, describe, make_backend
+from sim.results.folder import ResultError, write_json, write_parquet
+from sim.results.progress import task_progress
+from sim.results.result import load
+from sim.results.sweep_index import Index, RunOutcome, parameter_values
+from sim.results.sweep_plan import Run, SweepError, SweepSpec, spec_of
+from sim.results.sweep_summary import summary_frame, summary_table, write_figures
+from sim.scenario.expect import ExpectError, check_path, lookup
+from sim.scenario.schema import Scenario
+
+DEFAULT_METRICS = ("blocked.total", "reinstalls", "churn.absent_hours", "churn.bytes",
+                   "overrides.total", "failures.failed")
+"""Headline metrics of ``sweep.parquet`` when none are named."""
+SPEC, INDEX, SUMMARY = "sweep.json", "sweep.parquet", "summary.parquet"
+
+Runner = Callable[..., Any]
+"""Runs one scenario and writes its result folder: called like :func:`sim.api.run` as
+``runner(source, seed=..., overrides=[...], out=...)``; returns a :class:`~sim.results.Result`."""
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """The sweep was interrupted; its message says how far it got and how to go on."""
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One run for a worker (picklable; the runner is a module-level function)."""
+
+    source: str | Scenario
+    overrides: tuple[str, ...]
+    seed: int
+    out: str
+    base: str
+    metrics: tuple[str, ...]
+    runner: Runner
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+def run_task(task: RunTask) -> RunOutcome:
+    """Run one point's replication; an exception becomes a ``failed`` outcome."""
+    try:
+        result = task.runner(task.source, seed=task.seed, overrides=list(task.overrides),
+                             out=task.out, **task.options)
+    except Exception as exc:
+        return RunOutcome("failed", error=describe(exc))
+    return outcome_of(Path(result.path), result.metrics, result.ok, task.metrics,
+                      Path(task.base))
+
+
+def outcome_of(path: Path, metrics: Mapping[str, Any], ok: bool, wanted: Sequence[str],
+               base: Path) -> RunOutcome:
+    """The ``ok`` outcome of a run whose result folder is ``path`` (``base``: the sweep's)."""
+    values = {}
+    for metric in wanted:
+        try:
+            values[metric] = lookup(metrics, metric)
+        except ExpectError:
+            values[metric] = math.nan
+    return RunOutcome("ok", values=values, expect_ok=ok,
+                      result=path.resolve().relative_to(base.resolve()).as_posix())
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """A finished sweep: its folder, the run index and the summary."""
+
+    path: Path
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+    keys: tuple[str, ...]
+    metrics: tuple[str, ...]
+
+    def table(self) -> Any:
+        """The summary as a rich table (mean ± confidence half-width per point)."""
+        return summary_table(self.summary, self.keys, self.metrics)
+
+    def __repr__(self) -> str:
+        ok = int((self.runs["status"] == "ok").sum())
+        return f"SweepResult({str(self.path)!r}, {ok}/{len(self.runs)} runs ok)"
+
+
+def sweep(source: str | os.PathLike[str] | Scenario, *,
+          grid: Mapping[str, Sequence[Any]] | Sequence[str] = (),
+          lhs: Mapping[str, tuple[float, float]] | Sequence[str] = (), samples: int = 0,
+          replications: int = 5, seed: int = 0, overrides: Sequence[str] = (),
+          metrics: Sequence[str] = DEFAULT_METRICS, workers: int | None = None,
+          scheduler: str | None = None, out: str | os.PathLike[str] | None = None,
+          resume: bool = False, progress: bool = False, figures: bool = True,
+          runner: Runner) -> SweepResult:
+    """Run ``source`` (a scenario file, a shipped scenario's name, or a :class:`Scenario`) at
+    every parameter point × ``replications`` and summarise (module docstring).
+
+    ``grid`` maps keys to values (or is ``["key=v1,v2"]`` texts); ``lhs`` maps keys to
+    ``(low, high)`` (or ``["key=lo:hi"]``) for a Latin hypercube of ``samples`` points;
+    ``seed`` is the base seed; ``overrides`` are ``KEY=VALUE`` texts applied to every run;
+    ``metrics`` are the dotted metric paths to index and summarise. ``workers`` local
+    processes (default: one per CPU; 1 runs here), or the Dask ``scheduler`` address.
+    ``figures=False`` skips the figures (a second or so).
+
+    Raises:
+        SweepError: a bad axis or metric, a point the scenario rejects (named), or ``out``
+            holding another sweep.
+        BackendError: the backend cannot be used.
+        SweepInterrupted: on KeyboardInterrupt (what is finished stays; resume later).
+    """
+    text = source if isinstance(source, Scenario) else str(source)
+    spec = spec_of(_identity(text), grid, lhs, samples=samples, replications=replications,
+                   seed=seed, overrides=tuple(overrides), metrics=tuple(metrics))
+    for metric in spec.metrics:
+        try:
+            check_path(metric)
+        except ExpectError as exc:
+            raise SweepError(f"--metric {metric}: {exc}") from None
+    runs = spec.runs()
+    params = parameter_values(text, spec)
+    folder = Path(out) if out is not None else default_folder(spec)
+    with make_backend(workers, scheduler) as backend:
+        _prepare(folder, spec, resume)
+        index = Index(folder / INDEX, runs, spec.keys, params, spec.metrics)
+        todo = [run for run in runs if not _adopt(folder, run, spec.metrics, index)]
+        index.write()
+        _run(folder, text, spec, todo, index, runner, backend, progress)
+    frame = index.frame()
+    summary = summary_frame(frame, spec.keys, spec.metrics)
+    _write_summary(folder, summary, spec, figures)
+    return SweepResult(folder, frame, summary, tuple(spec.keys), spec.metrics)
+
+
+def _identity(source: str | Scenario) -> str:
+    if isinstance(source, str):
+        return source
+    text = json.dumps(source.model_dump(mode="json"), sort_keys=True, default=str)
+    return f"<scenario {source.name} {hashlib.sha256(text.encode()).hexdigest()[:8]}>"
+
+
+def _stable(spec: SweepSpec) -> dict[str, Any]:
+    """What must not change between a sweep and its resumption."""
+    definition = spec.as_json()
+    del definition["replications"], definition["metrics"]
+    return definition
+
+
+def default_folder(spec: SweepSpec, parent: str = "results/sweeps") -> Path:
+    """``results/sweeps/<scenario>-<hash of the definition>``."""
+    digest = hashlib.sha256(json.dumps(_stable(spec), sort_keys=True).encode()).hexdigest()
+    name = Path(spec.scenario).stem if not spec.scenario.startswith("<") else "scenario"
+    return Path(parent) / f"{name}-{digest[:8]}"
+
+
+def _prepare(folder: Path, spec: SweepSpec, resume: bool) -> None:
+    """Check ``folder`` against ``spec`` (resume) or that it holds no sweep; write the spec."""
+    saved = folder / SPEC
+    if saved.is_file():
+        if not resume:
+            raise SweepError(f"{folder}: a sweep is already there; add --resume to continue "
+                             "it, or give another --out")
+        try:
+            before = json.loads(saved.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise SweepError(f"{saved}: cannot read ({exc})") from None
+        now, free = _stable(spec), {"replications", "metrics"}
+        changed = sorted(k for k in (set(now) | set(before)) - free
+                         if before.get(k) != now.get(k))
+        if changed:
+            raise SweepError(f"{folder}: the sweep there differs in {', '.join(changed)}; "
+                             "resume it with the same definition (only --replications and "
+                             "--metric may change), or give another --out")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_json(saved, spec.as_json())
+    except OSError as exc:
+        raise ResultError(f"cannot write {saved}: {exc.strerror or exc}") from None
+
+
+def _adopt(folder: Path, run: Run, metrics: Sequence[str], index: Index) -> bool:
+    """Record ``run`` as done if its folder holds its complete result folder."""
+    here = folder / run.folder
+    if not here.is_dir():
+        return False
+    for candidate in sorted(p for p in here.iterdir() if not p.name.startswith(".")):
+        try:
+            result = load(candidate)
+        except ResultError:
+            continue
+        if result.seed == run.seed:
+            index.record(run.index, outcome_of(candidate, result.metrics, result.ok, metrics,
+                                               folder))
+            return True
+    return False
+
+
+def _run(folder: Path, text: str | Scenario, spec: SweepSpec, todo: list[Run], index: Index,
+         runner: Runner, backend: Backend, progress: bool) -> None:
+    base = folder.resolve()
+    options = {"report": False} if _takes(runner, "report") else {}
+    tasks = [RunTask(text, (*spec.overrides, *run.point.overrides), run.seed,
+                     str(base / run.folder), str(base), spec.metrics, runner, options)
+             for run in todo]
+    for run in todo:
+        _clear_leftovers(folder / run.folder)
+    total = len(index.runs)
+    try:
+        with task_progress(total, f"sweep {Path(spec.scenario).stem}", progress,
+                           total - len(todo)) as tick:
+            for done in backend.map(run_task, tasks):
+                outcome = done.value or RunOutcome("failed", error=done.error)
+                index.record(todo[done.index].index, outcome)
+                index.write()
+                tick(outcome.status != "ok")
+    except KeyboardInterrupt:
+        raise SweepInterrupted(f"interrupted: {index.finished} of {total} runs are finished "
+                               f"in {folder}; run the same sweep with --resume to go on") from None
+
+
+def _takes(runner: Runner, name: str) -> bool:
+    """Whether ``runner`` takes keyword ``name`` (runs in a sweep skip their reports)."""
+    parameters = inspect.signature(runner).parameters.values()
+    return any(p.name == name or p.kind is p.VAR_KEYWORD for p in parameters)
+
+
+def _clear_leftovers(here: Path) -> None:
+    """Remove temporary folders a killed run left (``.<name>.tmp-<pid>``)."""
+    if here.is_dir():
+        for leftover in here.glob(".*.tmp-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _write_summary(folder: Path, summary: pd.DataFrame, spec: SweepSpec,
+                   figures: bool) -> None:
+    tmp = folder / f".{SUMMARY}.tmp-{os.getpid()}"
+    try:
+        write_parquet(summary, tmp)
+        os.replace(tmp, folder / SUMMARY)
+    except OSError as exc:
+        raise ResultError(f"cannot write {folder / SUMMARY}: {exc.strerror or exc}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    if figures:
+        write_figures(summary, spec.keys, spec.metrics, folder)
+
+
+def print_summary(result: SweepResult, console: Console) -> None:
+    """The summary table, failures, and where the sweep is."""
+    console.print(result.table())
+    failed = result.runs[result.runs["status"] == "failed"]
+    for _, row in failed.iterrows():
+        console.print(f"run {row['run']} (point {row['point']}, seed {row['seed']}) failed: "
+                      f"{row['error']}")
+    console.print(f"Sweep: {result.path} ({len(result.runs)} runs, {len(failed)} failed)")
+
+
+__all__ = ["DEFAULT_METRICS", "RunTask", "Runner", "SweepError", "SweepInterrupted",
+           "SweepResult", "default_folder", "outcome_of", "print_summary", "run_task", "sweep"]

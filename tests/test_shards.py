@@ -1,0 +1,152 @@
+"""Sharded single runs: a fleet split into independent parts gives, merged, the unsharded run's
+``records.parquet`` and ``metrics.json`` byte for byte (``sim.run(..., shards=K)``)."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim
+from sim.cli import main
+from sim.engine import EngineParams, FleetSpec, GroupSpec, PathSpec, World
+from sim.results.merge import canonical, output_of
+from sim.results.shards import ShardError, ShardWarning, plan_shards, run_sharded
+from sim.scenario import library
+from sim.scenario.build import build_world
+from sim.scenario.loading import load_scenario
+
+SCENARIOS = Path(__file__).parent.parent / "scenarios"
+SCALE = 0.1
+HOUR = 3_600.0
+
+
+def _outputs_equal(name: str, shards: int, overrides: tuple[str, ...] = ()) -> None:
+    """Unsharded and sharded (here, one after the other) runs of a shipped scenario agree."""
+    path = library.resolve(name)
+    scenario = load_scenario(path, scale=SCALE, overrides=overrides)
+    whole = build_world(scenario, base=path.parent)
+    whole.run(scenario.duration)
+    one = output_of(whole)
+    many, plan = run_sharded(scenario, path.parent, shards, workers=1)
+    assert len(plan.ranges) == shards
+    assert len(one.columns["time"]) > 50
+    assert [c for c in one.columns if not np.array_equal(one.columns[c], many.columns[c])] == []
+    assert one.metrics == many.metrics
+    assert one.tables == many.tables
+
+
+@pytest.mark.parametrize("shards", [2, 3])
+@pytest.mark.parametrize("name", ["default", "ama-only-lockdown", "policy-deny-override",
+                                  "dine-remediation-loop", "script-and-guest-config-tamper"])
+def test_shards_merged_records_and_metrics_equal_unsharded(name: str, shards: int) -> None:
+    if not (SCENARIOS / f"{name}.yaml").is_file() and name != "default":
+        pytest.skip(f"{name} is not shipped")
+    _outputs_equal(name, shards)
+
+
+def test_shards_cut_inside_groups_and_keep_fleet_wide_records_once() -> None:
+    path = library.resolve("policy-deny-override")
+    scenario = load_scenario(path, scale=SCALE)
+    output, plan = run_sharded(scenario, path.parent, 4, workers=1)
+    assert plan.ranges == ((0, 10), (10, 20), (20, 30), (30, 40))  # two groups of 20
+    fleet_wide = output.columns["machine"] < 0
+    assert 2 <= int(fleet_wide.sum()) < 10  # the policy changes, once each, not 4 times
+
+
+def test_shards_run_on_processes_write_identical_result_folders(tmp_path: Path) -> None:
+    name = "ama-only-lockdown"  # initial refusals at t=0: the canonical order matters
+    one = sim.run(name, scale=SCALE, out=tmp_path / "one")
+    many = sim.run(name, scale=SCALE, out=tmp_path / "many", shards=2)
+    assert one.path.name == many.path.name
+    for file in ("records.parquet", "metrics.json", "timeseries.parquet", "expect.json"):
+        assert (one.path / file).read_bytes() == (many.path / file).read_bytes(), file
+    assert many.manifest["shards"] == {"asked": 2, "machines": [[0, 32], [32, 65]]}
+
+
+def test_shards_records_are_in_canonical_order_unsharded_too(tmp_path: Path) -> None:
+    result = sim.run("ama-only-lockdown", scale=SCALE, out=tmp_path)
+    records = result.records
+    time, machine = records["time"].to_numpy(), records["machine"].to_numpy()
+    assert np.array_equal(np.lexsort((machine, time)), np.arange(len(time)))
+    assert machine[time == 0.0][0] == -1  # the policy assignment first at t=0
+
+
+def test_shards_canonical_order_is_stable_within_a_machine_instant() -> None:
+    columns = {"time": np.array([1.0, 0.0, 1.0, 1.0]), "machine": np.array([2, 5, 1, 2]),
+               "value": np.array([10.0, 20.0, 30.0, 40.0])}
+    ordered = canonical(columns)
+    assert ordered["value"].tolist() == [20.0, 30.0, 10.0, 40.0]
+
+
+# --- how a fleet splits ---------------------------------------------------------------------
+
+
+def _world(*groups: tuple[str, int, str]) -> World:
+    params = EngineParams(paths=(PathSpec(), PathSpec("proxy-a", capacity=2),
+                                 PathSpec("proxy-b", capacity=1)))
+    return World(FleetSpec(tuple(GroupSpec(n, c, path=p) for n, c, p in groups)), params)
+
+
+def test_shards_direct_fleet_splits_evenly_even_inside_one_group() -> None:
+    plan = plan_shards(_world(("all", 1000, "direct")), 4)
+    assert plan.ranges == ((0, 250), (250, 500), (500, 750), (750, 1000))
+    assert plan.notice is None
+
+
+def test_shards_never_cut_through_a_proxy() -> None:
+    world = _world(("a1", 100, "proxy-a"), ("d", 50, "direct"), ("a2", 100, "proxy-a"),
+                   ("b", 150, "proxy-b"))
+    plan = plan_shards(world, 2)
+    assert plan.ranges == ((0, 250), (250, 400))  # proxy-a spans 0-249
+    three = plan_shards(world, 3)
+    assert three.ranges == ((0, 250), (250, 400))
+    assert three.notice is not None and 'machines 0-249 share the download path "proxy-a"' \
+        in three.notice
+
+
+def test_shards_one_proxy_cannot_split_runs_one_shard_with_a_notice(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    name = "reinstall-storm-private-endpoint"
+    with pytest.warns(ShardWarning, match="running 1 shard"):
+        sharded = sim.run(name, scale=SCALE, out=tmp_path / "s", shards=3)
+    whole = sim.run(name, scale=SCALE, out=tmp_path / "w")
+    assert (sharded.path / "records.parquet").read_bytes() == \
+        (whole.path / "records.parquet").read_bytes()
+    status = main(["run", name, "--scale", str(SCALE), "--shards", "3", "--quiet",
+                   "--out", str(tmp_path / "cli")])
+    assert status == 0
+    assert "arcsim: notice: --shards 3: running 1 shard" in capsys.readouterr().err
+
+
+def test_shards_more_than_machines() -> None:
+    plan = plan_shards(_world(("few", 3, "direct")), 8)
+    assert plan.ranges == ((0, 1), (1, 2), (2, 3))
+    assert plan.notice is not None and "the fleet has 3 machines" in plan.notice
+
+
+def test_shards_bad_count_is_a_clear_error(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(ShardError, match="--shards: expected a number of shards >= 1, got 0"):
+        sim.run("default", scale=0.01, shards=0, out=tmp_path)
+    assert main(["run", "default", "--scale", "0.01", "--shards", "-2", "--out",
+                 str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "arcsim: error: --shards: expected a number of shards >= 1, got -2"
+    assert not any(tmp_path.iterdir())
+
+
+def test_shards_on_a_dask_local_cluster_equal_unsharded(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        cluster = distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=1,
+                                           dashboard_address=None)
+    with cluster:
+        many = sim.run("default", scale=0.05, out=tmp_path / "dask", shards=3,
+                       scheduler=cluster.scheduler_address)
+    one = sim.run("default", scale=0.05, out=tmp_path / "one")
+    for file in ("records.parquet", "metrics.json"):
+        assert (one.path / file).read_bytes() == (many.path / file).read_bytes(), file
