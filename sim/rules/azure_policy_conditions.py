@@ -362,9 +362,15 @@ def _any_of(parts: tuple[Predicate, ...]) -> Predicate:
     return any_of
 
 
+def field_key(name: str) -> str:
+    """What a ``field`` name reads, for comparisons: lower case, ``tags`` for any tag."""
+    stripped = name.strip()
+    return "tags" if _TAG.match(stripped) else stripped.lower()
+
+
 def fields_read(node: object, at: str) -> tuple[tuple[str, str], ...]:
-    """``(JSON path of the "field" key, field)`` of every field condition in a condition tree
-    that :func:`compile_condition` accepts; the field in lower case, ``tags`` for any tag."""
+    """``(JSON path of the "field" key, field name as written)`` of every field condition in a
+    condition tree that :func:`compile_condition` accepts (see :func:`field_key`)."""
     if not isinstance(node, Mapping):
         return ()
     keys = {str(k).lower(): str(k) for k in node}
@@ -379,5 +385,4 @@ def fields_read(node: object, at: str) -> tuple[tuple[str, str], ...]:
     name = node.get(keys["field"]) if "field" in keys else None
     if not isinstance(name, str):
         return ()
-    lowered = name.strip().lower()
-    return ((f"{at}.{keys['field']}", "tags" if _TAG.match(name.strip()) else lowered),)
+    return ((f"{at}.{keys['field']}", name.strip()),)

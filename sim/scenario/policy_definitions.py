@@ -56,6 +56,7 @@ from sim.rules.azure_policy_conditions import (
     PROVISIONING_STATE_FIELD,
     PUBLISHER_FIELD,
     TYPE_FIELD,
+    field_key,
 )
 from sim.rules.azure_policy_parameters import bind_arguments
 from sim.rules.azure_policy_views import extension_resource, machine_resource
@@ -125,7 +126,7 @@ def _check_fields(fields: Iterable[tuple[str, str]],
                   view: tuple[frozenset[str], str, str]) -> None:
     supplied, what, shown = view
     for path, name in fields:
-        if name not in supplied:
+        if field_key(name) not in supplied:
             raise PolicyDefinitionError(
                 f'{path}: "{name}": the simulated fleet does not carry this field of {what}; '
                 f"supported here: {shown}")
@@ -142,7 +143,7 @@ def _request_rule(policy: AssignedPolicy) -> PolicyRule:
     def matches(extension: ExtensionId) -> bool:
         return evaluate(_request_view(extension))
 
-    reads_location = any(name == "location" for _, name in policy.fields)
+    reads_location = any(field_key(name) == "location" for _, name in policy.fields)
     if not reads_location:
         return PolicyRule(policy.effect.value, matches, name=policy.name)
 

@@ -54,7 +54,11 @@ def _duration(seconds: float) -> str:
     return format_duration(seconds)
 
 
-class _FleetDumper(yaml.SafeDumper):
+_SafeDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+"""libyaml's emitter when PyYAML has it: a 100 000-machine fleet file in a fraction of the time."""
+
+
+class _FleetDumper(_SafeDumper):  # type: ignore[valid-type,misc]
     """Double-quotes strings that YAML would otherwise read as numbers (``"1.58"``)."""
 
 
