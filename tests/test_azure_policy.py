@@ -23,13 +23,15 @@ from sim.rules.azure_policy import (
     Effect,
     PolicyDefinitionError,
     assign,
-    deploy_if_not_exists_policy,
-    extension_policy,
-    extension_policy_definition,
     extension_resource,
     load_definition,
     machine_resource,
     parse_definition,
+)
+from sim.rules.azure_policy_builders import (
+    deploy_if_not_exists_policy,
+    extension_policy,
+    extension_policy_definition,
 )
 from sim.rules.identity import ExtensionId, ExtensionIdError
 
