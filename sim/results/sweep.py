@@ -14,8 +14,8 @@ A sweep folder (default ``results/sweeps/<scenario>-<hash>``, the hash of its de
 Every point is validated before anything runs. Runs go to a backend
 (:mod:`sim.results.backends`); each writes its result folder when it finishes (nothing is held
 for the whole sweep but the index), and ``sweep.parquet`` is rewritten (atomically, sorted by
-run, with nothing that depends on timing or workers) after each. A run that raises is recorded
-``failed`` with its error and the sweep goes on.
+run, with nothing that depends on timing or workers) as runs finish (at most once a second,
+and at the end). A run that raises is recorded ``failed`` with its error and the sweep goes on.
 
 **Resume.** A run is finished when its folder holds a complete result folder (they are written
 atomically): ``resume=True`` adopts those (reading their metrics) and runs the others, failed
@@ -31,6 +31,7 @@ import json
 import math
 import os
 import shutil
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,9 @@ DEFAULT_METRICS = ("blocked.total", "reinstalls", "churn.absent_hours", "churn.b
                    "overrides.total", "failures.failed")
 """Headline metrics of ``sweep.parquet`` when none are named."""
 SPEC, INDEX, SUMMARY = "sweep.json", "sweep.parquet", "summary.parquet"
+WRITE_EVERY_S = 1.0
+"""``sweep.parquet`` is rewritten at most this often while runs finish (and at the end). A
+run that finished after the last write is not lost: resume finds its folder."""
 
 Runner = Callable[..., Any]
 """Runs one scenario and writes its result folder: called like :func:`sim.api.run` as
@@ -243,12 +247,17 @@ def _run(folder: Path, text: str | Scenario, spec: SweepSpec, todo: list[Run], i
     try:
         with task_progress(total, f"sweep {Path(spec.scenario).stem}", progress,
                            total - len(todo)) as tick:
+            written = time.monotonic()
             for done in backend.map(run_task, tasks):
                 outcome = done.value or RunOutcome("failed", error=done.error)
                 index.record(todo[done.index].index, outcome)
-                index.write()
+                if time.monotonic() - written >= WRITE_EVERY_S:
+                    index.write()
+                    written = time.monotonic()
                 tick(outcome.status != "ok")
+        index.write()
     except KeyboardInterrupt:
+        index.write()
         raise SweepInterrupted(f"interrupted: {index.finished} of {total} runs are finished "
                                f"in {folder}; run the same sweep with --resume to go on") from None
 
