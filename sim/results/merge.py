@@ -108,24 +108,40 @@ class MergeError(ArcsimError):
 def merged_output(parts: Sequence[ShardPart], world: World) -> RunOutput:
     """The output of a run split into ``parts`` (in machine order), whose unsharded world
     (built, not run) is ``world``: fleet-wide records once (from the first shard, checked to be
-    the same in every shard), everything in canonical order, coverage added up.
+    the same in every shard), everything in canonical order, coverage added up. The parts'
+    columns are consumed (emptied as they are merged, to hold the records about once).
 
     Raises:
         MergeError: shards whose fleet-wide records differ.
     """
     first = parts[0].columns
     fleet_wide = _rows(first, first["machine"] < 0)
-    pieces = [first]
+    pieces = [dict(first)]
     for part in parts[1:]:
         own = part.columns["machine"] >= 0
         if not _same(_rows(part.columns, ~own), fleet_wide):
             raise MergeError("shards recorded different fleet-wide records")
         pieces.append(_rows(part.columns, own))
-    columns = canonical({name: np.concatenate([p[name] for p in pieces]) for name in first})
+        part.columns.clear()
+    first.clear()
+    columns = _merge_in_order(pieces)
     covered = {key: sum(p.coverage[key] for p in parts) for key in parts[0].coverage}
     events = [p.events for p in parts]
     total = None if any(e is None for e in events) else sum(cast(list[int], events))
     return RunOutput(columns, tables_of(world), metrics_of(columns, world, covered), total)
+
+
+def _merge_in_order(pieces: list[Columns]) -> Columns:
+    """The pieces' rows, concatenated and in canonical order, one column at a time (each
+    piece's column is dropped once copied)."""
+    time = np.concatenate([p["time"] for p in pieces])
+    machine = np.concatenate([p["machine"] for p in pieces])
+    order = None if len(time) < 2 or _in_order(time, machine) else np.lexsort((machine, time))
+    merged: Columns = {}
+    for name in list(pieces[0]):
+        column = np.concatenate([p.pop(name) for p in pieces])
+        merged[name] = column if order is None else column[order]
+    return merged
 
 
 def _rows(columns: Columns, mask: npt.NDArray[np.bool_]) -> Columns:
