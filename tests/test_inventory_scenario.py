@@ -15,7 +15,13 @@ import sim
 from sim.engine import Op, Outcome
 from sim.engine.codes import REASONS
 from sim.scenario.build import build_world
-from sim.scenario.inventory import inventory_to_fleet, load_inventory, write_fleet_yaml
+from sim.scenario.inventory import (
+    convert_inventory,
+    fleet_to_data,
+    inventory_to_fleet,
+    load_inventory,
+    write_fleet_yaml,
+)
 from sim.scenario.loading import load_scenario, scenario_from_text
 from sim.scenario.schema import Scenario
 from sim.scenario.source import ScenarioError
@@ -153,13 +159,30 @@ def test_a_fleet_file_written_by_import_is_read_back_and_checked(folder: Path) -
                                  'parse string as an integer (got "lots")')
 
 
-def test_an_imported_group_the_schema_rejects_names_the_group(folder: Path) -> None:
+def test_an_odd_extension_version_is_taken_by_its_leading_numbers(folder: Path) -> None:
     text = (folder / "cli-extensions.json").read_text()
     (folder / "cli-extensions.json").write_text(text.replace('"1.22.0.0"', '"1.22-beta"'))
+    group = groups(load(folder, FROM_CLI))["rg-web-windows-3"]
+    assert [(e.name, e.version) for e in group.extensions] == [
+        ("Microsoft.Azure.Monitor/AzureMonitorWindowsAgent", "1.22")]
+    conversion = convert_inventory(load_inventory(*(folder / f for f in CLI_FILES)))
+    assert 'typeHandlerVersion not made of dotted numbers, taken as its leading numbers: ' \
+           '"1.22-beta" as 1.22' in conversion.warnings
+
+
+def test_an_imported_group_the_schema_rejects_names_the_group(
+        folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def other_os(fleet: Any) -> dict[str, Any]:
+        data = fleet_to_data(fleet)
+        data["fleet"][1]["os"] = "solaris"
+        return data
+
+    monkeypatch.setattr("sim.scenario.inventory.scenario_fleet.fleet_to_data", other_os)
     with pytest.raises(ScenarioError) as caught:
         load(folder, FROM_CLI)
-    assert "fleet.from: imported group rg-web-windows-3: extensions.0.version: " in str(
-        caught.value)
+    assert str(caught.value).endswith(
+        "fleet.from: imported group rg-esu-windows-1: os: input should be 'windows' or "
+        "'linux' (got \"solaris\"); change it in a fleet file")
 
 
 def test_in_code_files_are_relative_to_the_working_directory(

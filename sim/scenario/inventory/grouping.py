@@ -109,6 +109,7 @@ class _Converter:
         self._spelling: dict[str, str] = {}
         self._unknown_version: list[str] = []
         self._auto_upgrade_off = 0
+        self._odd_versions: dict[str, str] = {}
 
     def buckets(self, machines: Iterable[Machine]) -> dict[Signature, list[str]]:
         """Machine names by signature, in first-seen order."""
@@ -144,9 +145,22 @@ class _Converter:
         found = []
         for ext in m.installed:
             name = self._spelling.setdefault(ext.extension.key, ext.extension.name)
-            found.append((name, ext.version, ext.settings))
+            found.append((name, self._version_of(ext.version), ext.settings))
             self._auto_upgrade_off += ext.automatic_upgrade is False
         return tuple(sorted(found, key=lambda e: (e[0].lower(), e[1], e[2])))
+
+    def _version_of(self, text: str) -> str:
+        """``typeHandlerVersion`` as a scenario version: its leading numbers (``1.2-beta`` ->
+        ``1.2``, ``2`` -> ``2.0``), else "1.0"; "" stays (no version). The odd ones are listed
+        in a warning."""
+        if not text or _VERSION.fullmatch(text):
+            return text
+        usable = self._odd_versions.get(text)
+        if usable is None:
+            lead = _LEADING_NUMBERS.match(text)
+            numbers = lead.group(0) if lead else "1"
+            usable = self._odd_versions[text] = numbers if "." in numbers else f"{numbers}.0"
+        return usable
 
     def warnings(self) -> list[str]:
         """Warnings about the whole conversion (call after :meth:`buckets`)."""
@@ -159,6 +173,10 @@ class _Converter:
             found.append(f"{self._auto_upgrade_off} installed extensions have automatic upgrade "
                          "off; groups carry no such switch, so an automatic-upgrade actor would "
                          "upgrade them (R25)")
+        if self._odd_versions:
+            taken = ", ".join(f'"{k}" as {v}' for k, v in sorted(self._odd_versions.items())[:5])
+            found.append(f"typeHandlerVersion not made of dotted numbers, taken as its leading "
+                         f"numbers: {taken}")
         return found
 
 
@@ -171,6 +189,8 @@ def _key_value(machine: Machine, key: str) -> str:
 
 
 _UNNAMEABLE = re.compile(r"[^a-z0-9_.-]+")
+_VERSION = re.compile(r"\d+(?:\.\d+)+")
+_LEADING_NUMBERS = re.compile(r"\d+(?:\.\d+)*")
 
 
 def _named(buckets: dict[Signature, list[str]]) -> list[tuple[str, Signature, list[str]]]:

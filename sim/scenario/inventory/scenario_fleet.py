@@ -34,8 +34,14 @@ from sim.scenario.inventory.assembly import load_inventory
 from sim.scenario.inventory.fleet_file import fleet_to_data
 from sim.scenario.inventory.grouping import convert_inventory
 from sim.scenario.inventory.located import InventoryError
-from sim.scenario.source import FieldPath, ScenarioError, load_yaml_file, validate_document
-from sim.scenario.units import Version
+from sim.scenario.source import (
+    FieldPath,
+    ScenarioError,
+    format_path,
+    load_yaml_file,
+    validate_document,
+)
+from sim.scenario.units import Version, show_value
 from sim.scenario.values import Label, Model, SchemaValueError
 
 FLEET_FILE_SUFFIXES = (".yaml", ".yml")
@@ -189,10 +195,11 @@ def _groups(data: list[dict[str, Any]], value: Any) -> Any:
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         index, *rest = first["loc"]
-        where = ".".join(str(p) for p in rest)
         group = data[index]["group"] if isinstance(index, int) else "?"
-        problem = SchemaValueError(f"imported group {group}: {where}: {first['msg']} (got "
-                                   f"{first['input']!r}); change the group in a fleet file")
+        text = first["msg"][:1].lower() + first["msg"][1:]
+        message = text if "got " in text else f"{text} (got {show_value(first['input'])})"
+        problem = SchemaValueError(f"imported group {group}: {format_path(rest)}: {message}; "
+                                   "change it in a fleet file")
         raise _error(("from",), problem, value) from None
 
 
