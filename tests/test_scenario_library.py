@@ -128,14 +128,14 @@ def test_every_library_scenario_is_in_the_docs_table() -> None:
 EXACT: dict[str, dict[str, float]] = {
     "article-configurations": {
         "commands_refused.key_unavailable": 3,       # legacy 1.15: 2 lockdown lines + the policy
-        "blocked.by_group.ama-win": 9,               # 7 Defender rounds + guest config + script
-        "blocked.by_group.ama-linux": 9,
-        "blocked.by_group.vm-insights-win": 10,      # ... + the AMA migration
-        "blocked.by_group.vm-insights-linux": 10,
+        "blocked.by_group.ama-win": 8,               # 7 Defender rounds + script (the guest
+        "blocked.by_group.ama-linux": 8,             # config command: commands_blocked)
+        "blocked.by_group.vm-insights-win": 9,       # ... + the AMA migration
+        "blocked.by_group.vm-insights-linux": 9,
         "blocked.by_group.mon-sec-win": 1,           # the AMA migration only
         "blocked.by_group.mon-sec-linux": 1,
         "blocked.by_group.legacy-win": 0,
-        "blocked.by_reason.guest_configuration_disabled": 4,
+        "commands_blocked.guest_configuration_disabled": 4,
         "overrides.by_actor.custom-guest-policy": 2,  # Custom Script on both mon-sec servers
         "installs": 5,                               # legacy: AMA, Defender, script; mon-sec: 2
     },
@@ -167,7 +167,7 @@ EXACT: dict[str, dict[str, float]] = {
         "commands_refused.lists_frozen": 2,
         "blocked.install.monitor_mode": 5,           # 1.40: script, MMA; 1.20: CT, script, MMA
         "blocked.install.not_on_allowlist": 1,       # 1.40 after day 7: the kept list (R22)
-        "blocked.by_reason.guest_configuration_disabled": 2,
+        "commands_blocked.guest_configuration_disabled": 2,
         "installs": 4,                               # CT and the script on each
         "overrides.by_actor.local-admin": 2,         # the script on each, after the switch
     },
@@ -189,9 +189,10 @@ EXACT: dict[str, dict[str, float]] = {
         "policy.authorization_failed": 1, "overrides.actions": 2,
     },
     "script-and-guest-config-tamper": {
-        "blocked.by_group.scripts-allowed": 1,       # the guest configuration policy only
-        "blocked.by_group.guest-config-on": 0,
-        "blocked.by_group.best-practice": 3,         # script, guest configuration, Run Command
+        "blocked.by_group.scripts-allowed": 0,       # only the guest configuration policy is
+        "blocked.by_group.guest-config-on": 0,       # stopped, and it is a command:
+        "blocked.by_group.best-practice": 2,         # script, Run Command
+        "commands_blocked.guest_configuration_disabled": 2,  # scripts-allowed, best-practice
         "overrides.by_actor.script-runner": 1, "overrides.by_actor.custom-guest-policy": 1,
         "installs": 3,
     },

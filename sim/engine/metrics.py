@@ -30,7 +30,12 @@ def summarise(world: World) -> dict[str, Any]:
     """The summary metrics of a run: a JSON-ready nested dict."""
     r = world.records
     op, out, reason = r["operation"], r["outcome"], r["reason"]
-    blocked = (out == Outcome.BLOCKED) | ((out == Outcome.DENIED) & np.isin(op, _REQUEST_OPS))
+    # the spec's blocked operations: an install, update or upgrade (or a resync reinstall) that
+    # a control stopped, on the machine or by an Azure Policy deny; a refused role (R27) is
+    # counted under policy, a blocked guest configuration command under commands_blocked
+    blocked = np.isin(op, _REQUEST_OPS) & (
+        (out == Outcome.BLOCKED)
+        | ((out == Outcome.DENIED) & (reason == REASON_CODE["policy_deny"])))
     return {
         "records": len(r),
         "requests": int(np.count_nonzero(out == Outcome.REQUESTED)),
@@ -47,6 +52,8 @@ def summarise(world: World) -> dict[str, Any]:
                                                (out == Outcome.SUCCEEDED))),
         "orphaned": int(np.count_nonzero(out == Outcome.ORPHANED)),
         "commands_refused": _counts(_names(reason[(op == Op.CONFIG) & (out == Outcome.REFUSED)],
+                                           REASONS)),
+        "commands_blocked": _counts(_names(reason[(op == Op.CONFIG) & (out == Outcome.BLOCKED)],
                                            REASONS)),
         "overrides": _overrides(world, op, out, r),
         "policy": {

@@ -104,6 +104,7 @@ METRICS: Mapping[str, Shape] = {
               "bytes_by_path": Table("path"), "max_queue_wait_s": NUMBER},
     "local_removals": NUMBER, "orphaned": NUMBER,
     "commands_refused": Table("reason"),
+    "commands_blocked": Table("reason"),
     "overrides": {"total": NUMBER, "by_actor": Table("actor"), "by_rule": Table("rule"),
                   "actions": NUMBER},
     "policy": {"denied": NUMBER, "audited": NUMBER, "authorization_failed": NUMBER},
