@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -133,10 +134,16 @@ def _settled(index: int, result: Callable[[], R]) -> Done[R]:
         return Done(index, None, describe(exc))
 
 
+_ADDRESS = re.compile(r"[a-z]+://\S+|[\w.\-]+:\d+")
+
+
 class DaskBackend(Backend):
     """Tasks on the Dask ``distributed`` scheduler at ``address`` (``tcp://host:8786``)."""
 
     def __init__(self, address: str, timeout_s: float = 30.0) -> None:
+        if not _ADDRESS.fullmatch(address):
+            raise BackendError(f"--scheduler {address}: expected a Dask scheduler address like "
+                               "tcp://10.0.0.5:8786")
         distributed = _distributed()
         try:
             self._client: Any = distributed.Client(address, timeout=timeout_s,
