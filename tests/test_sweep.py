@@ -249,6 +249,7 @@ def test_sweep_cli_prints_the_summary_and_the_folder(scenario: Path, tmp_path: P
     (["--metric", "churn.cycle"], '--metric churn.cycle: unknown metric "cycle" in churn'),
     (["--replications", "0"], "--replications: expected >= 1, got 0"),
     (["--workers", "0"], "--workers: expected a number of processes >= 1, got 0"),
+    (["--scheduler", "nonsense"], "--scheduler nonsense: expected a Dask scheduler address"),
 ])
 def test_sweep_bad_input_is_one_clear_line(scenario: Path, tmp_path: Path, flags: list[str],
                                            message: str,
