@@ -48,7 +48,7 @@ class Records:
     __slots__ = ("_columns", "_length", "_source")
 
     def __init__(self, columns: dict[str, npt.NDArray[np.generic]] | None = None, *,
-                 source: bytearray | None = None, length: int = 0) -> None:
+                 source: RecordLog | None = None, length: int = 0) -> None:
         self._columns = columns
         self._source = source
         self._length = length if columns is None else int(columns["time"].shape[0])
@@ -58,7 +58,7 @@ class Records:
         """The columns by name (unpacked from the log on first access)."""
         if self._columns is None:
             assert self._source is not None
-            self._columns = _unpack(self._source, self._length)
+            self._columns = self._source.columns(self._length)
             self._source = None
         return self._columns
 
@@ -70,16 +70,24 @@ class Records:
 
 
 class RecordLog:
-    """Append-only record buffer; :meth:`add` is the engine's one way to record."""
+    """Append-only record buffer; :meth:`add` is the engine's one way to record.
 
-    __slots__ = ("_frozen", "_rows")
+    Rows are packed into a byte buffer. When the records are read as columns (at the end of a
+    run, typically) the buffer is unpacked and dropped: the columns hold the first rows from
+    then on, and later rows go to a fresh buffer, so the records are not held twice.
+    """
+
+    __slots__ = ("_base", "_done", "_frozen", "_rows")
 
     def __init__(self) -> None:
         self._rows = bytearray()
+        self._done: dict[str, npt.NDArray[np.generic]] | None = None
+        """The first :attr:`_base` rows, unpacked."""
+        self._base = 0
         self._frozen: Records | None = None
 
     def __len__(self) -> int:
-        return len(self._rows) // ROW.size
+        return self._base + len(self._rows) // ROW.size
 
     def add(self, time: float, machine: int, group: int, extension: int, operation: int,
             outcome: int, reason: int = 0, rule: int = 0, actor: int = 0, nbytes: int = 0,
@@ -93,8 +101,20 @@ class RecordLog:
         another record is added)."""
         n = len(self)
         if self._frozen is None or len(self._frozen) != n:
-            self._frozen = Records(source=self._rows, length=n)
+            self._frozen = Records(source=self, length=n)
         return self._frozen
+
+    def columns(self, n: int) -> dict[str, npt.NDArray[np.generic]]:
+        """The first ``n`` records as NumPy columns (never changed afterwards)."""
+        base, done = self._base, self._done
+        if done is not None and n <= base:
+            return done if n == base else {name: col[:n] for name, col in done.items()}
+        fresh = _unpack(self._rows, n - base)
+        if done is not None:
+            fresh = {name: np.concatenate((done[name], col)) for name, col in fresh.items()}
+        if n == len(self):  # everything: keep the columns, drop the packed rows
+            self._done, self._base, self._rows = fresh, n, bytearray()
+        return fresh
 
 
 _pack = ROW.pack
