@@ -304,19 +304,15 @@ def _count_override(w: World, m: int, s: int, x: int, op: int) -> None:
               overrider)
 
 
-_SCRIPTED = ("azcmagent", "azcmagent.exe", "systemctl", "stop-service", "start-service")
-
-
 def run_script(w: World, m: int, script: str, actor: int) -> None:
     """A script extension runs its script as root / Local System (R7): every ``azcmagent`` (or
-    extension service) command line in it is run on the machine, as by a local admin (R17).
-    Other lines (and lines separated by ``;``) are not simulated."""
+    extension service) command line in its settings (plain text, or the JSON fields that hold
+    a script, see :mod:`sim.rules.scripts`) is run on the machine, as by a local admin (R17).
+    Other lines are not simulated."""
     from sim.rules.commands import CommandError, parse
+    from sim.rules.scripts import command_lines
 
-    for line in script.replace(";", "\n").splitlines():
-        words = line.strip().removeprefix("sudo ").split()
-        if not words or words[0].lower() not in _SCRIPTED:
-            continue
+    for line in command_lines(script):
         try:
             command = parse(line)
         except CommandError as exc:
