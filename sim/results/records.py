@@ -70,8 +70,8 @@ def timestamps(seconds: npt.NDArray[Any], start: datetime) -> pd.Series:
     millis = np.empty(values.shape[0], dtype=np.int64)
     for first in range(0, values.shape[0], _CHUNK):
         part = values[first:first + _CHUNK]
-        moments = pd.DatetimeIndex(origin + pd.to_timedelta(part, unit="s"))
-        millis[first:first + part.shape[0]] = moments.astype("datetime64[ms, UTC]").asi8
+        moments = (origin + pd.to_timedelta(part, unit="s")).astype("datetime64[ms, UTC]")
+        millis[first:first + part.shape[0]] = pd.DatetimeIndex(moments).asi8
     return pd.Series(millis.view("datetime64[ms]")).dt.tz_localize("UTC")
 
 
