@@ -24,6 +24,7 @@ from sim.scenario.inventory.located import (
 )
 from sim.scenario.inventory.machines import ConfigCache, read_machine
 from sim.scenario.inventory.resources import (
+    ExtensionCache,
     ImportedExtension,
     Kind,
     Machine,
@@ -119,6 +120,7 @@ class _Assembly:
         self.extensions: dict[str, dict[str, ImportedExtension]] = {}
         self.ext_names: dict[str, str] = {}
         self.configs: ConfigCache = {}
+        self.ext_cache: ExtensionCache = {}
 
     def add_document(self, doc: SourceDocument, notes: Notes) -> Source:
         """Add every resource of ``doc``; returns what it held."""
@@ -131,7 +133,7 @@ class _Assembly:
                 self._add_machine(item, notes)
             elif kind is Kind.EXTENSION:
                 extensions += 1
-                self._add_extension(*read_extension(item), notes)
+                self._add_extension(*read_extension(item, self.ext_cache), notes)
             else:
                 others[type_.lower()] += 1
         _note_others(doc, machines + extensions, others, notes)

@@ -167,15 +167,47 @@ def extension_id(name: str) -> ExtensionId:
     return ExtensionId.parse(name)
 
 
-def read_extension(item: Item) -> tuple[str, str, ImportedExtension]:
+ExtensionCache = dict[tuple[Any, ...], "ImportedExtension"]
+"""Extensions read, by the raw values they were read from (exports repeat a few)."""
+_EXTENSION_FIELDS = ("publisher", "type", "typePropertiesType", "extensionType",
+                     "typeHandlerVersion", "provisioningState", "enableAutomaticUpgrade")
+
+
+def read_extension(item: Item, cache: ExtensionCache | None = None
+                   ) -> tuple[str, str, ImportedExtension]:
     """``(machine key, machine name, extension)`` of an extension resource; the machine is
     named by the id prefix before ``/extensions/`` (key "" when the id does not say).
+    ``cache`` keeps extensions read across the items of one import.
 
     Raises:
         InventoryError: ``publisher`` or the extension type missing, not a valid
             ``Publisher/Type``, or a field of a wrong type.
     """
     props, path = properties(item)
+    key = _raw_extension_key(item, props) if cache is not None else None
+    imported = cache.get(key) if cache is not None and key is not None else None
+    if imported is None:
+        imported = _read_extension(item, props, path)
+        if cache is not None and key is not None:
+            cache[key] = imported
+    match = EXTENSION_ID.match(text(item, item.data, item.path, "id"))
+    return (match.group(1).lower(), match.group(2), imported) if match else ("", "", imported)
+
+
+def _raw_extension_key(item: Item, props: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """The raw values an extension is read from, when they are few and hashable (no settings,
+    no instance view); None otherwise (read it every time)."""
+    if props.get("settings") or props.get("instanceView") is not None:
+        return None
+    key = (props is item.data, *map(props.get, _EXTENSION_FIELDS))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _read_extension(item: Item, props: Mapping[str, Any], path: FieldPath) -> ImportedExtension:
     publisher = text(item, props, path, "publisher")
     if not publisher:
         raise item.error((*path, "publisher"), "missing (an extension needs its publisher)")
@@ -184,12 +216,10 @@ def read_extension(item: Item) -> tuple[str, str, ImportedExtension]:
         ext = extension_id(f"{publisher}/{type_}")
     except ExtensionIdError as exc:
         raise item.error((*path, "publisher"), str(exc)) from None
-    imported = ImportedExtension(
+    return ImportedExtension(
         ext, text(item, props, path, "typeHandlerVersion"),
         text(item, props, path, "provisioningState"),
         flag(item, props, path, "enableAutomaticUpgrade", None), _settings(item, props, path))
-    match = EXTENSION_ID.match(text(item, item.data, item.path, "id"))
-    return (match.group(1).lower(), match.group(2), imported) if match else ("", "", imported)
 
 
 def _extension_type(item: Item, props: Mapping[str, Any], path: FieldPath) -> str:
