@@ -9,8 +9,9 @@ Run (from the repository root)::
 
 1. **The run**: the scenario scaled to ``--machines`` (``--scale``) and ``--days``, through
    the same phases as ``sim.run``: build (load, build the world and its state), run (SimPy),
-   summarise (metrics, expectations, records and time-series frames), write (the result
-   folder, into a temporary directory removed afterwards). Machines, records, events,
+   summarise (canonical records, metrics, expectations, records and time-series frames),
+   write (the result folder without the report's figures, into a temporary directory removed
+   afterwards). Machines, records, events,
    events/s, each phase's wall time, peak RSS. With ``--shards K`` the run is ``sim.run(...,
    shards=K)`` (when ``sim.run`` takes ``shards``) and the phases come from its manifest.
 2. **The floor**: a bare SimPy callback loop processing as many events (``engine.py``'s
@@ -53,10 +54,11 @@ for extra in (ROOT / "benchmarks", ROOT / "tests"):
 from engine import child_floor, meta, peak_rss_mib, processed_events  # noqa: E402
 
 import sim  # noqa: E402
-from sim.api import STEPS, advance, resolve, tables_of  # noqa: E402
+from sim.api import STEPS, advance, resolve  # noqa: E402
 from sim.engine import World  # noqa: E402
 from sim.engine.metrics import summarise  # noqa: E402
 from sim.results.folder import scenario_hash  # noqa: E402
+from sim.results.merge import output_of  # noqa: E402
 from sim.results.records import records_frame  # noqa: E402
 from sim.results.result import save  # noqa: E402
 from sim.results.timeseries import timeseries_frame  # noqa: E402
@@ -106,9 +108,11 @@ def child_run(scenario: str, machines: int, days: float, seed: int | None,
     c2 = time.process_time()
     t2 = time.perf_counter()
     rss_run = peak_rss_mib()
-    metrics = summarise(world)
+    output = output_of(world)  # canonical records, tables and metrics, as sim.run does
+    metrics = output.metrics
     expectations = evaluate(sc.expect, metrics)
-    records = records_frame(world.records.columns, tables_of(world), sc.start)
+    records = records_frame(output.columns, output.tables, sc.start)
+    del output
     timeseries = timeseries_frame(records, sc.duration, sc.start)
     t3 = time.perf_counter()
     rss_summarise = peak_rss_mib()
@@ -146,8 +150,11 @@ def _sharded_run(path: Path, machines: int, days: float, seed: int | None,
     out = Path(tempfile.mkdtemp(prefix="arcsim-bench-"))
     try:
         t0 = time.perf_counter()
-        result = sim.run(path, seed=seed, overrides=[f"duration={days:g}d"],  # type: ignore[call-arg]
-                         scale=machines / whole.machines, out=out, shards=shards)
+        options: dict[str, Any] = {"shards": shards}
+        if "report" in inspect.signature(sim.run).parameters:
+            options["report"] = False  # like the unsharded measurement: no figures
+        result = sim.run(path, seed=seed, overrides=[f"duration={days:g}d"],
+                         scale=machines / whole.machines, out=out, **options)
         total = time.perf_counter() - t0
         written = folder_mib(result.path)
     finally:
