@@ -1,7 +1,8 @@
 """arcsim: a discrete-event simulator of extension security on Azure Arc-enabled server fleets.
 
-``sim.run(scenario, seed=...)``, ``sim.sweep(scenario, grid=...)`` and ``sim.load(path)`` (see
-:mod:`sim.api`) are imported on first use, so ``import sim`` stays light.
+``sim.run(scenario, seed=...)``, ``sim.sweep(scenario, grid=...)``, ``sim.load(path)`` (see
+:mod:`sim.api`) and ``sim.compare(run_a, run_b, ...)`` (see :mod:`sim.report.compare`) are
+imported on first use, so ``import sim`` stays light.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from sim.api import load, run, sweep
+    from sim.report.compare import compare
 
-__all__ = ["__version__", "load", "run", "sweep"]
+__all__ = ["__version__", "compare", "load", "run", "sweep"]
 
 
 def __getattr__(name: str) -> Any:
@@ -21,4 +23,8 @@ def __getattr__(name: str) -> Any:
         from sim import api
 
         return getattr(api, name)
+    if name == "compare":
+        from sim.report.compare import compare
+
+        return compare
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

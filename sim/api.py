@@ -18,7 +18,7 @@ import platform
 import subprocess
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -72,16 +72,18 @@ def resolve(source: ScenarioSource, *, seed: int | None = None, overrides: Seque
 
 def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[str] = (),
         scale: float | None = None, out: str | os.PathLike[str] | None = None,
-        progress: bool = False, shards: int = 1, scheduler: str | None = None) -> Result:
+        progress: bool = False, report: bool = True, shards: int = 1,
+        scheduler: str | None = None) -> Result:
     """Run a scenario (a file, a shipped scenario's name, or a :class:`Scenario`) and write its
     result folder under ``out`` (default ``results/``).
 
     ``seed`` replaces the scenario's seed; ``overrides`` are ``KEY=VALUE`` texts like the
     CLI's ``--set``; ``scale`` multiplies every group's count (at least 1 machine each).
-    ``shards`` > 1 splits the fleet into that many independent parts run in parallel (local
-    processes, or the Dask ``scheduler``) with the same records and metrics
-    (:mod:`sim.results.shards`; a :class:`ShardWarning` when the fleet splits into fewer).
-    Records are in canonical order (:mod:`sim.results.merge`).
+    ``report=False`` skips the figures and ``report.md|html`` (about a second; sweeps skip
+    them), which ``arcsim report`` can draw later. ``shards`` > 1 splits the fleet into that
+    many independent parts run in parallel (local processes, or the Dask ``scheduler``) with the
+    same records and metrics (:mod:`sim.results.shards`; a :class:`ShardWarning` when the fleet
+    splits into fewer). Records are in canonical order (:mod:`sim.results.merge`).
 
     Raises:
         ScenarioError: the scenario is invalid (nothing runs).
@@ -111,7 +113,17 @@ def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[
     if plan is not None:
         manifest["shards"] = {"asked": shards, "machines": [list(r) for r in plan.ranges]}
     return save(out if out is not None else DEFAULT_OUT, manifest=manifest, metrics=metrics,
-                expectations=expectations, records=records, timeseries=timeseries)
+                expectations=expectations, records=records, timeseries=timeseries,
+                writers=_report_writers(report))
+
+
+def _report_writers(report: bool) -> list[Callable[[Result], None]]:
+    """The report writer when asked for (imported only then: it loads matplotlib)."""
+    if not report:
+        return []
+    from sim.report.writer import write_report
+
+    return [write_report]
 
 
 def advance(world: World, duration: float, *, progress: bool = False, label: str = "") -> None:

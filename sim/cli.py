@@ -371,8 +371,8 @@ def run_config(args: argparse.Namespace) -> int:
 SUBCOMMANDS: tuple[Callable[[Subparsers], None], ...] = (add_explain, add_lint, add_config)
 """The rules subcommands' registration functions, in the order ``--help`` lists them."""
 
-FACES: tuple[str, ...] = ("sim.cli_scenarios", "sim.cli_activity", "sim.cli_sweep",
-                         "sim.cli_import")
+FACES: tuple[str, ...] = ("sim.cli_scenarios", "sim.cli_activity", "sim.cli_report",
+                         "sim.cli_sweep", "sim.cli_import")
 """Modules whose ``register(sub)`` adds further subcommands (scenarios, analysis, sweeps,
 import); imported when the parser is built, listed after :data:`SUBCOMMANDS`."""
 

@@ -74,6 +74,9 @@ def register(sub: Subparsers) -> None:
     run.add_argument("scenario", nargs="?", default="default", metavar="SCENARIO")
     run.add_argument("--seed", type=int, metavar="N", help="replace the scenario's seed")
     _add_run_options(run)
+    run.add_argument("--no-report", dest="report", action="store_false",
+                     help="skip the figures and report.md|html (faster; 'arcsim report' "
+                          "draws them later)")
     run.add_argument("--shards", type=int, default=1, metavar="K",
                      help="split the fleet into K independent parts run in parallel, with the "
                           "same records (fewer when machines share a proxy)")
@@ -96,6 +99,8 @@ def register(sub: Subparsers) -> None:
     check.add_argument("paths", nargs="*", metavar="FILE|DIR",
                        help="scenario files or folders (default: scenarios/)")
     _add_run_options(check)
+    check.add_argument("--report", action="store_true",
+                       help="also draw each run's figures and report.md|html (slower)")
     check.set_defaults(handler=run_check)
 
     listing = sub.add_parser("list", help="the shipped scenarios")
@@ -140,7 +145,7 @@ def run_run(args: argparse.Namespace) -> int:
             warnings.simplefilter("always")
             result = api.run(args.scenario, seed=args.seed, overrides=args.set,
                              scale=args.scale, out=args.out, progress=progress,
-                             shards=args.shards, scheduler=args.scheduler)
+                             report=args.report, shards=args.shards, scheduler=args.scheduler)
     except KeyboardInterrupt:
         print("arcsim: interrupted; no result folder was written", file=sys.stderr)
         return 130
@@ -259,7 +264,8 @@ def run_check(args: argparse.Namespace) -> int:
         summary.add_column(column)
     for path in scenario_targets(args.paths):
         try:
-            result = api.run(path, overrides=args.set, scale=args.scale, out=args.out)
+            result = api.run(path, overrides=args.set, scale=args.scale, out=args.out,
+                             report=args.report)
         except ScenarioError as exc:
             print(exc, file=sys.stderr)
             summary.add_row(str(path), "-", "INVALID")

@@ -79,7 +79,8 @@ def test_folder_holds_every_file(result: Any, tmp_path: Path) -> None:
     assert result.path.parent == tmp_path / "results"
     assert result.path.name.startswith("folder-test-4-") and len(result.path.name) == 22
     assert sorted(p.name for p in result.path.iterdir()) == [
-        "expect.json", "manifest.json", "metrics.json", "records.parquet", "timeseries.parquet"]
+        "expect.json", "figures", "manifest.json", "metrics.json", "records.parquet",
+        "report.html", "report.md", "timeseries.parquet"]
     assert [p.name for p in (tmp_path / "results").iterdir()] == [result.path.name]
 
 

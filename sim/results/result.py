@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -102,10 +103,12 @@ class Result:
 
 def save(parent: str | os.PathLike[str], *, manifest: dict[str, Any], metrics: dict[str, Any],
          expectations: list[ExpectationResult], records: pd.DataFrame,
-         timeseries: pd.DataFrame) -> Result:
+         timeseries: pd.DataFrame, writers: Sequence[Callable[[Result], None]] = ()) -> Result:
     """Write a result folder under ``parent`` atomically; return it as a :class:`Result`.
 
-    The folder is named from ``manifest``'s ``scenario.name``, ``seed`` and ``hash``.
+    The folder is named from ``manifest``'s ``scenario.name``, ``seed`` and ``hash``. Each of
+    ``writers`` (e.g. :func:`sim.report.write_report`) is then called with the result as it
+    stands in the temporary folder, to add its own files inside the atomic write.
     """
     name = folder_name(manifest["scenario"]["name"], manifest["seed"], manifest["hash"])
 
@@ -115,6 +118,8 @@ def save(parent: str | os.PathLike[str], *, manifest: dict[str, Any], metrics: d
         write_json(tmp / METRICS, metrics)
         write_json(tmp / EXPECT, [e.as_json() for e in expectations])
         write_json(tmp / MANIFEST, manifest)
+        for writer in writers:
+            writer(Result(tmp, manifest, metrics, expectations, records, timeseries))
 
     final = write_atomically(Path(parent) / name, write)
     return Result(final, manifest, metrics, expectations, records, timeseries)

@@ -1,0 +1,205 @@
+"""Runs side by side: ``sim.compare(a, b, ...)`` and ``arcsim compare``.
+
+:func:`compare` returns a pandas frame with one row per headline metric (dotted metric paths,
+as in ``expect:``), one column per run, and one ``Δ <run>`` column per run after the first
+holding its difference from the first (the baseline)::
+
+    table = sim.compare("results/allowlist-7-1a2b3c4d", "results/monitor-7-5e6f7a8b")
+    table.loc["blocked.total"]
+
+With ``out`` it also writes a comparison folder, atomically: ``comparison.csv``,
+``comparison.md``, a self-contained ``comparison.html`` and overlay figures in ``figures/``
+(:data:`~sim.report.compare_figures.OVERLAYS`). The folder's path is in ``table.attrs["path"]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import ArcsimError
+from sim.report import plotting
+from sim.report.compare_figures import OVERLAYS, Compared
+from sim.report.content import Content, Image, Section, Table
+from sim.report.render import to_html, to_markdown
+from sim.report.view import RunView
+from sim.results.folder import write_atomically
+from sim.results.result import Result, load
+from sim.scenario.expect import ExpectError
+
+MARKER = "comparison.csv"
+"""The file that marks a folder as a comparison folder (which a new comparison may replace)."""
+
+HEADLINE: tuple[str, ...] = (
+    "machines", "blocked.total", "requests", "installs", "churn.cycles", "churn.blocked",
+    "churn.absent_hours", "churn.bytes", "churn.max_queue_wait_s", "local_removals",
+    "overrides.total", "overrides.actions", "policy.denied", "policy.audited",
+    "policy.authorization_failed", "failures.failed", "failures.aborted",
+    "coverage.machines_locked_down", "coverage.machines_too_old_for_controls",
+    "coverage.machines_with_drift", "coverage.stale_versions", "expectations.missed",
+)
+"""The metrics compared, in order; ``blocked.by_reason.<reason>`` rows follow
+``blocked.total`` for every reason that blocked something in any run."""
+
+RunSource = Result | str | os.PathLike[str]
+
+
+class CompareError(ArcsimError):
+    """Runs that cannot be compared, or a comparison folder that cannot be written."""
+
+
+def compare(*runs: RunSource | Sequence[RunSource], labels: Sequence[str] | None = None,
+            out: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """The headline metrics of ``runs`` (results or result folders; a list works too) side
+    by side, with differences from the first run; with ``out``, also write the comparison
+    folder there (see the module docstring).
+
+    Raises:
+        CompareError: fewer than two runs, labels that do not match the runs, or ``out`` an
+            existing folder that is not a comparison folder.
+        ResultError: a path that is not a result folder.
+    """
+    results = _results(runs)
+    names = _labels(results, labels)
+    table = metric_table(results, names)
+    if out is not None:
+        table.attrs["path"] = str(write_comparison(results, names, table, Path(out)))
+    return table
+
+
+def _results(runs: Sequence[RunSource | Sequence[RunSource]]) -> list[Result]:
+    flat: list[RunSource] = []
+    for run in runs:
+        if isinstance(run, (list, tuple)):
+            flat.extend(run)
+        else:
+            flat.append(run)  # type: ignore[arg-type]
+    if len(flat) < 2:
+        raise CompareError(f"compare needs at least two runs, got {len(flat)}")
+    return [r if isinstance(r, Result) else load(r) for r in flat]
+
+
+def _labels(results: Sequence[Result], labels: Sequence[str] | None) -> list[str]:
+    if labels is not None:
+        if len(labels) != len(results) or len(set(labels)) != len(labels):
+            raise CompareError(f"expected {len(results)} different labels, one per run, got "
+                               f"{list(labels)}")
+        return list(labels)
+    names = [r.name for r in results]
+    for make in (lambda r: f"{r.name}-{r.seed}", lambda r: r.path.name):
+        names = [make(r) if names.count(n) > 1 else n for r, n in zip(results, names,
+                                                                      strict=True)]
+    if len(set(names)) == len(names):
+        return names
+    return [f"{i + 1}: {n}" for i, n in enumerate(names)]
+
+
+def _value(result: Result, path: str) -> float:
+    if path == "machines":
+        return float(result.manifest.get("counts", {}).get("machines", np.nan))
+    if path == "expectations.missed":
+        return float(len(result.misses))
+    try:
+        return result.metric(path)
+    except ExpectError:
+        return float("nan")
+
+
+def metric_paths(results: Sequence[Result]) -> list[str]:
+    """:data:`HEADLINE` with a ``blocked.by_reason.<reason>`` row per reason seen."""
+    reasons = sorted({str(k) for r in results for k in
+                      r.metrics.get("blocked", {}).get("by_reason", {})})
+    at = HEADLINE.index("blocked.total") + 1
+    return [*HEADLINE[:at], *(f"blocked.by_reason.{r}" for r in reasons), *HEADLINE[at:]]
+
+
+def metric_table(results: Sequence[Result], labels: Sequence[str]) -> pd.DataFrame:
+    """One row per metric path, a column per run, then a ``Δ <label>`` column per run after
+    the first (its value minus the first run's)."""
+    paths = metric_paths(results)
+    data = {label: [_value(r, p) for p in paths] for label, r in zip(labels, results,
+                                                                       strict=True)}
+    table = pd.DataFrame(data, index=pd.Index(paths, name="metric"))
+    base = labels[0]
+    for label in labels[1:]:
+        table[f"Δ {label}"] = table[label] - table[base]
+    return table
+
+
+def default_folder(labels: Sequence[str], results: Sequence[Result]) -> Path:
+    """``results/compare-<labels>-<hash>``: the same runs give the same folder."""
+    text = "\n".join(f"{label}={r.path.resolve()}" for label, r in zip(labels, results,
+                                                                          strict=True))
+    digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+    readable = re.sub(r"[^A-Za-z0-9_.-]+", "_", "-vs-".join(labels))[:60]
+    return Path("results") / f"compare-{readable}-{digest}"
+
+
+def write_comparison(results: Sequence[Result], labels: Sequence[str], table: pd.DataFrame,
+                     folder: Path) -> Path:
+    """Write the comparison folder atomically; an existing comparison folder is replaced.
+
+    Raises:
+        CompareError: ``folder`` exists and is not a comparison folder (nothing is replaced).
+        ResultError: the folder cannot be written.
+    """
+    if folder.is_file() or (folder.is_dir() and any(folder.iterdir())
+                            and not (folder / MARKER).is_file()):
+        raise CompareError(f"{folder}: exists and is not a comparison folder (no {MARKER} in "
+                           "it); give a new folder with --out")
+    runs = Compared([RunView.of(r) for r in results], labels)
+
+    def write(tmp: Path) -> None:
+        (tmp / "figures").mkdir()
+        images = []
+        for name, title, draw in OVERLAYS:
+            with plotting.house_style(), warnings.catch_warnings():
+                warnings.simplefilter("error")
+                png = plotting.png_bytes(draw(runs))
+            (tmp / "figures" / f"{name}.png").write_bytes(png)
+            images.append(Image(f"figures/{name}.png", title, "", png))
+        table.to_csv(tmp / MARKER)
+        content = _content(results, labels, table, images)
+        (tmp / "comparison.md").write_text(to_markdown(content), encoding="utf-8")
+        (tmp / "comparison.html").write_text(to_html(content), encoding="utf-8")
+
+    return write_atomically(folder, write)
+
+
+def format_value(value: float) -> str:
+    """A table cell: integers with thousands separators, others with one decimal."""
+    if np.isnan(value):
+        return "-"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _question(result: Result) -> str:
+    text = str(result.manifest.get("scenario", {}).get("description", "")).strip()
+    return text.splitlines()[0] if text else result.name
+
+
+def _content(results: Sequence[Result], labels: Sequence[str], table: pd.DataFrame,
+             images: list[Image]) -> Content:
+    rows = [(str(path), *(format_value(float(v)) for v in row))
+            for path, row in zip(table.index, table.to_numpy(), strict=True)]
+    runs = [(label, f"{r.path.name}: {_question(r)}") for label, r in zip(labels, results,
+                                                                         strict=True)]
+    return Content(
+        title=f"Comparison: {' vs '.join(labels)}",
+        question=f"How do {', '.join(labels)} differ? Differences are against {labels[0]}.",
+        description="",
+        facts=runs,
+        sections=[Section("Headline metrics", [Table(("metric", *table.columns), rows)]),
+                  Section("Figures", images)],
+    )
+
+
+__all__ = ["HEADLINE", "MARKER", "CompareError", "compare", "default_folder", "format_value",
+           "metric_paths", "metric_table", "write_comparison"]

@@ -1,0 +1,195 @@
+"""What a run's one-page report says, independent of its format (:mod:`sim.report.render`
+writes it as Markdown and as self-contained HTML).
+
+In order: the question the scenario asks; facts about the run; the headline numbers; the
+``expect:`` results; the figures; the lint findings of the configurations used; the
+**[param]** values in force. Nothing in it depends on when or how fast the run went, so the
+same run gives the same report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sim.report.assumptions import lint_findings, params_in_force
+from sim.report.figures import FIGURES
+from sim.report.view import DAY, RunView
+from sim.scenario.expect import format_number
+from sim.scenario.units import format_duration, format_size
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows of text under column names; ``marks`` gives each row a kind (``miss``, ``error``,
+    ``warning``, ``set`` or "") that formats may highlight."""
+
+    columns: tuple[str, ...]
+    rows: Sequence[tuple[str, ...]]
+    marks: Sequence[str] = ()
+
+    def mark(self, i: int) -> str:
+        return self.marks[i] if i < len(self.marks) else ""
+
+
+@dataclass(frozen=True)
+class Image:
+    """One figure: its file in the result folder, title, caption and PNG bytes."""
+
+    file: str
+    title: str
+    caption: str
+    png: bytes
+
+
+Block = str | Table | Image
+"""A paragraph (plain text), a table or a figure."""
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    blocks: Sequence[Block]
+
+
+@dataclass(frozen=True)
+class Content:
+    """A whole report."""
+
+    title: str
+    question: str
+    description: str
+    facts: Sequence[tuple[str, str]]
+    sections: Sequence[Section] = field(default_factory=list)
+
+
+def _get(metrics: Mapping[str, Any], path: str, default: Any = 0) -> Any:
+    value: Any = metrics
+    for part in path.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return default
+        value = value[part]
+    return value
+
+
+def _n(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{float(value):,.1f}"
+
+
+def _listing(table: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k} {_n(v)}" for k, v in table.items()) or "none"
+
+
+def build(view: RunView, images: Mapping[str, bytes]) -> Content:
+    """The report of ``view``; ``images`` maps each figure name to its PNG bytes."""
+    s = view.scenario
+    lines = [line.strip() for line in s.description.strip().splitlines()]
+    question = lines[0] if lines else f"What happens in scenario {s.name}?"
+    return Content(
+        title=f"{s.name}: run report",
+        question=question,
+        description=" ".join(line for line in lines[1:] if line),
+        facts=_facts(view),
+        sections=[
+            Section("Headline numbers", [headline_table(view.metrics)]),
+            Section("Expectations", _expectations(view)),
+            Section("Figures", [Image(spec.file, spec.title, spec.caption, images[spec.name])
+                                for spec in FIGURES if spec.name in images]),
+            Section("Lint findings for the configurations used", _lint(view)),
+            Section("Assumptions: parameters in force", _params(view)),
+        ],
+    )
+
+
+def _facts(view: RunView) -> list[tuple[str, str]]:
+    s, m = view.scenario, view.manifest
+    groups = ", ".join(f"{g.group} ({g.count:,})" for g in s.fleet)
+    start = f", from {s.start:%Y-%m-%d %H:%M} UTC" if s.start is not None else ""
+    revision = m.get("git_revision") or "unknown"
+    return [
+        ("scenario", f"{s.name} (seed {view.seed})"),
+        ("fleet", f"{s.machines:,} machines: {groups}"),
+        ("simulated", f"{format_duration(s.duration)} ({s.duration / DAY:g} days){start}"),
+        ("records", _n(int(_get(m, "counts.records", 0)))),
+        ("arcsim", f"{m.get('arcsim_version', '?')} (git {str(revision)[:12]})"),
+    ]
+
+
+def headline_table(metrics: Mapping[str, Any]) -> Table:
+    """The headline numbers of a run's metrics, with a short breakdown of each."""
+    def g(path: str) -> Any:
+        return _get(metrics, path)
+
+    rows = [
+        ("Blocked operations", _n(g("blocked.total")),
+         f"by reason: {_listing(g('blocked.by_reason') or {})}"),
+        ("Requests accepted by Azure", _n(g("requests")),
+         f"installs and upgrades done: {_n(g('installs'))}"),
+        ("Reinstall churn", _n(g("churn.cycles")),
+         f"after {_n(g('local_removals'))} local removals; {_n(g('churn.blocked'))} "
+         f"reinstalls blocked"),
+        ("Absent machine-hours", _n(float(g("churn.absent_hours"))),
+         "extensions missing until resync put them back (R6)"),
+        ("Downloaded again", format_size(int(g("churn.bytes"))),
+         "by path: " + (", ".join(f"{k} {format_size(int(v))}" for k, v in
+                                  (g("churn.bytes_by_path") or {}).items()) or "none")),
+        ("Longest download queue wait", format_duration(round(float(g("churn.max_queue_wait_s")),
+                                                              1)), "on a shared path (R2)"),
+        ("Overrides", _n(g("overrides.total")),
+         f"operations let through by {_n(g('overrides.actions'))} override actions; by "
+         f"actor: {_listing(g('overrides.by_actor') or {})}"),
+        ("Azure Policy", f"{_n(g('policy.denied'))} denied",
+         f"{_n(g('policy.audited'))} audited, {_n(g('policy.authorization_failed'))} changes "
+         "refused for lack of a role"),
+        ("Failures apart from blocks", _n(g("failures.failed") + g("failures.aborted")),
+         f"{_n(g('failures.failed'))} failed, {_n(g('failures.aborted'))} aborted (catalog "
+         "check, R3)"),
+        ("Commands refused", _n(sum((g("commands_refused") or {}).values())),
+         f"by reason: {_listing(g('commands_refused') or {})}"),
+        ("Locked down at the end", f"{_n(g('coverage.machines_locked_down'))} of "
+                                   f"{_n(g('coverage.machines'))}",
+         f"{_n(g('coverage.machines_too_old_for_controls'))} on agents too old for local "
+         f"controls; {_n(g('coverage.machines_with_drift'))} with drift from Azure; "
+         f"{_n(g('coverage.stale_versions'))} stale extension versions"),
+    ]
+    return Table(("", "number", "details"), rows)
+
+
+def _expectations(view: RunView) -> list[Block]:
+    if not view.expectations:
+        return ["The scenario has no expect: block."]
+    rows = [(e.path, e.expected, "missing" if e.actual is None else format_number(e.actual),
+             "ok" if e.ok else "MISS") for e in view.expectations]
+    held = sum(e.ok for e in view.expectations)
+    table = Table(("metric", "expected", "actual", ""), rows,
+                  ["" if e.ok else "miss" for e in view.expectations])
+    return [f"{held} of {len(rows)} expectations hold.", table]
+
+
+def _lint(view: RunView) -> list[Block]:
+    findings = lint_findings(view.scenario)
+    if not findings:
+        return ["No findings: the scenario runs no azcmagent command lines, or the ones it "
+                "runs meet the lockdown best practices on every agent version they reach."]
+    rows = [(f.use.where, ", ".join(f.versions), f.finding.severity.value, f.finding.rule or "-",
+             f.command or "(the configuration as a whole)", f.finding.message, f.finding.fix)
+            for f in findings]
+    table = Table(("where", "agent", "severity", "rule", "command", "finding", "fix"), rows,
+                  [f.finding.severity.value for f in findings])
+    errors = sum(f.finding.severity.value == "error" for f in findings)
+    return [f"{len(findings)} findings ({errors} errors) from arcsim lint on each agent version "
+            "the command lines reach.", table]
+
+
+def _params(view: RunView) -> list[Block]:
+    params = params_in_force(view.scenario)
+    changed = [p.name for p in params if p.is_set]
+    note = (f"The scenario sets {', '.join(changed)}; every other value is arcsim's default."
+            if changed else "Every value is arcsim's default.")
+    rows = [(p.name, p.value, p.default, p.meaning) for p in params]
+    return [note, Table(("parameter", "value", "default", "meaning"), rows,
+                        ["set" if p.is_set else "" for p in params])]
+
+
+__all__ = ["Block", "Content", "Image", "Section", "Table", "build", "headline_table"]

@@ -1,0 +1,281 @@
+"""Series the figures need that the time series frame does not hold, derived from the records.
+
+Every function reads a :class:`~sim.report.view.RunView` (records and the resolved scenario)
+and returns plain pandas frames; nothing here draws.
+
+- :func:`provisioning_states`: extension resources per ``provisioningState`` (R6c) over time.
+  A resource present at the start is ``Succeeded``; a request makes it ``Creating``
+  (install), ``Updating`` (update, upgrade) or ``Deleting``; a block, failure or abort makes
+  it ``Failed`` (R10); success makes it ``Succeeded`` (a delete removes it); a delete while
+  the manager is disabled removes the resource too (R24). Denied requests change nothing.
+- :func:`lockdown_coverage`: machines targeted by a lockdown, by state over time (see its
+  docstring for the states).
+- :func:`proxy_queues`: downloads waiting for and using each shared download path (R2).
+- :func:`counts_per_bucket`: any record selection counted per time bucket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from sim.report.view import RunView
+from sim.rules.commands import CommandError, LocalState, apply
+from sim.rules.config import AgentConfig
+from sim.rules.lint import DEFAULT_AGENT_VERSION
+from sim.scenario.schema import Scenario, TimelineEntry
+from sim.scenario.timeline import DEFAULT_ACTORS
+
+PROVISIONING = ("Succeeded", "Creating", "Updating", "Deleting", "Failed")
+_START = {"install": 1, "update": 2, "upgrade": 2, "delete": 3}
+_FAILED_OUTCOMES = ("blocked", "failed", "aborted")
+_CHANGING = ("requested", *_FAILED_OUTCOMES, "succeeded", "orphaned")
+"""Outcomes that change a resource's state (denied and overridden records do not)."""
+_REQUEST_OPS = ("install", "update", "upgrade", "delete", "reinstall")
+
+COVERAGE = ("locked down", "refused (agent too old)", "reverted by tampering", "not reached")
+_NOT_REACHED, _LOCKED, _REFUSED, _REVERTED = 0, 1, 2, 3
+
+
+def counts_per_bucket(view: RunView, mask: npt.ArrayLike,
+                      weights: npt.ArrayLike | None = None) -> npt.NDArray[np.float64]:
+    """Rows selected by ``mask`` counted (or ``weights`` summed) per time bucket."""
+    selected = np.asarray(mask, dtype=bool)
+    index = view.buckets(view.records["time"].to_numpy()[selected])
+    w = None if weights is None else np.asarray(weights, dtype=np.float64)[selected]
+    return np.bincount(index, weights=w, minlength=view.n_buckets).astype(np.float64)
+
+
+def step_counts(grid: npt.NDArray[np.float64], times: npt.NDArray[np.float64],
+                deltas: npt.NDArray[np.int64], initial: int = 0) -> npt.NDArray[np.int64]:
+    """A count that starts at ``initial`` and changes by ``deltas`` at ``times``, sampled at
+    each instant of ``grid`` (changes at an instant are included)."""
+    order = np.argsort(times, kind="stable")
+    running = np.concatenate([[0], np.cumsum(deltas[order])])
+    return initial + running[np.searchsorted(times[order], grid, side="right")]
+
+
+# --- provisioning states (R6c) -----------------------------------------------------------
+
+
+def provisioning_states(view: RunView) -> pd.DataFrame:
+    """Extension resources per ``provisioningState`` at each grid instant (index: seconds)."""
+    r = view.records
+    rows = r[r["operation"].isin(_REQUEST_OPS) & (r["machine"] >= 0) & r["extension"].notna()]
+    rows = rows[rows["outcome"].isin(_CHANGING)]
+    key = rows["machine"].to_numpy(np.int64) * 4096 + rows["extension"].cat.codes.to_numpy()
+    order = np.argsort(key, kind="stable")
+    key, rows = key[order], rows.iloc[order]
+    new = _new_states(rows)
+    first = np.concatenate([[True], key[1:] != key[:-1]]) if len(key) else np.array([], bool)
+    initial = _initially_installed(view.scenario, rows)
+    previous = _previous(first, initial, new)
+    new = np.where((new == 4) & (previous == 0), 0, new)  # a delete of nothing: no resource
+    previous = _previous(first, initial, new)
+    times, grid = rows["time"].to_numpy(np.float64), view.grid()
+    start = sum(g.count * len(g.extensions) for g in view.scenario.fleet)
+    frame: dict[str, npt.NDArray[np.int64]] = {}
+    for code, state in enumerate(PROVISIONING, start=1):
+        deltas = (new == code).astype(np.int64) - (previous == code).astype(np.int64)
+        frame[state] = step_counts(grid, times, deltas, start if code == 1 else 0)
+    return pd.DataFrame(frame, index=pd.Index(grid, name="time"))
+
+
+def _previous(first: npt.NDArray[np.bool_], initial: npt.NDArray[np.int64],
+              new: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Each row's state before it: the initial one at a key's first row, else the row
+    before's."""
+    before = np.concatenate([np.zeros(1, dtype=np.int64), new[:-1]])
+    return np.where(first, initial, before[:len(new)])
+
+
+def _new_states(rows: pd.DataFrame) -> npt.NDArray[np.int64]:
+    """State code after each row: 0 none, 1 Succeeded, 2 Creating, 3 Updating, 4 Deleting,
+    5 Failed."""
+    op, outcome = rows["operation"].astype(str).to_numpy(), rows["outcome"].astype(str).to_numpy()
+    new = np.zeros(len(rows), dtype=np.int64)
+    for name, code in _START.items():
+        new[(outcome == "requested") & (op == name)] = code + 1
+    new[np.isin(outcome, _FAILED_OUTCOMES)] = 5
+    new[(outcome == "succeeded") & (op != "delete")] = 1
+    return new
+
+
+def _initially_installed(scenario: Scenario, rows: pd.DataFrame) -> npt.NDArray[np.int64]:
+    """1 (Succeeded) where the row's group had the row's extension at the start, else 0."""
+    present = {(g.group, e.name.lower()) for g in scenario.fleet for e in g.extensions}
+    pairs = zip(rows["group"].astype(str), rows["extension"].astype(str).str.lower(),
+                strict=True)
+    return np.array([int(pair in present) for pair in pairs], dtype=np.int64)
+
+
+# --- lockdown coverage -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lockdown:
+    """Who locks machines down in a scenario, whom they target, and who tampers."""
+
+    initial_groups: frozenset[str]
+    """Groups whose ``commands`` (run before the start) set a lockdown."""
+    actors: frozenset[str]
+    """Actors of ``run`` entries that set a lockdown."""
+    tamperers: frozenset[str]
+    """Actors whose config changes count as overrides (R17)."""
+    population: int
+    """Machines some lockdown targets."""
+
+
+def lockdown_of(scenario: Scenario) -> Lockdown:
+    """Read the lockdowns of ``scenario`` (a lockdown is a list of commands that leaves a fresh
+    recent agent with an allowlist, a blocklist, monitor mode or the manager disabled)."""
+    counts = {g.group: g.count for g in scenario.fleet}
+    initial = frozenset(g.group for g in scenario.fleet if _locks(g.commands))
+    shares = dict.fromkeys(initial, 1.0)
+    actors: set[str] = set()
+    machines = 0
+    for entry in scenario.timeline:
+        if entry.run is None or entry.override or not _locks(entry.run):
+            continue
+        actors.add(entry.actor or DEFAULT_ACTORS["run"])
+        target = entry.target
+        if target is not None and target.machines:
+            machines += len(target.machines)
+            continue
+        for group in [target.group] if target and target.group else list(counts):
+            share = target.share if target is not None else 1.0
+            shares[group] = max(shares.get(group, 0.0), share)
+    population = machines + sum(round(counts[g] * s) for g, s in shares.items())
+    return Lockdown(initial, frozenset(actors), frozenset(_tamperers(scenario.timeline)),
+                    population)
+
+
+def _locks(lines: Iterable[str]) -> bool:
+    state = LocalState(AgentConfig.fresh(DEFAULT_AGENT_VERSION))
+    for line in lines:
+        try:
+            state = apply(line, state).state
+        except CommandError:
+            continue
+    return state.config.has_lockdown
+
+
+def _tamperers(timeline: Iterable[TimelineEntry]) -> set[str]:
+    found: set[str] = set()
+    for entry in timeline:
+        action = entry.action
+        flagged = (entry.override is not False if action == "guest_config"
+                   else bool(entry.override))
+        if flagged and action in ("run", "guest_config", "install", "update"):
+            found.add(entry.actor or DEFAULT_ACTORS[action])
+    return found
+
+
+def lockdown_coverage(view: RunView) -> pd.DataFrame:
+    """Targeted machines per state at each grid instant (index: seconds); empty columns when
+    the scenario has no lockdown.
+
+    States: *locked down* (took the lockdown's commands), *refused (agent too old)* (refused a
+    lockdown line: too old for the key, or Allow/None before 1.35), *reverted by tampering* (a
+    locked machine's configuration changed afterwards by an actor whose changes count as
+    overrides, R17), and *not reached* (the rest of the targeted machines: not yet reached by
+    the roll-out, or missed by it).
+    """
+    plan = lockdown_of(view.scenario)
+    grid = view.grid()
+    if plan.population == 0:
+        return pd.DataFrame({s: pd.Series(dtype=np.int64) for s in COVERAGE})
+    times, deltas = _coverage_changes(view, plan)
+    locked_at_start = sum(g.count for g in view.scenario.fleet if g.group in plan.initial_groups)
+    counts = {state: step_counts(grid, times, deltas[:, code], locked_at_start if
+                                 code == _LOCKED else 0)
+              for code, state in ((_LOCKED, COVERAGE[0]), (_REFUSED, COVERAGE[1]),
+                                  (_REVERTED, COVERAGE[2]))}
+    reached = sum(counts.values())
+    counts[COVERAGE[3]] = np.maximum(plan.population - reached, 0)
+    return pd.DataFrame(counts, index=pd.Index(grid, name="time"))
+
+
+def _coverage_changes(view: RunView, plan: Lockdown) -> tuple[npt.NDArray[np.float64],
+                                                             npt.NDArray[np.int64]]:
+    """(time, per-state delta rows) of every machine's coverage state change."""
+    r = view.records
+    rows = r[(r["operation"] == "config") & r["outcome"].isin(("applied", "refused"))
+             & r["actor"].isin(plan.actors | plan.tamperers | {DEFAULT_ACTORS["run"]})]
+    state: dict[int, int] = {}
+    times: list[float] = []
+    changes: list[tuple[int, int]] = []
+    columns = (rows["time"].tolist(), rows["machine"].tolist(), rows["group"].astype(str),
+               rows["actor"].astype(str), rows["outcome"].astype(str))
+    for t, m, group, actor, outcome in zip(*columns, strict=True):
+        before = state.get(m, _LOCKED if group in plan.initial_groups else _NOT_REACHED)
+        after = _next_state(before, actor, outcome, t == 0.0 and group in plan.initial_groups,
+                            plan)
+        if after != before:
+            state[m] = after
+            times.append(t)
+            changes.append((before, after))
+    deltas = np.zeros((len(changes), 4), dtype=np.int64)
+    for i, (before, after) in enumerate(changes):
+        deltas[i, before] -= 1
+        deltas[i, after] += 1
+    return np.asarray(times, dtype=np.float64), deltas
+
+
+def _next_state(state: int, actor: str, outcome: str, initial: bool, plan: Lockdown) -> int:
+    if initial or actor in plan.actors:
+        if outcome == "refused":
+            return _REFUSED
+        return state if state == _REFUSED else _LOCKED
+    if actor in plan.tamperers and outcome == "applied" and state == _LOCKED:
+        return _REVERTED
+    return state
+
+
+# --- shared download paths (R2) ----------------------------------------------------------
+
+
+def shared_paths(scenario: Scenario) -> list[str]:
+    """Download paths that serve a limited number of downloads at a time (proxies)."""
+    return [p.name for p in scenario.params.paths if p.capacity > 0]
+
+
+def proxy_downloads(view: RunView, path: str) -> pd.DataFrame:
+    """One row per download through ``path``: ``asked`` (queued), ``granted`` (started),
+    ``done`` (downloaded), ``wait`` (seconds queued), ``operation``. Times are seconds,
+    reconstructed from each record's completion time, bytes and the path's parameters."""
+    spec = next(p for p in view.scenario.params.paths if p.name == path)
+    r = view.records
+    rows = r[(r["path"] == path) & (r["bytes"] > 0) &
+             r["outcome"].isin(("succeeded", "failed", "aborted"))]
+    seconds = spec.latency + rows["bytes"].to_numpy(np.float64) / spec.bandwidth
+    install = np.where(rows["outcome"] == "aborted", 0.0, view.scenario.params.install)
+    done = rows["time"].to_numpy(np.float64) - install
+    wait = rows["wait"].to_numpy(np.float64)
+    granted = done - seconds
+    return pd.DataFrame({"asked": granted - wait, "granted": granted, "done": done,
+                         "wait": wait, "operation": rows["operation"].astype(str).to_numpy()})
+
+
+def queue_lengths(downloads: pd.DataFrame) -> pd.DataFrame:
+    """The exact step functions ``waiting`` and ``downloading`` (one row per change)."""
+    queued = np.asarray(downloads["wait"].to_numpy() > 0, dtype=np.float64)
+    ends = [downloads["granted"], downloads["done"]]  # first: a slot freed at an instant
+    starts = [downloads["asked"], downloads["granted"]]  # is taken at that instant
+    times = np.concatenate([*ends, *starts]).astype(np.float64)
+    none = np.zeros(len(downloads))
+    waiting = np.concatenate([-queued, none, queued, none])
+    busy = np.concatenate([none, none - 1, none, none + 1])
+    order = np.argsort(times, kind="stable")
+    return pd.DataFrame({"time": times[order],
+                         "waiting": np.cumsum(waiting[order]).round().astype(np.int64),
+                         "downloading": np.cumsum(busy[order]).round().astype(np.int64)})
+
+
+__all__ = ["COVERAGE", "PROVISIONING", "Lockdown", "counts_per_bucket", "lockdown_coverage",
+           "lockdown_of", "provisioning_states", "proxy_downloads", "queue_lengths",
+           "shared_paths", "step_counts"]

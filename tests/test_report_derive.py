@@ -1,0 +1,89 @@
+"""Series the figures derive from records (issue 6): they agree with the metrics and keep
+their invariants (a proxy never serves more than its capacity; every targeted machine is in
+exactly one coverage state; provisioning states account for every resource); one colour per
+reason everywhere."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sim
+from sim.engine.codes import REASONS
+from sim.report import derive
+from sim.report.palette import REASON_COLOURS, reason_colour
+from sim.report.view import RunView
+
+
+@pytest.fixture(scope="module")
+def storm(tmp_path_factory: pytest.TempPathFactory) -> RunView:
+    out = tmp_path_factory.mktemp("storm")
+    return RunView.of(sim.run("reinstall-storm-private-endpoint", scale=0.1, out=out,
+                              report=False))
+
+
+@pytest.fixture(scope="module")
+def rollout(tmp_path_factory: pytest.TempPathFactory) -> RunView:
+    out = tmp_path_factory.mktemp("rollout")
+    return RunView.of(sim.run("default", scale=0.05, out=out, report=False))
+
+
+def test_r2_proxy_serves_at_most_its_capacity(storm: RunView) -> None:
+    (path,) = derive.shared_paths(storm.scenario)
+    downloads = derive.proxy_downloads(storm, path)
+    steps = derive.queue_lengths(downloads)
+    assert len(downloads) > 0
+    assert steps["downloading"].max() == 2 and steps["downloading"].min() >= 0
+    assert steps["waiting"].min() == 0 and steps["waiting"].max() > 0
+    assert steps.iloc[-1][["waiting", "downloading"]].tolist() == [0, 0]
+    assert downloads["wait"].max() == pytest.approx(storm.metrics["churn"]["max_queue_wait_s"])
+
+
+def test_r6c_provisioning_states_account_for_every_resource(storm: RunView) -> None:
+    states = derive.provisioning_states(storm)
+    start = sum(g.count * len(g.extensions) for g in storm.scenario.fleet)
+    assert states.iloc[0].sum() == start
+    assert (states.to_numpy() >= 0).all()
+    deleted = int(((storm.records["operation"] == "delete")
+                   & (storm.records["outcome"] == "succeeded")).sum())
+    assert states.iloc[-1].sum() == start - deleted
+    blocked = int(((storm.records["operation"] == "reinstall")
+                   & (storm.records["outcome"] == "blocked")).sum())
+    assert states.iloc[-1]["Failed"] == blocked
+
+
+def test_coverage_states_partition_the_targeted_machines(rollout: RunView) -> None:
+    frame = derive.lockdown_coverage(rollout)
+    plan = derive.lockdown_of(rollout.scenario)
+    assert plan.actors == {"secops-lockdown"} and plan.population == rollout.scenario.machines
+    assert (frame.sum(axis=1) == plan.population).all()
+    assert frame.iloc[0]["not reached"] == plan.population  # the roll-out starts on day 1
+    end = frame.iloc[-1]
+    assert end["locked down"] == rollout.metrics["coverage"]["machines_locked_down"]
+    assert end["refused (agent too old)"] == rollout.metrics["coverage"][
+        "machines_too_old_for_controls"]
+
+
+def test_counts_per_bucket_sum_to_the_metric(rollout: RunView) -> None:
+    r = rollout.records
+    done = ((r["operation"] == "reinstall") & (r["outcome"] == "succeeded")).to_numpy()
+    per_bucket = derive.counts_per_bucket(rollout, done)
+    assert len(per_bucket) == rollout.n_buckets == 14
+    assert per_bucket.sum() == rollout.metrics["churn"]["cycles"]
+    hours = derive.counts_per_bucket(rollout, done, r["value"].to_numpy() / 3600.0)
+    assert hours.sum() == pytest.approx(rollout.metrics["churn"]["absent_hours"])
+
+
+def test_step_counts_include_changes_at_the_instant() -> None:
+    grid = np.array([0.0, 1.0, 2.0, 3.0])
+    counts = derive.step_counts(grid, np.array([1.0, 2.5, 1.0]), np.array([1, -1, 1]), 5)
+    assert counts.tolist() == [5, 7, 7, 6]
+
+
+def test_one_colour_per_reason() -> None:
+    blocking = ("not_on_allowlist", "on_blocklist", "allow_none", "monitor_mode",
+                "manager_disabled", "policy_deny")
+    assert len({REASON_COLOURS[r] for r in blocking}) == len(blocking)
+    for reason in REASONS[1:]:
+        assert reason_colour(reason) == reason_colour(reason)  # stable, listed or not
+        assert reason_colour(reason).startswith("#")
