@@ -58,8 +58,8 @@ def test_shards_cut_inside_groups_and_keep_fleet_wide_records_once() -> None:
 
 def test_shards_run_on_processes_write_identical_result_folders(tmp_path: Path) -> None:
     name = "ama-only-lockdown"  # initial refusals at t=0: the canonical order matters
-    one = sim.run(name, scale=SCALE, out=tmp_path / "one")
-    many = sim.run(name, scale=SCALE, out=tmp_path / "many", shards=2)
+    one = sim.run(name, scale=SCALE, out=tmp_path / "one", report=False)
+    many = sim.run(name, scale=SCALE, out=tmp_path / "many", report=False, shards=2)
     assert one.path.name == many.path.name
     for file in ("records.parquet", "metrics.json", "timeseries.parquet", "expect.json"):
         assert (one.path / file).read_bytes() == (many.path / file).read_bytes(), file
@@ -67,7 +67,7 @@ def test_shards_run_on_processes_write_identical_result_folders(tmp_path: Path) 
 
 
 def test_shards_records_are_in_canonical_order_unsharded_too(tmp_path: Path) -> None:
-    result = sim.run("ama-only-lockdown", scale=SCALE, out=tmp_path)
+    result = sim.run("ama-only-lockdown", scale=SCALE, out=tmp_path, report=False)
     records = result.records
     time, machine = records["time"].to_numpy(), records["machine"].to_numpy()
     assert np.array_equal(np.lexsort((machine, time)), np.arange(len(time)))
@@ -111,12 +111,12 @@ def test_shards_one_proxy_cannot_split_runs_one_shard_with_a_notice(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     name = "reinstall-storm-private-endpoint"
     with pytest.warns(ShardWarning, match="running 1 shard"):
-        sharded = sim.run(name, scale=SCALE, out=tmp_path / "s", shards=3)
-    whole = sim.run(name, scale=SCALE, out=tmp_path / "w")
+        sharded = sim.run(name, scale=SCALE, out=tmp_path / "s", report=False, shards=3)
+    whole = sim.run(name, scale=SCALE, out=tmp_path / "w", report=False)
     assert (sharded.path / "records.parquet").read_bytes() == \
         (whole.path / "records.parquet").read_bytes()
     status = main(["run", name, "--scale", str(SCALE), "--shards", "3", "--quiet",
-                   "--out", str(tmp_path / "cli")])
+                   "--no-report", "--out", str(tmp_path / "cli")])
     assert status == 0
     assert "arcsim: notice: --shards 3: running 1 shard" in capsys.readouterr().err
 
@@ -130,7 +130,7 @@ def test_shards_more_than_machines() -> None:
 def test_shards_bad_count_is_a_clear_error(tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(ShardError, match="--shards: expected a number of shards >= 1, got 0"):
-        sim.run("default", scale=0.01, shards=0, out=tmp_path)
+        sim.run("default", scale=0.01, shards=0, out=tmp_path, report=False)
     assert main(["run", "default", "--scale", "0.01", "--shards", "-2", "--out",
                  str(tmp_path)]) == 2
     err = capsys.readouterr().err
@@ -145,8 +145,8 @@ def test_shards_on_a_dask_local_cluster_equal_unsharded(tmp_path: Path) -> None:
         cluster = distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=1,
                                            dashboard_address=None)
     with cluster:
-        many = sim.run("default", scale=0.05, out=tmp_path / "dask", shards=3,
+        many = sim.run("default", scale=0.05, out=tmp_path / "dask", report=False, shards=3,
                        scheduler=cluster.scheduler_address)
-    one = sim.run("default", scale=0.05, out=tmp_path / "one")
+    one = sim.run("default", scale=0.05, out=tmp_path / "one", report=False)
     for file in ("records.parquet", "metrics.json"):
         assert (one.path / file).read_bytes() == (many.path / file).read_bytes(), file

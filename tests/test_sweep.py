@@ -94,13 +94,13 @@ CALLS: list[tuple[int, tuple[str, ...]]] = []
 STOP_AFTER: list[int] = []
 
 
-def counting_run(source: Any, *, seed: int, overrides: list[str], out: str) -> Any:
+def counting_run(source: Any, **options: Any) -> Any:
     """``sim.api.run`` that counts its calls, and is "killed" (KeyboardInterrupt) at the call
     after ``STOP_AFTER[0]``."""
     if STOP_AFTER and len(CALLS) == STOP_AFTER[0]:
         raise KeyboardInterrupt
-    CALLS.append((seed, tuple(overrides)))
-    return api.run(source, seed=seed, overrides=overrides, out=out)
+    CALLS.append((options["seed"], tuple(options["overrides"])))
+    return api.run(source, **options)
 
 
 @pytest.fixture
@@ -175,13 +175,14 @@ def test_sweep_folder_holding_another_sweep(scenario: Path, tmp_path: Path) -> N
 # --- failures --------------------------------------------------------------------------------
 
 
-def failing_run(source: Any, *, seed: int, overrides: list[str], out: str) -> Any:
+def failing_run(source: Any, **options: Any) -> Any:
     """``sim.api.run``, except for check period 1h, replication seed of r=1."""
     from sim.results.seeds import replication_seed
 
-    if "params.check_period=1h" in overrides and seed == replication_seed(9, 1):
+    if "params.check_period=1h" in options["overrides"] and \
+            options["seed"] == replication_seed(9, 1):
         raise RuntimeError("the simulated machine caught fire")
-    return api.run(source, seed=seed, overrides=overrides, out=out)
+    return api.run(source, **options)
 
 
 def test_sweep_a_failing_run_is_recorded_and_the_sweep_goes_on(scenario: Path,
