@@ -1,0 +1,19 @@
+"""``arcsim`` output piped into a reader that stops early ends quietly (no traceback)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_output_into_a_closed_pipe_is_no_traceback() -> None:
+    code = "import sys; from sim.cli import main; sys.exit(main(['schema']))"
+    writer = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    assert writer.stdout is not None and writer.stderr is not None
+    assert writer.stdout.read(1) == b"{"
+    writer.stdout.close()  # the reader goes away, as `| head -c1` would
+    err = writer.stderr.read().decode()
+    status = writer.wait(timeout=60)
+    assert "Traceback" not in err
+    assert status in (0, 141)
