@@ -7,13 +7,13 @@ import sys
 
 
 def test_output_into_a_closed_pipe_is_no_traceback() -> None:
-    code = "import sys; from sim.cli import main; sys.exit(main(['schema']))"
+    code = ("import sys, time; from sim.cli import main; time.sleep(0.5); "
+            "sys.exit(main(['schema']))")
     writer = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE)
     assert writer.stdout is not None and writer.stderr is not None
-    assert writer.stdout.read(1) == b"{"
-    writer.stdout.close()  # the reader goes away, as `| head -c1` would
+    writer.stdout.close()  # the reader goes away before the output comes, as `| head` would
     err = writer.stderr.read().decode()
     status = writer.wait(timeout=60)
     assert "Traceback" not in err
-    assert status in (0, 141)
+    assert status == 141
