@@ -5,6 +5,8 @@ reason everywhere."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -87,3 +89,28 @@ def test_one_colour_per_reason() -> None:
     for reason in REASONS[1:]:
         assert reason_colour(reason) == reason_colour(reason)  # stable, listed or not
         assert reason_colour(reason).startswith("#")
+
+
+def _coverage_at(view: RunView, day: float) -> dict[str, int]:
+    frame = derive.lockdown_coverage(view)
+    return {k: int(v) for k, v in frame[frame.index <= day * 86_400.0].iloc[-1].items()}
+
+
+def test_r22_r17_monitor_mode_switched_back_keeps_the_lists_from_agent_1_22(
+        tmp_path: Path) -> None:
+    view = RunView.of(sim.run("monitor-mode", scale=0.1, out=tmp_path, report=False))
+    count = {g.group: g.count for g in view.scenario.fleet}
+    # day 8: back in full mode; agent 1.40 keeps the lists in effect (R22), 1.20 does not
+    assert _coverage_at(view, 8)["locked down"] == count["monitor"]
+    assert _coverage_at(view, 8)["reverted by tampering"] == count["monitor-old-agent"]
+    # day 10: the allowlist cleared on the 1.40 servers too
+    assert _coverage_at(view, 10)["reverted by tampering"] == sum(count.values())
+
+
+def test_r17_tampering_reverts_only_where_the_lockdown_lets_it_in(tmp_path: Path) -> None:
+    view = RunView.of(sim.run("script-and-guest-config-tamper", scale=0.1, out=tmp_path,
+                              report=False))
+    count = {g.group: g.count for g in view.scenario.fleet}
+    end = _coverage_at(view, 7)
+    assert end["locked down"] == count["best-practice"]
+    assert end["reverted by tampering"] == count["scripts-allowed"] + count["guest-config-on"]

@@ -180,6 +180,15 @@ def format_value(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
+def format_delta(value: float) -> str:
+    """A difference: signed, as :func:`format_value` otherwise."""
+    return ("+" if value > 0 else "") + format_value(value)
+
+
+def _and(labels: Sequence[str]) -> str:
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+
+
 def _question(result: Result) -> str:
     text = str(result.manifest.get("scenario", {}).get("description", "")).strip()
     return text.splitlines()[0] if text else result.name
@@ -187,19 +196,24 @@ def _question(result: Result) -> str:
 
 def _content(results: Sequence[Result], labels: Sequence[str], table: pd.DataFrame,
              images: list[Image]) -> Content:
-    rows = [(str(path), *(format_value(float(v)) for v in row))
+    deltas = [str(c).startswith("Δ ") for c in table.columns]
+    rows = [(str(path), *(format_delta(float(v)) if d else format_value(float(v))
+                          for v, d in zip(row, deltas, strict=True)))
             for path, row in zip(table.index, table.to_numpy(), strict=True)]
+    changed = ["changed" if any(d and float(v) != 0 for v, d in zip(row, deltas, strict=True))
+               else "" for row in table.to_numpy()]
     runs = [(label, f"{r.path.name}: {_question(r)}") for label, r in zip(labels, results,
                                                                          strict=True)]
     return Content(
         title=f"Comparison: {' vs '.join(labels)}",
-        question=f"How do {', '.join(labels)} differ? Differences are against {labels[0]}.",
+        question=f"How do {_and(labels)} differ? Differences (Δ) are against {labels[0]}.",
         description="",
         facts=runs,
-        sections=[Section("Headline metrics", [Table(("metric", *table.columns), rows)]),
+        sections=[Section("Headline metrics", [Table(("metric", *table.columns), rows, changed,
+                                                     kind="numbers")]),
                   Section("Figures", images)],
     )
 
 
-__all__ = ["HEADLINE", "MARKER", "CompareError", "compare", "default_folder", "format_value",
-           "metric_paths", "metric_table", "write_comparison"]
+__all__ = ["HEADLINE", "MARKER", "CompareError", "compare", "default_folder", "format_delta",
+           "format_value", "metric_paths", "metric_table", "write_comparison"]

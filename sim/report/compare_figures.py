@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -39,11 +40,21 @@ class Compared:
     def colours(self) -> dict[str, str]:
         return series_colours(self.labels)
 
+    def style(self, label: str) -> dict[str, Any]:
+        """Colour and dash of a run's line (dashes show runs whose lines coincide)."""
+        dash = _DASHES[self.labels.index(label) % len(_DASHES)]
+        return {"color": self.colours[label], "linestyle": dash, "linewidth": 1.6}
+
     def pairs(self) -> list[tuple[str, RunView]]:
         return list(zip(self.labels, self.views, strict=True))
 
 
 Selector = Callable[[pd.DataFrame], npt.NDArray[np.bool_]]
+_DASHES = ("-", "--", ":", "-.")
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
 def _cumulative(ax: Axes, runs: Compared, select: Selector,
@@ -58,8 +69,8 @@ def _cumulative(ax: Axes, runs: Compared, select: Selector,
         w = (np.ones(len(times)) if weights is None else weights(r)[mask]) / scale
         values = np.concatenate([[0.0], np.cumsum(w), [float(w.sum())]])
         steps = np.concatenate([[0.0], times, [view.scenario.duration / axis.unit]])
-        ax.step(steps, values, where="post", color=runs.colours[label],
-                label=f"{label} ({values[-1]:,.0f})")
+        ax.step(steps, values, where="post", **runs.style(label),
+                label=f"{label} ({_number(values[-1])})")
         top = max(top, float(values[-1]))
     return top
 
@@ -152,8 +163,8 @@ def coverage(runs: Compared) -> Figure:
         if frame.empty:
             continue
         share = frame[COVERAGE[0]] / frame.sum(axis=1).clip(lower=1)
-        ax.step(runs.axis.scale(frame.index), 100 * share, where="post",
-                color=runs.colours[label], label=f"{label} ({share.iloc[-1]:.0%} at the end)")
+        ax.step(runs.axis.scale(frame.index), 100 * share, where="post", **runs.style(label),
+                label=f"{label} ({share.iloc[-1]:.0%} at the end)")
     p.time_axis(ax, runs.axis)
     ax.set_ylabel("% of targeted machines locked down")
     ax.set_ylim(0, 102)

@@ -16,18 +16,19 @@ from typing import Any
 from sim.report.assumptions import lint_findings, params_in_force
 from sim.report.figures import FIGURES
 from sim.report.view import DAY, RunView
-from sim.scenario.expect import format_number
 from sim.scenario.units import format_duration, format_size
 
 
 @dataclass(frozen=True)
 class Table:
     """Rows of text under column names; ``marks`` gives each row a kind (``miss``, ``error``,
-    ``warning``, ``set`` or "") that formats may highlight."""
+    ``warning``, ``set``, ``changed`` or "") that formats may highlight, ``kind`` the table's
+    (``headline``, ``numbers`` or "")."""
 
     columns: tuple[str, ...]
     rows: Sequence[tuple[str, ...]]
     marks: Sequence[str] = ()
+    kind: str = ""
 
     def mark(self, i: int) -> str:
         return self.marks[i] if i < len(self.marks) else ""
@@ -75,6 +76,10 @@ def _get(metrics: Mapping[str, Any], path: str, default: Any = 0) -> Any:
 
 def _n(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else f"{float(value):,.1f}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _listing(table: Mapping[str, Any]) -> str:
@@ -153,18 +158,26 @@ def headline_table(metrics: Mapping[str, Any]) -> Table:
          f"controls; {_n(g('coverage.machines_with_drift'))} with drift from Azure; "
          f"{_n(g('coverage.stale_versions'))} stale extension versions"),
     ]
-    return Table(("", "number", "details"), rows)
+    return Table(("", "number", "details"), rows, kind="headline")
+
+
+def _actual(value: float) -> str:
+    """A metric as read in a table: ``57,800,000,000``, ``4,640.65``."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def _expectations(view: RunView) -> list[Block]:
     if not view.expectations:
         return ["The scenario has no expect: block."]
-    rows = [(e.path, e.expected, "missing" if e.actual is None else format_number(e.actual),
+    rows = [(e.path, e.expected, "missing" if e.actual is None else _actual(e.actual),
              "ok" if e.ok else "MISS") for e in view.expectations]
     held = sum(e.ok for e in view.expectations)
     table = Table(("metric", "expected", "actual", ""), rows,
                   ["" if e.ok else "miss" for e in view.expectations])
-    return [f"{held} of {len(rows)} expectations hold.", table]
+    verb = "holds" if len(rows) == 1 else "hold"
+    return [f"{held} of {_count(len(rows), 'expectation')} {verb}.", table]
 
 
 def _lint(view: RunView) -> list[Block]:
@@ -178,8 +191,8 @@ def _lint(view: RunView) -> list[Block]:
     table = Table(("where", "agent", "severity", "rule", "command", "finding", "fix"), rows,
                   [f.finding.severity.value for f in findings])
     errors = sum(f.finding.severity.value == "error" for f in findings)
-    return [f"{len(findings)} findings ({errors} errors) from arcsim lint on each agent version "
-            "the command lines reach.", table]
+    return [f"{_count(len(findings), 'finding')} ({_count(errors, 'error')}) from arcsim lint "
+            "on each agent version the command lines reach.", table]
 
 
 def _params(view: RunView) -> list[Block]:

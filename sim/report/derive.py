@@ -16,18 +16,13 @@ and returns plain pandas frames; nothing here draws.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sim.report.lockdown import Lockdown, lockdown_of
 from sim.report.view import RunView
-from sim.rules.commands import CommandError, LocalState, apply
-from sim.rules.config import AgentConfig
-from sim.rules.lint import DEFAULT_AGENT_VERSION
-from sim.scenario.schema import Scenario, TimelineEntry
+from sim.scenario.schema import Scenario
 from sim.scenario.timeline import DEFAULT_ACTORS
 
 PROVISIONING = ("Succeeded", "Creating", "Updating", "Deleting", "Failed")
@@ -116,65 +111,6 @@ def _initially_installed(scenario: Scenario, rows: pd.DataFrame) -> npt.NDArray[
 # --- lockdown coverage -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Lockdown:
-    """Who locks machines down in a scenario, whom they target, and who tampers."""
-
-    initial_groups: frozenset[str]
-    """Groups whose ``commands`` (run before the start) set a lockdown."""
-    actors: frozenset[str]
-    """Actors of ``run`` entries that set a lockdown."""
-    tamperers: frozenset[str]
-    """Actors whose config changes count as overrides (R17)."""
-    population: int
-    """Machines some lockdown targets."""
-
-
-def lockdown_of(scenario: Scenario) -> Lockdown:
-    """Read the lockdowns of ``scenario`` (a lockdown is a list of commands that leaves a fresh
-    recent agent with an allowlist, a blocklist, monitor mode or the manager disabled)."""
-    counts = {g.group: g.count for g in scenario.fleet}
-    initial = frozenset(g.group for g in scenario.fleet if _locks(g.commands))
-    shares = dict.fromkeys(initial, 1.0)
-    actors: set[str] = set()
-    machines = 0
-    for entry in scenario.timeline:
-        if entry.run is None or entry.override or not _locks(entry.run):
-            continue
-        actors.add(entry.actor or DEFAULT_ACTORS["run"])
-        target = entry.target
-        if target is not None and target.machines:
-            machines += len(target.machines)
-            continue
-        for group in [target.group] if target and target.group else list(counts):
-            share = target.share if target is not None else 1.0
-            shares[group] = max(shares.get(group, 0.0), share)
-    population = machines + sum(round(counts[g] * s) for g, s in shares.items())
-    return Lockdown(initial, frozenset(actors), frozenset(_tamperers(scenario.timeline)),
-                    population)
-
-
-def _locks(lines: Iterable[str]) -> bool:
-    state = LocalState(AgentConfig.fresh(DEFAULT_AGENT_VERSION))
-    for line in lines:
-        try:
-            state = apply(line, state).state
-        except CommandError:
-            continue
-    return state.config.has_lockdown
-
-
-def _tamperers(timeline: Iterable[TimelineEntry]) -> set[str]:
-    found: set[str] = set()
-    for entry in timeline:
-        action = entry.action
-        flagged = (entry.override is not False if action == "guest_config"
-                   else bool(entry.override))
-        if flagged and action in ("run", "guest_config", "install", "update"):
-            found.add(entry.actor or DEFAULT_ACTORS[action])
-    return found
-
-
 def lockdown_coverage(view: RunView) -> pd.DataFrame:
     """Targeted machines per state at each grid instant (index: seconds); empty columns when
     the scenario has no lockdown.
@@ -182,8 +118,8 @@ def lockdown_coverage(view: RunView) -> pd.DataFrame:
     States: *locked down* (took the lockdown's commands), *refused (agent too old)* (refused a
     lockdown line: too old for the key, or Allow/None before 1.35), *reverted by tampering* (a
     locked machine's configuration changed afterwards by an actor whose changes count as
-    overrides, R17), and *not reached* (the rest of the targeted machines: not yet reached by
-    the roll-out, or missed by it).
+    overrides and lift the lockdown, R17; see :mod:`sim.report.lockdown`), and *not reached*
+    (the rest of the targeted machines: not yet reached by the roll-out, or missed by it).
     """
     plan = lockdown_of(view.scenario)
     grid = view.grid()
@@ -213,8 +149,7 @@ def _coverage_changes(view: RunView, plan: Lockdown) -> tuple[npt.NDArray[np.flo
                rows["actor"].astype(str), rows["outcome"].astype(str))
     for t, m, group, actor, outcome in zip(*columns, strict=True):
         before = state.get(m, _LOCKED if group in plan.initial_groups else _NOT_REACHED)
-        after = _next_state(before, actor, outcome, t == 0.0 and group in plan.initial_groups,
-                            plan)
+        after = _next_state(before, group, actor, outcome, t, plan)
         if after != before:
             state[m] = after
             times.append(t)
@@ -226,12 +161,15 @@ def _coverage_changes(view: RunView, plan: Lockdown) -> tuple[npt.NDArray[np.flo
     return np.asarray(times, dtype=np.float64), deltas
 
 
-def _next_state(state: int, actor: str, outcome: str, initial: bool, plan: Lockdown) -> int:
+def _next_state(state: int, group: str, actor: str, outcome: str, time: float,
+                plan: Lockdown) -> int:
+    initial = time == 0.0 and group in plan.initial_groups
     if initial or actor in plan.actors:
         if outcome == "refused":
             return _REFUSED
         return state if state == _REFUSED else _LOCKED
-    if actor in plan.tamperers and outcome == "applied" and state == _LOCKED:
+    if (actor in plan.tamperers and outcome == "applied" and state == _LOCKED
+            and plan.lifts(group, actor, time)):
         return _REVERTED
     return state
 

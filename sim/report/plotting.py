@@ -9,6 +9,8 @@ metadata, so the same data gives the same bytes.
 from __future__ import annotations
 
 import io
+import textwrap
+import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,10 +27,18 @@ from sim.report.view import TimeAxis
 DPI = 100
 WIDTH = 9.0
 """Figure width in inches (900 px at :data:`DPI`)."""
+LEGEND_WIDTH = 2.1
+"""Inches kept right of the plots for their legends."""
+LEGEND_CHARS = 26
+"""Legend labels longer than this wrap."""
 TITLE_SIZE = 12
 _STYLE: dict[Any, Any] = {"font.size": 9.5, "axes.titlesize": TITLE_SIZE, "axes.spines.top": False,
           "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
           "legend.frameon": False, "figure.facecolor": "white"}
+
+
+_LEGEND_SLOTS: weakref.WeakKeyDictionary[Axes, Axes] = weakref.WeakKeyDictionary()
+"""Plot axes -> the axes beside it that holds its legend."""
 
 
 def house_style() -> Any:
@@ -39,16 +49,28 @@ def house_style() -> Any:
 
 def figure(height: float = 4.0, rows: int = 1, *,
            heights: Sequence[float] | None = None) -> tuple[Figure, list[Axes]]:
-    """A new figure of :data:`WIDTH` x ``height`` inches with ``rows`` axes sharing x."""
+    """A new figure of :data:`WIDTH` x ``height`` inches with ``rows`` axes sharing x, and a
+    column of :data:`LEGEND_WIDTH` inches on the right for their legends (:func:`legend`), so
+    the time axes of every figure line up in a report."""
     fig = Figure(figsize=(WIDTH, height), dpi=DPI, layout="constrained")
-    grid = {"height_ratios": list(heights)} if heights is not None else None
-    axes = fig.subplots(rows, 1, sharex=True, squeeze=False, gridspec_kw=grid)
-    return fig, [ax for (ax,) in axes]
+    grid = fig.add_gridspec(rows, 2, width_ratios=[WIDTH - LEGEND_WIDTH, LEGEND_WIDTH],
+                            height_ratios=list(heights) if heights is not None else None)
+    axes: list[Axes] = []
+    for row in range(rows):
+        ax = fig.add_subplot(grid[row, 0], sharex=axes[0] if axes else None)
+        if row < rows - 1:
+            ax.tick_params(labelbottom=False)
+        slot = fig.add_subplot(grid[row, 1])
+        slot.set_axis_off()
+        _LEGEND_SLOTS[ax] = slot
+        axes.append(ax)
+    return fig, axes
 
 
 def empty(title: str, message: str) -> Figure:
     """A figure that says plainly that nothing of this kind happened."""
-    fig, (ax,) = figure(2.2)
+    fig = Figure(figsize=(WIDTH, 2.2), dpi=DPI, layout="constrained")
+    ax = fig.add_subplot()
     ax.set_axis_off()
     ax.set_title(title, fontsize=TITLE_SIZE, loc="left", fontweight="bold")
     ax.text(0.5, 0.45, message, ha="center", va="center", fontsize=11, color="#555555",
@@ -101,16 +123,18 @@ def stacked_steps(ax: Axes, x: npt.NDArray[np.float64],
         bottom = top
 
 
-def legend(ax: Axes, *, columns: int = 1, outside: bool = True) -> None:
-    """A legend right of the axes (or inside, upper left) when anything is labelled."""
+def legend(ax: Axes) -> None:
+    """The legend of ``ax`` in its slot right of it (when anything is labelled); long labels
+    are wrapped to fit."""
     handles, labels = ax.get_legend_handles_labels()
     if not handles:
         return
-    if outside:
-        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), ncols=columns,
-                  fontsize=8.5)
-    else:
-        ax.legend(handles, labels, loc="upper left", ncols=columns, fontsize=8.5)
+    wrapped = [textwrap.fill(label, LEGEND_CHARS) for label in labels]
+    slot = _LEGEND_SLOTS.get(ax)
+    if slot is None:
+        ax.legend(handles, wrapped, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5)
+        return
+    slot.legend(handles, wrapped, loc="upper left", borderaxespad=0.0, fontsize=8.5)
 
 
 SIZE_UNITS = (("GB", 1e9), ("MB", 1e6), ("kB", 1e3), ("bytes", 1.0))

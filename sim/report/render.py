@@ -67,13 +67,15 @@ table { border-collapse: collapse; width: 100%; font-size: 13.5px; margin: 6px 0
 th, td { text-align: left; vertical-align: top; padding: 4px 8px;
          border-bottom: 1px solid #e3e3e3; }
 th { background: #f3f5f8; font-weight: 600; }
-td:nth-child(2) { white-space: nowrap; }
 table.headline td:first-child { font-weight: 600; white-space: nowrap; }
-table.headline td:nth-child(2) { text-align: right; font-variant-numeric: tabular-nums; }
+table.headline td:nth-child(2) { text-align: right; white-space: nowrap;
+                                 font-variant-numeric: tabular-nums; }
 tr.miss td, tr.error td { background: #fde8e8; }
 tr.miss td:last-child { color: #b00020; font-weight: 700; }
 tr.warning td { background: #fff6dc; }
-tr.set td { background: #e8f1fb; }
+tr.set td, tr.changed td { background: #e8f1fb; }
+table.numbers td:not(:first-child), table.numbers th:not(:first-child) { text-align: right;
+       font-variant-numeric: tabular-nums; white-space: nowrap; }
 td code { font-size: 12.5px; word-break: break-all; }
 figure { margin: 10px 0 22px; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
@@ -86,14 +88,14 @@ def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def _html_table(table: Table, kind: str) -> str:
+def _html_table(table: Table) -> str:
     head = "".join(f"<th>{_e(c)}</th>" for c in table.columns)
     rows = []
     for i, row in enumerate(table.rows):
         mark = table.mark(i)
         cells = "".join(f"<td>{_cell(table.columns[j], c)}</td>" for j, c in enumerate(row))
         rows.append(f'<tr class="{mark}">{cells}</tr>' if mark else f"<tr>{cells}</tr>")
-    css = f' class="{kind}"' if kind else ""
+    css = f' class="{table.kind}"' if table.kind else ""
     return f"<table{css}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
@@ -101,9 +103,9 @@ def _cell(column: str, text: str) -> str:
     return f"<code>{_e(text)}</code>" if column == "command" and text[:1] != "(" else _e(text)
 
 
-def _html_block(block: Block, section: str) -> str:
+def _html_block(block: Block) -> str:
     if isinstance(block, Table):
-        return _html_table(block, "headline" if section == "Headline numbers" else "")
+        return _html_table(block)
     if isinstance(block, Image):
         data = base64.b64encode(block.png).decode("ascii")
         return (f"<figure><img alt=\"{_e(block.title)}\" "
@@ -122,7 +124,7 @@ def to_html(content: Content) -> str:
             f'<dl class="facts">{facts}</dl></header>']
     for section in content.sections:
         body.append(f"<section><h2>{_e(section.title)}</h2>")
-        body += [_html_block(b, section.title) for b in section.blocks]
+        body += [_html_block(b) for b in section.blocks]
         body.append("</section>")
     body.append("<footer>Written by arcsim. Figures are embedded; this page refers to no "
                 "other file.</footer>")
