@@ -72,16 +72,15 @@ def test_run_measures_every_phase(bench: ModuleType) -> None:
 
 
 def test_events_are_counted_exactly(bench: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Events processed = ids taken - still queued - one stop event per run step."""
+    """The run's events = SimPy events processed (heap pops) less advance's stop events (one
+    per step, each re-queued once by SimPy and processed again at the next step but the
+    last)."""
     import heapq
 
-    import sim.engine.world as world_module
-    from sim.api import STEPS, advance
-    from sim.scenario.build import build_world
+    import simpy.core
 
-    sc, _ = bench.scenario_at(FLEET_MONTH, 200, 2.0, None)
-    world = build_world(sc)
-    world.run(0.0)
+    from sim.api import STEPS
+
     popped = []
     real_pop = heapq.heappop
 
@@ -89,10 +88,10 @@ def test_events_are_counted_exactly(bench: ModuleType, monkeypatch: pytest.Monke
         popped.append(1)
         return real_pop(heap)
 
-    monkeypatch.setattr(world_module, "heappop", counting_pop)
-    advance(world, sc.duration)
-    assert len(popped) > STEPS
-    assert bench.processed_events(world.env, stop_events=STEPS) == len(popped) - STEPS
+    monkeypatch.setattr(simpy.core, "heappop", counting_pop)
+    r: dict[str, Any] = bench.child_run(str(FLEET_MONTH), machines=200, days=2.0, seed=None)
+    assert len(popped) > 2 * STEPS
+    assert r["events"] == len(popped) - (2 * STEPS - 1)
 
 
 def test_main_writes_a_json_summary_atomically(bench: ModuleType, tmp_path: Path,

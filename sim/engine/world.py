@@ -16,13 +16,12 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Callable, Iterable, Sequence
-from heapq import heappop, heappush
+from heapq import heappush
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import simpy
-from simpy.events import URGENT
 
 from sim.engine import manager
 from sim.engine.codes import REASON_CODE, RULE_CODE, Op, Outcome, Prov
@@ -57,10 +56,6 @@ class _Call:
 
     def __init__(self, callback: Callable[[Any], None]) -> None:
         self.callbacks: list[Callable[[Any], None]] | None = [callback]
-
-
-def _never_called(_event: object) -> None:
-    raise AssertionError("the stop event of World._run_until is never processed")
 
 
 class Kind:
@@ -585,32 +580,9 @@ class World:
             for actor in self._actors:
                 actor.start(self)
         if until > self.env.now:
-            self._run_until(until)
+            self.env.run(until=until)
         return self.records
 
-    def _run_until(self, until: float) -> None:
-        """``self.env.run(until=until)`` with SimPy's loop (``Environment.run`` and ``step``)
-        inlined: the same stop event (urgent, scheduled ``until - now`` from now, taking an
-        id), the same order, the same handling of failed events, without a method call and an
-        exception handler per event. Events of any kind (processes, resources) run as in
-        SimPy."""
-        env = self.env
-        queue: list[Any] = env._queue
-        stop = _Call(_never_called)
-        heappush(queue, (env._now + (until - env._now), URGENT, next(env._eid), stop))
-        pop = heappop
-        while True:
-            now, _, _, event = pop(queue)  # the stop event is queued: never empty
-            env._now = now
-            if event is stop:
-                return
-            callbacks, event.callbacks = event.callbacks, None
-            for callback in callbacks:
-                callback(event)
-            if not event._ok and not hasattr(event, "_defused"):
-                exc = type(event._value)(*event._value.args)
-                exc.__cause__ = event._value
-                raise exc
 
     @property
     def records(self) -> Records:
