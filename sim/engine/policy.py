@@ -29,6 +29,10 @@ from sim.engine.params import DAY, ParamError
 from sim.engine.world import GLOBAL_PRIORITY, World
 from sim.rules.identity import ExtensionId
 
+_DELETE = int(Op.DELETE)  # a plain int: cheaper to compare than the IntEnum member
+_UNKNOWN = object()
+"""Not yet evaluated (a cached evaluation may be None)."""
+
 EXTENSION_ROLES = frozenset({"owner", "contributor",
                              "azure connected machine resource administrator"})
 """Roles that may install, update, upgrade and delete extensions (R27)."""
@@ -168,7 +172,7 @@ class PolicyBook:
 
         Evaluations depend only on the machine's group, the extension, whether it is a delete
         and the actor; they are cached until policy changes (:meth:`changed`)."""
-        key = (w.m_group[m], x, op == Op.DELETE, actor)
+        key = (w.m_group[m], x, op == _DELETE, actor)
         cached = self._gates.get(key)
         if cached is None:
             cached = self._gates[key] = self._evaluate(w, m, x, op, actor)
@@ -200,9 +204,10 @@ class PolicyBook:
         """The actor whose removal or exemption is the only reason this request passed (R16);
         cached per (group, extension) until policy changes."""
         key = (w.m_group[m], x)
-        if key not in self._probes:
-            self._probes[key] = self._lifted_by(m, x)
-        return self._probes[key]
+        found = self._probes.get(key, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = self._probes[key] = self._lifted_by(m, x)
+        return found  # type: ignore[return-value]
 
     def _lifted_by(self, m: int, x: int) -> int | None:
         for a in self.assignments.values():

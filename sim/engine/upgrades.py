@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import numpy.typing as npt
 
+from sim.engine import manager
 from sim.engine.actors import Actor, schedule_each
 from sim.engine.codes import REASON_CODE, RULE_CODE, Op, Outcome
 from sim.engine.params import DAY
@@ -19,6 +20,7 @@ from sim.rules.identity import ExtensionId
 from sim.rules.versions import AgentVersion, Feature, has
 
 WEEK = 7 * DAY
+_UPGRADE = Op.UPGRADE  # looked up once (an Enum class attribute lookup is slow)
 
 
 @dataclass
@@ -87,10 +89,9 @@ class AutoUpgrade:
         schedule_each(world, times, ids, lambda m: self._request(world, m))
 
     def _request(self, world: World, m: int) -> None:
-        s = m * world.n_ext + self.x
-        inst = world.s_inst[s]
+        inst = world.s_inst[m * world.n_ext + self.x]
         if inst >= 0 and inst != self.target:
-            world.request(m, self.x, Op.UPGRADE, self.actor_id, self.target)
+            manager.request(world, m, self.x, _UPGRADE, self.actor_id, self.target)
 
     def _on_result(self, world: World, m: int, x: int, op: int, outcome: int, actor: int) -> None:
         if op != Op.UPGRADE:
