@@ -17,9 +17,8 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn, TextIO, TypeAlias
+from typing import Any, NoReturn, TypeAlias
 
-from rich.console import Console
 from rich.table import Table
 
 from sim.errors import ArcsimError
@@ -31,6 +30,7 @@ from sim.rules.identity import ExtensionId, ExtensionIdError
 from sim.rules.lint import DEFAULT_AGENT_VERSION, Finding, Severity, lint
 from sim.rules.versions import AgentVersion, VersionError
 from sim.scenario.source import ScenarioError
+from sim.terminal import make_console
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 Handler: TypeAlias = Callable[[argparse.Namespace], int]
@@ -48,16 +48,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 # --- shared output helpers ------------------------------------------------------------------
-
-
-def make_console(stream: TextIO | None = None) -> Console:
-    """A rich console on ``stream`` (stdout); colour only on a terminal and without NO_COLOR.
-
-    Off a terminal the width is $COLUMNS or 120, so piped tables stay readable.
-    """
-    out = stream if stream is not None else sys.stdout
-    width = None if out.isatty() or "COLUMNS" in os.environ else 120
-    return Console(file=out, width=width, highlight=False, soft_wrap=True)
 
 
 def print_json(value: Any) -> None:

@@ -8,15 +8,13 @@ with ``--out FILE`` it writes the events as ``az monitor activity-log list`` JSO
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from typing import TypeAlias
 
-from rich.console import Console
 from rich.table import Table
 
 from sim.results.activity import write_activity_log
 from sim.results.result import load
+from sim.terminal import make_console
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -40,9 +38,7 @@ def run_activity_log(args: argparse.Namespace) -> int:
         path = write_activity_log(events, args.out, fmt=args.format, run=result.path.name)
         print(f"{len(events)} activity log events written to {path}")
         return 0
-    out = sys.stdout
-    width = None if out.isatty() or "COLUMNS" in os.environ else 120
-    console = Console(file=out, width=width, highlight=False, soft_wrap=True)
+    console = make_console()
     table = Table(title=f"Activity log of {result.path.name}: {len(events)} events")
     for column in ("operationName", "status", "caller"):
         table.add_column(column)

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 from dataclasses import asdict
 from typing import Any, TypeAlias
 
@@ -31,6 +29,7 @@ from sim.scenario.inventory import (
 )
 from sim.scenario.inventory.documents import FORMAT_CHOICES
 from sim.scenario.inventory.summary import ImportSummary, describe
+from sim.terminal import make_console
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -83,7 +82,7 @@ def run_import(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(_as_json(counted, args.out), indent=2, ensure_ascii=False))
     elif not args.quiet:
-        print_summary(counted, _console())
+        print_summary(counted, make_console())
     if args.out and not args.json:
         print(f"{len(counted.groups)} groups ({counted.machines} machines) written to "
               f"{args.out}")
@@ -147,7 +146,3 @@ def _as_json(counted: ImportSummary, out: str | None) -> dict[str, Any]:
     return data
 
 
-def _console() -> Console:
-    out = sys.stdout
-    width = None if out.isatty() or "COLUMNS" in os.environ else 120
-    return Console(file=out, width=width, highlight=False, soft_wrap=True)

@@ -9,20 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import sys
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from rich.console import Console
 from rich.table import Table
+
+from sim.terminal import make_console
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
-def _console() -> Console:
-    width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 120
-    return Console(file=sys.stdout, width=width, highlight=False, soft_wrap=True)
 
 
 def register(sub: Subparsers) -> None:
@@ -81,7 +77,7 @@ def run_compare(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(_as_json(table, path), indent=2, ensure_ascii=False))
         return 0
-    _console().print(_rich_table(table))
+    make_console().print(_rich_table(table))
     if path is not None:
         print(f"Comparison (table, figures, comparison.html): {path}")
     return 0

@@ -11,18 +11,18 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO, TypeAlias
+from typing import Any, NoReturn, TypeAlias
 
 from rich.console import Console
 from rich.table import Table
 
 from sim.errors import ArcsimError
 from sim.scenario.source import ScenarioError
+from sim.terminal import make_console
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -36,10 +36,6 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-def _console(stream: TextIO | None = None) -> Console:
-    out = stream if stream is not None else sys.stdout
-    width = None if out.isatty() or "COLUMNS" in os.environ else 120
-    return Console(file=out, width=width, highlight=False, soft_wrap=True)
 
 
 def _scale(text: str) -> float:
@@ -156,7 +152,7 @@ def run_run(args: argparse.Namespace) -> int:
     elif args.quiet:
         print(result.path)
     else:
-        print_summary(result, _console())
+        print_summary(result, make_console())
     return 0
 
 
@@ -258,7 +254,7 @@ def run_check(args: argparse.Namespace) -> int:
     invalid."""
     from sim import api
 
-    console, status = _console(), 0
+    console, status = make_console(), 0
     summary = Table(title="Scenarios", title_justify="left")
     for column in ("scenario", "expectations", ""):
         summary.add_column(column)
@@ -295,7 +291,7 @@ def run_list(args: argparse.Namespace) -> int:
     table.add_column("question")
     for s in scenarios:
         table.add_row(s.name, s.summary)
-    _console().print(table)
+    make_console().print(table)
     return 0
 
 

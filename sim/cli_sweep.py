@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from typing import TypeAlias
 
-from rich.console import Console
+from sim.terminal import make_console
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -97,13 +96,10 @@ def run_sweep(args: argparse.Namespace) -> int:
     elif args.quiet:
         print(result.path)
     else:
-        print_summary(result, _console())
+        print_summary(result, make_console())
     return 1 if failed else 0
 
 
-def _console() -> Console:
-    width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 120
-    return Console(file=sys.stdout, width=width, highlight=False, soft_wrap=True)
 
 
 __all__ = ["register", "run_sweep"]
