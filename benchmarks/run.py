@@ -54,7 +54,7 @@ for extra in (ROOT / "benchmarks", ROOT / "tests"):
 from engine import child_floor, meta, peak_rss_mib, processed_events  # noqa: E402
 
 import sim  # noqa: E402
-from sim.api import STEPS, advance, resolve  # noqa: E402
+from sim.api import advance, resolve  # noqa: E402
 from sim.engine import World  # noqa: E402
 from sim.engine.metrics import summarise  # noqa: E402
 from sim.results.folder import scenario_hash  # noqa: E402
@@ -127,9 +127,7 @@ def child_run(scenario: str, machines: int, days: float, seed: int | None,
         written = folder_mib(result.path)
     finally:
         shutil.rmtree(out, ignore_errors=True)
-    # each of advance's STEPS env.run(until) calls takes two ids for its stop event (SimPy
-    # re-queues it when it stops) and processes all but the last: model events are the rest
-    events = processed_events(world.env, stop_events=2 * STEPS - 1)
+    events = world.events_processed()  # model events: run()'s own stop events left out
     return {
         "machines": sc.machines, "days": sc.duration / 86_400.0, "seed": sc.seed, "shards": 1,
         "records": len(records), "events": events,

@@ -96,7 +96,7 @@ def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[
         world = build_world(scenario, base=base)
         clock["built"] = time.perf_counter()
         advance(world, scenario.duration, progress=progress, label=scenario.name)
-        output = output_of(world, _events(world))
+        output = output_of(world, world.events_processed())
     else:
         clock["built"] = time.perf_counter()
         output, plan = run_sharded(scenario, base, shards, scheduler=scheduler,
@@ -188,15 +188,6 @@ def _versions() -> dict[str, str]:
         except PackageNotFoundError:
             found[package] = "unknown"
     return found
-
-
-def _events(world: World) -> int | None:
-    """Events SimPy processed (ids taken - still queued - the stop event), if it tells."""
-    env: Any = world.env
-    try:
-        return int(next(env._eid)) - len(env._queue) - 1
-    except (AttributeError, TypeError):
-        return None
 
 
 def sweep(source: ScenarioSource, **options: Any) -> SweepResult:

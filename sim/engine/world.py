@@ -139,6 +139,7 @@ class World:
         self.actor_roles: dict[int, str] = {}
         """Azure role of each cloud actor (R27); actors not listed act as the platform."""
         self._started = False
+        self._stops = 0  # env.run(until) calls, each with its own stop event
         for group in fleet.groups:
             for installed in group.extensions:
                 self.extension(installed.name, installed.version)
@@ -580,8 +581,22 @@ class World:
             for actor in self._actors:
                 actor.start(self)
         if until > self.env.now:
+            self._stops += 1
             self.env.run(until=until)
         return self.records
+
+    def events_processed(self) -> int | None:
+        """SimPy events processed so far, not counting :meth:`run`'s own stop events (each
+        ``env.run(until)`` call's stop event takes two event ids and is processed twice, but
+        the last one's second turn has not come); None if SimPy does not tell. Reads SimPy's
+        id counter without consuming an id, so it changes nothing in the run."""
+        try:
+            text = repr(self.env._eid)
+            scheduled = int(text[text.index("(") + 1:text.rindex(")")])
+            queued = len(self.env._queue)
+        except (AttributeError, ValueError):
+            return None
+        return scheduled - queued - max(2 * self._stops - 1, 0)
 
 
     @property

@@ -25,7 +25,6 @@ import itertools
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from sim.engine import FleetSpec, World
 from sim.engine.metrics import coverage
@@ -148,16 +147,7 @@ def run_shard(task: ShardTask) -> ShardPart:
     """Build the whole run's world, cut out the shard's machines, run it to the end."""
     world = shard_world(build_world(task.scenario, base=task.base), task.lo, task.hi)
     world.run(task.scenario.duration)
-    return ShardPart(dict(world.records.columns), coverage(world), _events(world))
-
-
-def _events(world: World) -> int | None:
-    """Events SimPy processed (ids taken - still queued - the stop event), if it tells."""
-    env: Any = world.env
-    try:
-        return int(next(env._eid)) - len(env._queue) - 1
-    except (AttributeError, TypeError):
-        return None
+    return ShardPart(dict(world.records.columns), coverage(world), world.events_processed())
 
 
 def run_sharded(scenario: Scenario, base: Path | None, shards: int, *,
