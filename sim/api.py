@@ -30,7 +30,7 @@ from sim.engine import World
 from sim.results.folder import scenario_hash
 from sim.results.merge import output_of
 from sim.results.records import RunTables, records_frame
-from sim.results.result import Result, load, save
+from sim.results.result import Result, load, save, write_activity_log_file, write_csv
 from sim.results.shards import ShardWarning, run_sharded
 from sim.results.sweep import SweepResult
 from sim.results.sweep import sweep as sweep_runs
@@ -73,7 +73,8 @@ def resolve(source: ScenarioSource, *, seed: int | None = None, overrides: Seque
 def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[str] = (),
         scale: float | None = None, out: str | os.PathLike[str] | None = None,
         progress: bool = False, report: bool = True, shards: int = 1,
-        scheduler: str | None = None) -> Result:
+        scheduler: str | None = None, csv: bool = False,
+        activity_log: bool = False) -> Result:
     """Run a scenario (a file, a shipped scenario's name, or a :class:`Scenario`) and write its
     result folder under ``out`` (default ``results/``).
 
@@ -84,6 +85,8 @@ def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[
     many independent parts run in parallel (local processes, or the Dask ``scheduler``) with the
     same records and metrics (:mod:`sim.results.shards`; a :class:`ShardWarning` when the fleet
     splits into fewer). Records are in canonical order (:mod:`sim.results.merge`).
+    ``csv`` adds ``records.csv`` and ``timeseries.csv``; ``activity_log`` adds
+    ``activity_log.json``, the run's Azure activity log as the Azure CLI prints it.
 
     Raises:
         ScenarioError: the scenario is invalid (nothing runs).
@@ -114,7 +117,7 @@ def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[
         manifest["shards"] = {"asked": shards, "machines": [list(r) for r in plan.ranges]}
     return save(out if out is not None else DEFAULT_OUT, manifest=manifest, metrics=metrics,
                 expectations=expectations, records=records, timeseries=timeseries,
-                writers=_report_writers(report))
+                writers=[*_report_writers(report), *_extra_writers(csv, activity_log)])
 
 
 def _report_writers(report: bool) -> list[Callable[[Result], None]]:
@@ -124,6 +127,16 @@ def _report_writers(report: bool) -> list[Callable[[Result], None]]:
     from sim.report.writer import write_report
 
     return [write_report]
+
+
+def _extra_writers(csv: bool, activity_log: bool) -> list[Callable[[Result], None]]:
+    """Writers of the files a run adds on request (inside the atomic write)."""
+    writers: list[Callable[[Result], None]] = []
+    if csv:
+        writers.append(write_csv)
+    if activity_log:
+        writers.append(write_activity_log_file)
+    return writers
 
 
 def advance(world: World, duration: float, *, progress: bool = False, label: str = "") -> None:

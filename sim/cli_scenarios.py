@@ -73,6 +73,10 @@ def register(sub: Subparsers) -> None:
     run.add_argument("--no-report", dest="report", action="store_false",
                      help="skip the figures and report.md|html (faster; 'arcsim report' "
                           "draws them later)")
+    run.add_argument("--csv", action="store_true",
+                     help="also write records.csv and timeseries.csv")
+    run.add_argument("--activity-log", action="store_true",
+                     help="also write activity_log.json, the run's Azure activity log (R29)")
     run.add_argument("--shards", type=int, default=1, metavar="K",
                      help="split the fleet into K independent parts run in parallel, with the "
                           "same records (fewer when machines share a proxy)")
@@ -141,7 +145,8 @@ def run_run(args: argparse.Namespace) -> int:
             warnings.simplefilter("always")
             result = api.run(args.scenario, seed=args.seed, overrides=args.set,
                              scale=args.scale, out=args.out, progress=progress,
-                             report=args.report, shards=args.shards, scheduler=args.scheduler)
+                             report=args.report, shards=args.shards, scheduler=args.scheduler,
+                             csv=args.csv, activity_log=args.activity_log)
     except KeyboardInterrupt:
         print("arcsim: interrupted; no result folder was written", file=sys.stderr)
         return 130

@@ -125,6 +125,21 @@ def save(parent: str | os.PathLike[str], *, manifest: dict[str, Any], metrics: d
     return Result(final, manifest, metrics, expectations, records, timeseries)
 
 
+def write_csv(result: Result) -> None:
+    """``records.csv`` and ``timeseries.csv`` next to the Parquet files (for tools without
+    Parquet): the same rows and columns, missing values empty."""
+    result.records.to_csv(result.path / "records.csv", index=False)
+    result.timeseries.to_csv(result.path / "timeseries.csv", index=False)
+
+
+def write_activity_log_file(result: Result) -> None:
+    """``activity_log.json``: the run's Azure activity log as the Azure CLI prints it."""
+    from sim.results.activity import write_activity_log
+
+    write_activity_log(result.activity_log(), result.path / "activity_log.json",
+                       run=result.path.name)
+
+
 def load(path: str | os.PathLike[str]) -> Result:
     """The result in folder ``path`` (``records`` and ``timeseries`` are read when used).
 
