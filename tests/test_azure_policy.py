@@ -35,7 +35,7 @@ from sim.rules.azure_policy_builders import (
 )
 from sim.rules.identity import ExtensionId, ExtensionIdError
 
-SHARED = Path(__file__).parents[2] / "shared" / "formats"
+SHARED = Path(__file__).parent / "data" / "formats"  # copies of ../shared/formats
 SAMPLES = SHARED / "azure-policy"
 DENY_SAMPLE = SAMPLES / "LogAnalyticsExtension_Windows_HybridVM_Deny.json"
 DINE_SAMPLE = SAMPLES / "AzureMonitor_Agent_Windows_HybridVM_DINE.json"

@@ -41,7 +41,7 @@ from sim.scenario.inventory import (
 )
 
 DATA = Path(__file__).parent / "data" / "inventory"
-SHARED = Path(__file__).parents[2] / "shared" / "formats"
+SHARED = Path(__file__).parent / "data" / "formats"  # copies of ../shared/formats
 SUB = "11111111-2222-3333-4444-555555555555"
 AMA_WIN = "Microsoft.Azure.Monitor/AzureMonitorWindowsAgent"
 CSE = "Microsoft.Compute/CustomScriptExtension"
