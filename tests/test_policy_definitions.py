@@ -322,9 +322,8 @@ def test_remediation_applies_to_definitions_but_not_to_deny_lists() -> None:
 
 
 def test_the_definition_file_is_read_unchanged() -> None:
-    shared = Path(__file__).resolve().parents[2] / "shared" / "formats" / "azure-policy"
+    samples = Path(__file__).parent / "data" / "formats" / "azure-policy"  # ../shared copies
     for path in (DENY_MMA, DINE_AMA):
-        original = shared / path.name
-        if original.exists():
-            assert json.loads(path.read_text()) == json.loads(original.read_text())
+        original = samples / path.name
+        assert json.loads(path.read_text()) == json.loads(original.read_text())
     assert json.loads(DENY_MMA.read_text())["properties"]["mode"] == "All"
