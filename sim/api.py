@@ -28,10 +28,11 @@ from typing import Any
 from sim import __version__
 from sim.engine import World
 from sim.results.folder import scenario_hash
+from sim.results.inventory_export import inventory_writer
 from sim.results.merge import output_of
 from sim.results.records import RunTables, records_frame
 from sim.results.result import Result, load, save, write_activity_log_file, write_csv
-from sim.results.shards import ShardWarning, run_sharded
+from sim.results.shards import ShardError, ShardWarning, run_sharded
 from sim.results.sweep import SweepResult
 from sim.results.sweep import sweep as sweep_runs
 from sim.results.timeseries import timeseries_frame
@@ -74,7 +75,7 @@ def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[
         scale: float | None = None, out: str | os.PathLike[str] | None = None,
         progress: bool = False, report: bool = True, shards: int = 1,
         scheduler: str | None = None, csv: bool = False,
-        activity_log: bool = False) -> Result:
+        activity_log: bool = False, inventory: bool = False) -> Result:
     """Run a scenario (a file, a shipped scenario's name, or a :class:`Scenario`) and write its
     result folder under ``out`` (default ``results/``).
 
@@ -86,20 +87,27 @@ def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[
     same records and metrics (:mod:`sim.results.shards`; a :class:`ShardWarning` when the fleet
     splits into fewer). Records are in canonical order (:mod:`sim.results.merge`).
     ``csv`` adds ``records.csv`` and ``timeseries.csv``; ``activity_log`` adds
-    ``activity_log.json``, the run's Azure activity log as the Azure CLI prints it.
+    ``activity_log.json``, the run's Azure activity log as the Azure CLI prints it;
+    ``inventory`` adds ``inventory/machines.json`` and ``inventory/extensions.json``, the final
+    fleet as Azure's inventory export (:mod:`sim.results.inventory_export`; not with ``shards``).
 
     Raises:
         ScenarioError: the scenario is invalid (nothing runs).
+        ShardError: ``inventory`` with ``shards`` > 1 (nothing runs).
         ResultError: the result folder cannot be written.
     """
     clock = {"start": time.perf_counter()}
     scenario, path = resolve(source, seed=seed, overrides=overrides, scale=scale)
-    base, plan = (path.parent if path else None), None
+    base, plan, final = (path.parent if path else None), None, None
+    if inventory and shards != 1:
+        raise ShardError(f"--inventory: not available with --shards {shards} (the shards' "
+                         "worlds stay in their workers); run without --shards")
     if shards == 1:
         world = build_world(scenario, base=base)
         clock["built"] = time.perf_counter()
         advance(world, scenario.duration, progress=progress, label=scenario.name)
         output = output_of(world, world.events_processed())
+        final = world if inventory else None
     else:
         clock["built"] = time.perf_counter()
         output, plan = run_sharded(scenario, base, shards, scheduler=scheduler,
@@ -117,7 +125,8 @@ def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[
         manifest["shards"] = {"asked": shards, "machines": [list(r) for r in plan.ranges]}
     return save(out if out is not None else DEFAULT_OUT, manifest=manifest, metrics=metrics,
                 expectations=expectations, records=records, timeseries=timeseries,
-                writers=[*_report_writers(report), *_extra_writers(csv, activity_log)])
+                writers=[*_report_writers(report), *_extra_writers(csv, activity_log),
+                         *([inventory_writer(final)] if final is not None else [])])
 
 
 def _report_writers(report: bool) -> list[Callable[[Result], None]]:

@@ -77,6 +77,10 @@ def register(sub: Subparsers) -> None:
                      help="also write records.csv and timeseries.csv")
     run.add_argument("--activity-log", action="store_true",
                      help="also write activity_log.json, the run's Azure activity log (R29)")
+    run.add_argument("--inventory", action="store_true",
+                     help="also write inventory/machines.json and inventory/extensions.json, "
+                          "the final fleet as an Azure inventory export (arcsim import reads "
+                          "it back; not with --shards)")
     run.add_argument("--shards", type=int, default=1, metavar="K",
                      help="split the fleet into K independent parts run in parallel, with the "
                           "same records (fewer when machines share a proxy)")
@@ -146,7 +150,8 @@ def run_run(args: argparse.Namespace) -> int:
             result = api.run(args.scenario, seed=args.seed, overrides=args.set,
                              scale=args.scale, out=args.out, progress=progress,
                              report=args.report, shards=args.shards, scheduler=args.scheduler,
-                             csv=args.csv, activity_log=args.activity_log)
+                             csv=args.csv, activity_log=args.activity_log,
+                             inventory=args.inventory)
     except KeyboardInterrupt:
         print("arcsim: interrupted; no result folder was written", file=sys.stderr)
         return 130

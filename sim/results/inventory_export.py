@@ -1,0 +1,250 @@
+"""A run's final fleet state as Azure shows it: an inventory export (R6c, R8, R28).
+
+``inventory/machines.json`` holds the machines and ``inventory/extensions.json`` their extension
+resources, each an ARM REST list document (``{"value": [...]}``), the shape
+``GET .../providers/Microsoft.HybridCompute/machines`` and ``.../machines/<name>/extensions``
+return. Both read back with :func:`sim.scenario.inventory.load_inventory`, ``arcsim import`` or
+a scenario's ``fleet: {from: [inventory/machines.json, inventory/extensions.json]}``: a
+lockdown's outcome can be diffed against a real export and fed into the next what-if.
+
+What Azure shows, and so what the files hold:
+
+* a machine is ``machine-<7-digit id>`` in the resource group named after its fleet group, in
+  the placeholder subscription of the activity log (:mod:`sim.results.activity`); ``location``
+  is the group's region, ``tags`` the group's tags;
+* ``agentVersion`` is the agent's version at the end of the run (after agent updates, R30);
+  ``status`` is ``Connected``, ``Disconnected`` or ``Expired`` (R28);
+* ``agentConfiguration`` is the local configuration the agent reports (R8), as
+  ``azcmagent config list`` shows it (R20): the lists in force as ``{"publisher", "type"}``
+  objects (``null`` when empty; in monitor mode the Microsoft-managed allowlist and no
+  blocklist, R19), ``extensionsEnabled`` and ``guestConfigurationEnabled`` as ``"true"`` /
+  ``"false"`` texts (guest configuration is off in monitor mode), ``configMode``;
+* an extension resource exists while Azure holds one (``provisioningState`` not none):
+  its ``provisioningState`` is the control plane's (``Creating``, ``Updating``, ``Deleting``
+  while an operation runs at the end of the run, else ``Succeeded`` or ``Failed``, R6c, R10);
+  ``typeHandlerVersion`` the version Azure wants (the one installed when it wants none).
+  **Choice:** Azure never learns of a local removal (R6), so an extension removed on the
+  machine that Azure still wants stays ``Succeeded`` (the machine reinstalls it at its next
+  check): the export shows Azure's view, not the disk's. An extension deleted in Azure while the
+  extension manager was disabled (orphaned, R24) has no resource and is not listed, though it
+  is still on the machine. A ``Failed`` upgrade shows the version asked for, and the importer
+  counts only ``Succeeded`` resources as installed (R6c), so a re-import loses the older
+  version still on the machine, as with a real export. ``enableAutomaticUpgrade`` is
+  ``true`` (the engine has no per-resource switch; whether an extension upgrades is its
+  publisher's support, R25); public ``settings`` are Azure's (R4: protected settings are never
+  in Azure).
+
+Each file is written as a stream, one resource per line (diff-friendly), from text templates
+built once per distinct (group, configuration, status) or (group, extension, version, state):
+no per-machine Python object, so a million machines cost seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.engine import World
+from sim.engine.codes import Prov
+from sim.engine.fleet import GroupSpec
+from sim.results.activity import SUBSCRIPTION
+from sim.results.result import Result
+from sim.rules.config import AgentConfig
+from sim.rules.identity import ExtensionId
+
+FOLDER = "inventory"
+MACHINES_FILE, EXTENSIONS_FILE = "machines.json", "extensions.json"
+MACHINE_TYPE = "Microsoft.HybridCompute/machines"
+EXTENSION_TYPE = "Microsoft.HybridCompute/machines/extensions"
+STATUS = ("Disconnected", "Connected", "Expired")
+"""``status`` by the engine's connectivity code (``World.m_conn``: 0, 1, 2; R28)."""
+
+_NAME = "\x01machine\x01"
+_MARK = json.dumps(_NAME)[1:-1]
+"""A stand-in for the machine's name in a template, as it appears in the JSON text."""
+_CHUNK = 4096
+"""Lines joined per write."""
+_BLOCK = 65536
+"""Machines whose extension slots are scanned at once (bounds the memory of the scan)."""
+
+
+def machine_name(machine: int) -> str:
+    """``machine-<7-digit id>``, as in the activity log."""
+    return f"machine-{machine:07d}"
+
+
+def machine_resource_id(group: str, name: str) -> str:
+    """The ARM id of machine ``name`` in resource group ``group``."""
+    return (f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{group}/providers/"
+            f"{MACHINE_TYPE}/{name}")
+
+
+def write_inventory(world: World, folder: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """Write ``machines.json`` and ``extensions.json`` of ``world`` as it is now into
+    ``folder`` (created); returns their paths. The same world gives the same bytes.
+
+    Raises:
+        OSError: a file cannot be written.
+    """
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    machines, extensions = target / MACHINES_FILE, target / EXTENSIONS_FILE
+    _write_list(machines, machine_lines(world))
+    _write_list(extensions, extension_lines(world))
+    return machines, extensions
+
+
+def inventory_writer(world: World) -> Callable[[Result], None]:
+    """A result-folder writer (see :func:`sim.results.result.save`) adding
+    ``inventory/machines.json`` and ``inventory/extensions.json`` of ``world``."""
+
+    def write(result: Result) -> None:
+        write_inventory(world, result.path / FOLDER)
+
+    return write
+
+
+def _write_list(path: Path, lines: Iterable[str]) -> None:
+    """An ARM list document: ``{"value": [`` then one resource per line, then ``]}``."""
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        out.write('{"value": [')
+        first, chunk = True, []
+        for line in lines:
+            chunk.append(line)
+            if len(chunk) == _CHUNK:
+                out.write(("\n" if first else ",\n") + ",\n".join(chunk))
+                first, chunk = False, []
+        if chunk:
+            out.write(("\n" if first else ",\n") + ",\n".join(chunk))
+        out.write("\n]}\n")
+
+
+# --- machines --------------------------------------------------------------------------------
+
+def machine_lines(world: World) -> Iterator[str]:
+    """One JSON object (one line) per machine of ``world``, in machine order."""
+    templates: dict[tuple[int, int, int], list[str]] = {}
+    groups, conn, cfg = world.fleet.groups, world.m_conn, world.m_cfg
+    for m, gi in enumerate(world.m_group):
+        key = (gi, cfg[m], conn[m])
+        parts = templates.get(key)
+        if parts is None:
+            obj = _machine(groups[gi], world.configs[cfg[m]], STATUS[conn[m]])
+            parts = templates[key] = json.dumps(obj, ensure_ascii=False).split(_MARK)
+        yield machine_name(m + world.offset).join(parts)
+
+
+def _machine(group: GroupSpec, config: AgentConfig, status: str) -> dict[str, Any]:
+    return {
+        "id": machine_resource_id(group.name, _NAME),
+        "name": _NAME,
+        "location": group.region,
+        "tags": dict(group.tags) or None,
+        "type": MACHINE_TYPE,
+        "properties": {
+            "provisioningState": "Succeeded",
+            "agentVersion": str(config.version),
+            "status": status,
+            "osType": group.os.capitalize(),
+            "mssqlDiscovered": _flag(group.sql_server),
+            "agentConfiguration": agent_configuration(config),
+        },
+    }
+
+
+def agent_configuration(config: AgentConfig) -> dict[str, Any]:
+    """``agentConfiguration`` as Azure reports ``config`` (R8, R19, R20)."""
+    return {
+        "extensionsAllowList": _extension_list(config.effective_allowlist),
+        "extensionsBlockList": _extension_list(config.effective_blocklist),
+        "extensionsEnabled": _flag(config.extensions_enabled),
+        "guestConfigurationEnabled": _flag(config.effective_guest_configuration),
+        "configMode": config.mode.value,
+    }
+
+
+def _extension_list(names: tuple[ExtensionId, ...]) -> list[dict[str, str]] | None:
+    return [{"publisher": e.publisher, "type": e.type} for e in names] or None
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+# --- extensions ------------------------------------------------------------------------------
+
+def extension_lines(world: World) -> Iterator[str]:
+    """One JSON object (one line) per extension resource Azure holds, in machine order, then
+    extension name order."""
+    if not world.ext_ids:
+        return
+    n, e = world.n_machines, world.n_ext
+    order = np.asarray(world.x_order, dtype=np.intp)
+    prov = np.frombuffer(world.s_prov, dtype=np.int8).reshape(n, e)
+    templates: dict[tuple[Any, ...], list[str]] = {}
+    for lo in range(0, n, _BLOCK):
+        machines, columns = np.nonzero(prov[lo:lo + _BLOCK, order] != Prov.NONE)
+        slots = zip((machines + lo).tolist(), order[columns].tolist(), strict=True)
+        yield from _extension_block(world, slots, templates)
+
+
+def _extension_block(world: World, slots: Iterable[tuple[int, int]],
+                     templates: dict[tuple[Any, ...], list[str]]) -> Iterator[str]:
+    """The lines of the resources at ``slots`` ((machine, extension) pairs, in order)."""
+    e = world.n_ext
+    for m, x in slots:
+        s = m * e + x
+        settings = world.s_settings.get(s, "") if world.s_settings else ""
+        version = _version(world, x, world.s_want[s], world.s_inst[s])
+        key = (world.m_group[m], x, version, world.s_prov[s], settings)
+        parts = templates.get(key)
+        if parts is None:
+            obj = _extension(world, key)
+            parts = templates[key] = json.dumps(obj, ensure_ascii=False).split(_MARK)
+        yield machine_name(m + world.offset).join(parts)
+
+
+def _version(world: World, x: int, want: int, installed: int) -> str:
+    """The version Azure records: the one it wants, else the one installed, else ""."""
+    code = want if want >= 0 else installed
+    return world.ext_versions[x][code] if code >= 0 else ""
+
+
+def _extension(world: World, key: tuple[Any, ...]) -> dict[str, Any]:
+    gi, x, version, prov, settings = key
+    group, ext = world.fleet.groups[gi], world.ext_ids[x]
+    properties: dict[str, Any] = {
+        "publisher": ext.publisher,
+        "type": ext.type,
+        "typeHandlerVersion": version,
+        "enableAutomaticUpgrade": True,
+    }
+    if settings:
+        properties["settings"] = _settings(settings)
+    properties["provisioningState"] = Prov(prov).name.capitalize()
+    return {
+        "id": f"{machine_resource_id(group.name, _NAME)}/extensions/{ext.type}",
+        "name": ext.type,
+        "location": group.region,
+        "type": EXTENSION_TYPE,
+        "properties": properties,
+    }
+
+
+def _settings(text: str) -> Any:
+    """Public settings as Azure returns them: the JSON object they hold, else the text."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, dict) else text
+
+
+__all__ = ["EXTENSIONS_FILE", "FOLDER", "MACHINES_FILE", "agent_configuration",
+           "extension_lines", "inventory_writer", "machine_lines", "machine_name",
+           "machine_resource_id", "write_inventory"]
