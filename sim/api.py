@@ -28,11 +28,11 @@ from typing import Any
 from sim import __version__
 from sim.engine import World
 from sim.results.folder import scenario_hash
-from sim.results.inventory_export import inventory_writer
+from sim.results.inventory_export import inventory_lines_writer, inventory_writer
 from sim.results.merge import output_of
 from sim.results.records import RunTables, records_frame
 from sim.results.result import Result, load, save, write_activity_log_file, write_csv
-from sim.results.shards import ShardError, ShardWarning, run_sharded
+from sim.results.shards import ShardWarning, run_sharded
 from sim.results.sweep import SweepResult
 from sim.results.sweep import sweep as sweep_runs
 from sim.results.timeseries import timeseries_frame
@@ -89,19 +89,16 @@ def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[
     ``csv`` adds ``records.csv`` and ``timeseries.csv``; ``activity_log`` adds
     ``activity_log.json``, the run's Azure activity log as the Azure CLI prints it;
     ``inventory`` adds ``inventory/machines.json`` and ``inventory/extensions.json``, the final
-    fleet as Azure's inventory export (:mod:`sim.results.inventory_export`; not with ``shards``).
+    fleet as Azure's inventory export (:mod:`sim.results.inventory_export`; the same bytes
+    with ``shards``, whose workers send their lines back).
 
     Raises:
         ScenarioError: the scenario is invalid (nothing runs).
-        ShardError: ``inventory`` with ``shards`` > 1 (nothing runs).
         ResultError: the result folder cannot be written.
     """
     clock = {"start": time.perf_counter()}
     scenario, path = resolve(source, seed=seed, overrides=overrides, scale=scale)
     base, plan, final = (path.parent if path else None), None, None
-    if inventory and shards != 1:
-        raise ShardError(f"--inventory: not available with --shards {shards} (the shards' "
-                         "worlds stay in their workers); run without --shards")
     if shards == 1:
         world = build_world(scenario, base=base)
         clock["built"] = time.perf_counter()
@@ -111,7 +108,7 @@ def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[
     else:
         clock["built"] = time.perf_counter()
         output, plan = run_sharded(scenario, base, shards, scheduler=scheduler,
-                                   progress=progress)
+                                   progress=progress, inventory=inventory)
         if plan.notice:
             warnings.warn(plan.notice, ShardWarning, stacklevel=2)
     clock["ran"] = time.perf_counter()
@@ -126,7 +123,15 @@ def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[
     return save(out if out is not None else DEFAULT_OUT, manifest=manifest, metrics=metrics,
                 expectations=expectations, records=records, timeseries=timeseries,
                 writers=[*_report_writers(report), *_extra_writers(csv, activity_log),
-                         *([inventory_writer(final)] if final is not None else [])])
+                         *_inventory_writers(final, output.inventory)])
+
+
+def _inventory_writers(world: World | None, lines: tuple[list[str], list[str]] | None
+                       ) -> list[Callable[[Result], None]]:
+    """The inventory export's writer: from the run's world, or from a sharded run's lines."""
+    if world is not None:
+        return [inventory_writer(world)]
+    return [inventory_lines_writer(lines)] if lines is not None else []
 
 
 def _report_writers(report: bool) -> list[Callable[[Result], None]]:

@@ -80,7 +80,7 @@ def register(sub: Subparsers) -> None:
     run.add_argument("--inventory", action="store_true",
                      help="also write inventory/machines.json and inventory/extensions.json, "
                           "the final fleet as an Azure inventory export (arcsim import reads "
-                          "it back; not with --shards)")
+                          "it back)")
     run.add_argument("--shards", type=int, default=1, metavar="K",
                      help="split the fleet into K independent parts run in parallel, with the "
                           "same records (fewer when machines share a proxy)")

@@ -22,7 +22,6 @@ from sim.results.inventory_export import (
     machine_name,
     write_inventory,
 )
-from sim.results.shards import ShardError
 from sim.rules.config import AgentConfig, Mode
 from sim.scenario.build import build_world
 from sim.scenario.inventory import Machine, intended_config, load_inventory
@@ -275,10 +274,14 @@ def test_run_inventory_is_deterministic_and_the_final_world(default_world: World
     assert not (plain.path / FOLDER).exists()
 
 
-def test_inventory_with_shards_is_refused_before_running(tmp_path: Path) -> None:
-    with pytest.raises(ShardError, match="--inventory: not available with --shards 2"):
-        sim.run("default", scale=0.01, report=False, inventory=True, shards=2, out=tmp_path)
-    assert list(tmp_path.iterdir()) == []
+@pytest.mark.parametrize("shards", [2, 3])
+def test_inventory_of_a_sharded_run_is_the_same_bytes(tmp_path: Path, shards: int) -> None:
+    whole = sim.run("default", scale=0.02, report=False, inventory=True, out=tmp_path / "one")
+    split = sim.run("default", scale=0.02, report=False, inventory=True, shards=shards,
+                    out=tmp_path / "many")
+    for name in (MACHINES_FILE, EXTENSIONS_FILE):
+        assert (split.path / FOLDER / name).read_bytes() == \
+            (whole.path / FOLDER / name).read_bytes()
 
 
 def test_cli_run_inventory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -287,7 +290,8 @@ def test_cli_run_inventory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     folder = Path(capsys.readouterr().out.strip())
     assert status == 0 and (folder / FOLDER / MACHINES_FILE).is_file()
     status = cli_main(["run", "default", "--scale", "0.01", "--inventory", "--shards", "2",
-                       "--out", str(tmp_path / "sharded")])
-    err = capsys.readouterr().err
-    assert status == 2 and "--inventory: not available with --shards 2" in err
-    assert "Traceback" not in err and not (tmp_path / "sharded").exists()
+                       "--quiet", "--out", str(tmp_path / "sharded")])
+    sharded = Path(capsys.readouterr().out.strip())
+    assert status == 0
+    assert (sharded / FOLDER / MACHINES_FILE).read_bytes() == \
+        (folder / FOLDER / MACHINES_FILE).read_bytes()

@@ -99,6 +99,26 @@ def write_inventory(world: World, folder: str | os.PathLike[str]) -> tuple[Path,
     return machines, extensions
 
 
+def write_inventory_lines(folder: str | os.PathLike[str], machines: Iterable[str],
+                          extensions: Iterable[str]) -> tuple[Path, Path]:
+    """Write ``machines.json`` and ``extensions.json`` from already rendered lines (a sharded
+    run's, see :func:`machine_lines`) into ``folder`` (created)."""
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    _write_list(target / MACHINES_FILE, machines)
+    _write_list(target / EXTENSIONS_FILE, extensions)
+    return target / MACHINES_FILE, target / EXTENSIONS_FILE
+
+
+def inventory_lines_writer(lines: tuple[list[str], list[str]]) -> Callable[[Result], None]:
+    """A result-folder writer adding the inventory export from rendered ``lines``."""
+
+    def write(result: Result) -> None:
+        write_inventory_lines(result.path / FOLDER, *lines)
+
+    return write
+
+
 def inventory_writer(world: World) -> Callable[[Result], None]:
     """A result-folder writer (see :func:`sim.results.result.save`) adding
     ``inventory/machines.json`` and ``inventory/extensions.json`` of ``world``."""

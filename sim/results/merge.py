@@ -42,6 +42,9 @@ class RunOutput:
     tables: RunTables
     metrics: dict[str, Any]
     events: int | None = None
+    inventory: tuple[list[str], list[str]] | None = None
+    """With ``inventory``: the export's machine and extension lines, in machine order
+    (:mod:`sim.results.inventory_export`)."""
 
 
 def canonical(columns: Mapping[str, npt.NDArray[Any]]) -> Columns:
@@ -99,6 +102,7 @@ class ShardPart:
     columns: Columns
     coverage: dict[str, int]
     events: int | None
+    inventory: tuple[list[str], list[str]] | None = None
 
 
 class MergeError(ArcsimError):

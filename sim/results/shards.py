@@ -30,6 +30,7 @@ from sim.engine import FleetSpec, World
 from sim.engine.metrics import coverage
 from sim.errors import ArcsimError
 from sim.results.backends import make_backend
+from sim.results.inventory_export import extension_lines, machine_lines
 from sim.results.merge import MergeError, RunOutput, ShardPart, merged_output, tables_of
 from sim.results.progress import task_progress
 from sim.scenario.build import build_world
@@ -141,20 +142,27 @@ class ShardTask:
     base: Path | None
     lo: int
     hi: int
+    inventory: bool = False
 
 
 def run_shard(task: ShardTask) -> ShardPart:
-    """Build the whole run's world, cut out the shard's machines, run it to the end."""
+    """Build the whole run's world, cut out the shard's machines, run it to the end (and, with
+    ``inventory``, render its machines' lines of the final inventory export)."""
     world = shard_world(build_world(task.scenario, base=task.base), task.lo, task.hi)
     world.run(task.scenario.duration)
-    return ShardPart(dict(world.records.columns), coverage(world), world.events_processed())
+    lines = (list(machine_lines(world)), list(extension_lines(world))) if task.inventory \
+        else None
+    return ShardPart(dict(world.records.columns), coverage(world), world.events_processed(),
+                     lines)
 
 
 def run_sharded(scenario: Scenario, base: Path | None, shards: int, *,
                 scheduler: str | None = None, workers: int | None = None,
-                progress: bool = False) -> tuple[RunOutput, ShardPlan]:
+                progress: bool = False, inventory: bool = False) -> tuple[RunOutput, ShardPlan]:
     """Run ``scenario`` split into (at most) ``shards`` shards on local processes (``workers``,
-    default one per shard up to the CPU count) or the Dask ``scheduler``; merge the records.
+    default one per shard up to the CPU count) or the Dask ``scheduler``; merge the records
+    (and, with ``inventory``, the lines of the final inventory export, in machine order: the
+    same bytes as an unsharded run's; every line travels back from its worker).
 
     Raises:
         ShardError: a bad shard count, or a shard that failed (its error).
@@ -162,7 +170,7 @@ def run_sharded(scenario: Scenario, base: Path | None, shards: int, *,
     """
     whole = build_world(scenario, base=base)
     plan = plan_shards(whole, shards)
-    tasks = [ShardTask(scenario, base, lo, hi) for lo, hi in plan.ranges]
+    tasks = [ShardTask(scenario, base, lo, hi, inventory) for lo, hi in plan.ranges]
     parts: list[ShardPart | None] = [None] * len(tasks)
     count = workers or min(len(tasks), os.cpu_count() or 1)
     with make_backend(count, scheduler) as backend, \
@@ -174,7 +182,15 @@ def run_sharded(scenario: Scenario, base: Path | None, shards: int, *,
                                  f"{done.error}")
             parts[done.index] = done.value
             tick(False)
-    return merged_output([p for p in parts if p is not None], whole), plan
+    done_parts = [p for p in parts if p is not None]
+    lines = None
+    if inventory:
+        lines = ([line for p in done_parts for line in (p.inventory or ((), ()))[0]],
+                 [line for p in done_parts for line in (p.inventory or ((), ()))[1]])
+        for p in done_parts:
+            object.__setattr__(p, "inventory", None)  # hold the lines once
+    merged = merged_output(done_parts, whole)
+    return (replace(merged, inventory=lines) if lines is not None else merged), plan
 
 
 __all__ = ["ShardError", "ShardPlan", "ShardTask", "ShardWarning", "plan_shards", "run_shard",
