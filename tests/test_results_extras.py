@@ -38,3 +38,16 @@ def test_r29_run_activity_log_flag_is_deterministic(tmp_path: Path,
         texts.append(((folder / "activity_log.json").read_bytes(),
                       (folder / "records.csv").read_bytes()))
     assert texts[0] == texts[1]
+
+
+@pytest.mark.parametrize("name", ["script-and-guest-config-tamper", "policy-deny-override",
+                                  "default"])
+def test_timeseries_blocked_counts_what_the_metrics_count(tmp_path: Path, name: str) -> None:
+    """Blocked guest configuration commands and refused roles (R27) are not blocked
+    operations, in the metrics and in the time series alike."""
+    result = sim.run(name, scale=0.1, report=False, out=tmp_path)
+    series = result.timeseries
+    assert int(series["blocked"].sum()) == result.metric("blocked.total")
+    for reason, count in result.metrics["blocked"]["by_reason"].items():
+        assert int(series[f"blocked.{reason}"].sum()) == count
+    assert "blocked.authorization_failed" not in series.columns

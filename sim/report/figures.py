@@ -40,7 +40,7 @@ class FigureSpec:
 FIGURES: tuple[FigureSpec, ...] = (
     FigureSpec("blocked-over-time", activity.BLOCKED_TITLE,
                "Installs, updates, upgrades and reinstalls refused by a machine's local "
-               "controls (R9-R15, R19, R23) or denied in Azure (R26, R27), per time bucket.",
+               "controls (R9-R15, R19, R23) or denied by Azure Policy (R26), per time bucket.",
                activity.blocked_over_time),
     FigureSpec("blocked-by-extension", activity.BY_EXTENSION_TITLE,
                "Which extensions were refused, and by which control, over the whole run.",

@@ -32,8 +32,9 @@ def bucket_seconds(duration: float) -> float:
 def blocked_mask(records: pd.DataFrame) -> npt.NDArray[np.bool_]:
     """Rows that are blocked operations (as :func:`sim.engine.metrics.summarise` counts)."""
     outcome, operation = records["outcome"], records["operation"]
-    denied = (outcome == "denied") & operation.isin(_BLOCKABLE)
-    return np.asarray((outcome == "blocked") | denied, dtype=bool)
+    denied = (outcome == "denied") & (records["reason"] == "policy_deny")
+    return np.asarray(operation.isin(_BLOCKABLE) & ((outcome == "blocked") | denied),
+                      dtype=bool)
 
 
 def timeseries_frame(records: pd.DataFrame, duration: float,
