@@ -152,7 +152,18 @@ def measure(files: list[Path], out: Path) -> dict[str, Any]:
             "read_s": clock[1] - clock[0], "group_s": clock[2] - clock[1],
             "write_s": clock[3] - clock[2], "total_s": clock[3] - clock[0],
             "cpu_s": time.process_time() - cpu, "load_avg": os.getloadavg()[0],
-            "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_mib": peak_mib()}
+
+
+def peak_mib() -> float:
+    """This process's peak resident memory, MiB: ``VmHWM`` on Linux (``ru_maxrss`` there
+    would include the parent's memory at the fork: it survives ``exec``)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    line = next(x for x in status.splitlines() if x.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
 
 
 def one(fmt: str, machines: int, folder: Path) -> dict[str, Any]:

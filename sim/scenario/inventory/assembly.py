@@ -99,11 +99,12 @@ def build_inventory(documents: Iterable[SourceDocument]) -> Inventory:
     Raises:
         InventoryError: as :func:`load_inventory`.
     """
-    notes, assembly, sources = Notes(), _Assembly(), []
-    docs = list(documents)
-    for doc in docs:
-        sources.append(assembly.add_document(doc, notes))
-    _check_pages(docs, notes)
+    notes, assembly, sources, firsts = Notes(), _Assembly(), [], []
+    for doc in documents:
+        source, kinds = assembly.add_document(doc, notes)
+        sources.append(source)
+        firsts.append(_first_kinds(doc.pages, kinds))
+    _check_pages(firsts, notes)
     machines = assembly.machines_with_extensions(notes)
     if not machines:
         files = ", ".join(s.file for s in sources)
@@ -122,12 +123,16 @@ class _Assembly:
         self.configs: ConfigCache = {}
         self.ext_cache: ExtensionCache = {}
 
-    def add_document(self, doc: SourceDocument, notes: Notes) -> Source:
-        """Add every resource of ``doc``; returns what it held."""
+    def add_document(self, doc: SourceDocument, notes: Notes) -> tuple[Source, bytearray]:
+        """Add every resource of ``doc`` (reading it); returns what it held and the kind of
+        each item (:data:`_KINDS`, one byte each: the page checks need the first of each
+        page)."""
         machines = extensions = 0
         others: Counter[str] = Counter()
+        kinds = bytearray()
         for item in doc.items:
             kind, type_ = classify(item)
+            kinds.append(_KINDS.index(kind))
             if kind is Kind.MACHINE:
                 machines += 1
                 self._add_machine(item, notes)
@@ -137,7 +142,7 @@ class _Assembly:
             else:
                 others[type_.lower()] += 1
         _note_others(doc, machines + extensions, others, notes)
-        return Source(doc.file, doc.format, machines, extensions, len(doc.pages))
+        return Source(doc.file, doc.format, machines, extensions, len(doc.pages)), kinds
 
     def _add_machine(self, item: Item, notes: Notes) -> None:
         machine = read_machine(item, notes, self.configs)
@@ -204,16 +209,26 @@ def _note_others(doc: SourceDocument, arc_resources: int, others: Counter[str],
     notes.add(f"{doc.file}: resources of other types ignored: {types}")
 
 
-def _check_pages(docs: list[SourceDocument], notes: Notes) -> None:
+_KINDS = tuple(Kind)
+
+
+def _first_kinds(pages: list[Page], kinds: bytearray) -> list[tuple[Page, Kind]]:
+    """Each non-empty page with the kind of its first item."""
+    found, offset = [], 0
+    for page in pages:
+        if page.items:
+            found.append((page, _KINDS[kinds[offset]]))
+        offset += page.items
+    return found
+
+
+def _check_pages(documents: list[list[tuple[Page, Kind]]], notes: Notes) -> None:
     """Warn when the last page of machines (or of extensions) links to more results: the
     export is incomplete."""
     last: dict[Kind, Page] = {}
-    for doc in docs:
-        offset = 0
-        for page in doc.pages:
-            if page.items:
-                last[classify(doc.items[offset])[0]] = page
-            offset += page.items
+    for pages in documents:
+        for page, kind in pages:
+            last[kind] = page
     for page in last.values():
         if page.next_link:
             where = format_path(page.path) or "top level"

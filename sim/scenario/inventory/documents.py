@@ -10,15 +10,19 @@ Formats are told apart by their shape, never by file name (:class:`InventoryForm
   lower-case ``type`` (``microsoft.hybridcompute/machines``), is Azure Resource Graph;
 * any other list of objects is ``az connectedmachine list`` / ``extension list`` output, and one
   object with an ``id`` or ``name`` is ``az connectedmachine show`` output.
+
+Files are read a chunk at a time (:mod:`~sim.scenario.inventory.text_stream`): the resources of
+a ``value`` or ``data`` list, of a top-level list and the rows of a CSV export are decoded one
+by one as a document's items are iterated, so memory does not grow with the file (a list of
+ARM pages is read a page at a time).
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sim.scenario.inventory.located import (
@@ -28,6 +32,7 @@ from sim.scenario.inventory.located import (
     Page,
     SourceDocument,
 )
+from sim.scenario.inventory.text_stream import TextStream, file_chunks, text_chunks
 from sim.scenario.source import FieldPath
 from sim.scenario.units import show_value
 
@@ -42,26 +47,21 @@ _LISTS = (InventoryFormat.CLI_LIST, InventoryFormat.GRAPH_JSON)
 """Formats read from a plain JSON list of objects: the same data, told apart by type case."""
 
 
+_STREAMED = frozenset({"value", "data"})
+"""Keys of a top-level object whose list of resources is read one element at a time."""
+
+
 def read_document(path: str | os.PathLike[str], expected: str | None = None) -> SourceDocument:
-    """Read and detect one export file (UTF-8, an optional byte-order mark); with
-    ``expected`` (a key of :data:`FORMAT_CHOICES`), check it is that format.
+    """Detect one export file (UTF-8, an optional byte-order mark) and read its resources as
+    they are iterated, a chunk of the file at a time; with ``expected`` (a key of
+    :data:`FORMAT_CHOICES`), check it is that format.
 
     Raises:
-        InventoryError: the file cannot be read, is not UTF-8, or as :func:`parse_document`.
+        InventoryError: the file cannot be read, is not UTF-8, or as :func:`parse_document`
+            (errors inside the resource list are raised as the items are iterated).
     """
     file = os.fspath(path)
-    try:
-        with open(file, "rb") as stream:
-            raw = stream.read()
-    except OSError as exc:
-        raise InventoryError(f"cannot read: {exc.strerror or exc}", file=file) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InventoryError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", file=file,
-                             line=line) from None
-    return parse_document(text, file, expected)
+    return _read(TextStream(file, file_chunks(file)), expected)
 
 
 def parse_document(text: str, file: str = "<string>",
@@ -72,23 +72,10 @@ def parse_document(text: str, file: str = "<string>",
     Raises:
         InventoryError: empty text, malformed JSON (with its line and column), a CSV without
             an ``id``/``name``/``type`` header, a JSON shape that is no known format, or a
-            format other than ``expected``.
+            format other than ``expected`` (errors inside the resource list are raised as the
+            items are iterated).
     """
-    return _as_expected(_parse(text, file), expected)
-
-
-def _parse(text: str, file: str) -> SourceDocument:
-    start = text.lstrip("\ufeff \t\r\n")[:1]
-    if not start:
-        raise InventoryError("empty file: expected a JSON or CSV inventory export", file=file)
-    if start not in "[{":
-        return _read_csv(text, file)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InventoryError(f"invalid JSON: {exc.msg}", file=file, line=exc.lineno,
-                             column=exc.colno) from None
-    return parse_data(data, file)
+    return _read(TextStream(file, text_chunks(text)), expected)
 
 
 def parse_data(data: Any, file: str = "<data>") -> SourceDocument:
@@ -96,30 +83,89 @@ def parse_data(data: Any, file: str = "<data>") -> SourceDocument:
 
     Raises:
         InventoryError: the shape is no known format, or a list holds something other than
-            objects.
+            objects (as the items are iterated).
     """
+    reading = _Reading(file, None)
     if isinstance(data, dict):
-        return _from_object(data, file)
-    if isinstance(data, list):
-        return _from_list(data, file)
-    raise _unknown_format(file, f"found {show_value(data)}")
+        members = ((k, iter(v) if k in _STREAMED and isinstance(v, list) else v)
+                   for k, v in data.items())
+        reading.doc.items = _object_items(members, reading)
+    elif isinstance(data, list):
+        reading.doc.items = _list_items(iter(data), reading)
+    else:
+        raise _unknown_format(file, f"found {show_value(data)}")
+    return reading.doc
 
 
-def _as_expected(doc: SourceDocument, expected: str | None) -> SourceDocument:
-    """``doc``, checked against ``expected``. A plain list of objects is read the same either
-    way, so ``cli`` and ``arg-json`` relabel it; any other mismatch is an error."""
-    if expected is None or expected == "auto":
-        return doc
-    allowed = FORMAT_CHOICES.get(expected)
-    if allowed is None:
-        raise InventoryError(f'unknown format "{expected}"; expected auto, '
-                             f"{', '.join(FORMAT_CHOICES)}")
-    if doc.format in allowed:
-        return doc
-    if doc.format in _LISTS and allowed[0] in _LISTS and not doc.pages:
-        return SourceDocument(doc.file, allowed[0], doc.items, doc.pages)
-    raise InventoryError(f"expected {allowed[0].description} (--format {expected}), found "
-                         f"{doc.format.description}", file=doc.file)
+def _read(stream: TextStream, expected: str | None) -> SourceDocument:
+    reading = _Reading(stream.file, expected)
+    start = stream.peek()
+    if not start:
+        raise InventoryError("empty file: expected a JSON or CSV inventory export",
+                             file=stream.file)
+    if start == "[":
+        reading.doc.items = _then_end(_list_items(stream.elements(), reading), stream)
+    elif start == "{":
+        reading.doc.items = _then_end(_object_items(stream.members(_STREAMED), reading),
+                                      stream)
+    else:
+        reading.doc.items = _csv_items(stream, reading)
+    return reading.doc
+
+
+def _then_end(items: Iterator[Item], stream: TextStream) -> Iterator[Item]:
+    yield from items
+    stream.expect_end()
+
+
+class _Reading:
+    """A document being read: its format, settled (and checked against ``expected``) as soon
+    as the structure tells it."""
+
+    def __init__(self, file: str, expected: str | None) -> None:
+        self.allowed: tuple[InventoryFormat, ...] = ()
+        if expected is not None and expected != "auto":
+            allowed = FORMAT_CHOICES.get(expected)
+            if allowed is None:
+                raise InventoryError(f'unknown format "{expected}"; expected auto, '
+                                     f"{', '.join(FORMAT_CHOICES)}")
+            self.allowed = allowed
+        self.expected = expected
+        self.doc = SourceDocument(file, InventoryFormat.CLI_LIST)
+        self.fixed = False
+        """The format can no longer change (a plain list relabelled by ``expected``)."""
+
+    def settle(self, format: InventoryFormat, *, plain_list: bool = False) -> None:
+        """Take ``format``. A plain list of objects is read the same either way, so ``cli``
+        and ``arg-json`` relabel it; any other mismatch with ``expected`` is an error.
+
+        Raises:
+            InventoryError: the format is not the expected one.
+        """
+        self.doc.format = format
+        if not self.allowed or format in self.allowed:
+            self.fixed = bool(self.allowed)
+            return
+        if plain_list and format in _LISTS and self.allowed[0] in _LISTS:
+            self.doc.format, self.fixed = self.allowed[0], True
+            return
+        raise InventoryError(f"expected {self.allowed[0].description} (--format "
+                             f"{self.expected}), found {format.description}",
+                             file=self.doc.file)
+
+    def row(self, data: Any, path: FieldPath, *, plain_list: bool = False) -> Item:
+        """An item of a list of resources; in a plain list, a Resource Graph row makes the
+        document Resource Graph's.
+
+        Raises:
+            InventoryError: ``data`` is not an object.
+        """
+        if not isinstance(data, dict):
+            raise InventoryError(f"expected an object (a machine or an extension), got "
+                                 f"{show_value(data)}", file=self.doc.file, path=path)
+        if plain_list and not self.fixed and _is_graph_row(data):
+            self.doc.format, self.fixed = InventoryFormat.GRAPH_JSON, True
+        return Item(self.doc.file, path, data)
 
 
 def _unknown_format(file: str, found: str) -> InventoryError:
@@ -129,35 +175,64 @@ def _unknown_format(file: str, found: str) -> InventoryError:
         '{"data": [...]}) or a Resource Graph CSV export; ' + found, file=file)
 
 
-def _from_object(data: Mapping[str, Any], file: str) -> SourceDocument:
-    if isinstance(data.get("value"), list):
-        items, page = _page_items(data, file, ())
-        return SourceDocument(file, InventoryFormat.ARM, items, (page,))
-    if "data" in data:
-        return _graph_result(data, file)
-    if any(key in data for key in ("id", "name")):
-        return SourceDocument(file, InventoryFormat.CLI_SHOW, (Item(file, (), data),))
-    keys = ", ".join(f'"{k}"' for k in list(data)[:8]) or "no keys"
-    raise _unknown_format(file, f"found an object with {keys}")
+def _is_page(data: Any) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("value"), list)
 
 
-def _from_list(data: list[Any], file: str) -> SourceDocument:
-    if data and all(isinstance(d, dict) and isinstance(d.get("value"), list) for d in data):
-        located = [_page_items(page, file, (i,)) for i, page in enumerate(data)]
-        items = tuple(item for page_items, _ in located for item in page_items)
-        return SourceDocument(file, InventoryFormat.ARM, items, tuple(p for _, p in located))
-    items = _objects(data, file, ())
-    graph = any(_is_graph_row(item.data) for item in items)
-    return SourceDocument(file, InventoryFormat.GRAPH_JSON if graph else InventoryFormat.CLI_LIST,
-                          items)
+def _list_items(elements: Iterator[Any], reading: _Reading) -> Iterator[Item]:
+    """The resources of a top-level list: ARM pages (when the first element is one; each
+    decoded whole) or plain objects (CLI list, Resource Graph rows)."""
+    file, pages = reading.doc.file, None
+    for i, element in enumerate(elements):
+        if pages is None:
+            pages = _is_page(element)
+            reading.settle(InventoryFormat.ARM if pages else InventoryFormat.CLI_LIST,
+                           plain_list=not pages)
+        if not pages:
+            yield reading.row(element, (i,), plain_list=True)
+        elif _is_page(element):
+            items, page = _page_items(element, file, (i,))
+            reading.doc.pages.append(page)
+            yield from items
+        else:
+            raise InventoryError('expected a page {"value": [...]} as the first element is, '
+                                 f"got {show_value(element)}", file=file, path=(i,))
+    if pages is None:
+        reading.settle(InventoryFormat.CLI_LIST, plain_list=True)
 
 
-def _objects(rows: list[Any], file: str, path: FieldPath) -> tuple[Item, ...]:
-    for i, row in enumerate(rows):
-        if not isinstance(row, dict):
-            raise InventoryError(f"expected an object (a machine or an extension), got "
-                                 f"{show_value(row)}", file=file, path=(*path, i))
-    return tuple(Item(file, (*path, i), row) for i, row in enumerate(rows))
+def _object_items(members: Iterator[tuple[str, Any]], reading: _Reading) -> Iterator[Item]:
+    """The resources of a top-level object: its ``value`` (ARM) or ``data`` (Resource
+    Graph) list read element by element, else the object itself (CLI show) or a Resource
+    Graph table."""
+    file, top, streamed, count = reading.doc.file, {}, "", 0
+    for key, value in members:
+        if not isinstance(value, Iterator):
+            top[key] = value
+            continue
+        if streamed:
+            raise InventoryError(f'both "{streamed}" and "{key}" hold lists: expected "value" '
+                                 '(ARM REST) or "data" (Resource Graph)', file=file)
+        streamed, top[key] = key, []
+        reading.settle(InventoryFormat.ARM if key == "value" else InventoryFormat.GRAPH_JSON)
+        for i, element in enumerate(value):
+            yield reading.row(element, (key, i))
+            count = i + 1
+    if streamed == "value":
+        reading.doc.pages.append(_page(top, file, (), count))
+    elif streamed == "data":
+        reading.doc.pages.append(_graph_page(top, file, count))
+    elif "data" in top:
+        items = _graph_table(top["data"], file)
+        reading.settle(InventoryFormat.GRAPH_JSON)
+        reading.doc.pages.append(_graph_page(top, file, len(items)))
+        yield from items
+    elif any(key in top for key in ("id", "name")):
+        reading.settle(InventoryFormat.CLI_SHOW)
+        yield Item(file, (), top)
+    else:
+        keys = ", ".join(f'"{k}"' for k in list(top)[:8]) or "no keys"
+        raise _unknown_format(file, f"found an object with {keys}")
 
 
 def _is_graph_row(row: Mapping[str, Any]) -> bool:
@@ -167,33 +242,43 @@ def _is_graph_row(row: Mapping[str, Any]) -> bool:
 
 
 def _page_items(page: Mapping[str, Any], file: str,
-                path: FieldPath) -> tuple[tuple[Item, ...], Page]:
+                path: FieldPath) -> tuple[list[Item], Page]:
+    rows: list[Any] = page["value"]
+    items = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise InventoryError(f"expected an object (a machine or an extension), got "
+                                 f"{show_value(row)}", file=file, path=(*path, "value", i))
+        items.append(Item(file, (*path, "value", i), row))
+    return items, _page(page, file, path, len(items))
+
+
+def _page(page: Mapping[str, Any], file: str, path: FieldPath, count: int) -> Page:
     link = page.get("nextLink")
     if link is not None and not isinstance(link, str):
         raise InventoryError(f"expected a URL or null, got {show_value(link)}", file=file,
                              path=(*path, "nextLink"))
-    items = _objects(page["value"], file, (*path, "value"))
-    return items, Page(file, path, link or "", len(items))
+    return Page(file, path, link or "", count)
 
 
-def _graph_result(data: Mapping[str, Any], file: str) -> SourceDocument:
-    rows = data["data"]
-    if isinstance(rows, dict) and isinstance(rows.get("columns"), list):
-        items = _graph_table(rows, file)
-    elif isinstance(rows, list):
-        items = _objects(rows, file, ("data",))
-    else:
-        raise InventoryError('expected a list of rows or {"columns": [...], "rows": [...]}, got '
-                             f"{show_value(rows)}", file=file, path=("data",))
+def _graph_page(data: Mapping[str, Any], file: str, count: int) -> Page:
+    """The one page of a Resource Graph result, linking on when it has a skip token or says
+    it was truncated."""
     token = next((data[k] for k in ("skipToken", "$skipToken", "skip_token") if data.get(k)), "")
     truncated = str(data.get("resultTruncated", "")).lower() == "true"
-    link = str(token or ("resultTruncated" if truncated else ""))
-    pages = (Page(file, (), link, len(items)),)
-    return SourceDocument(file, InventoryFormat.GRAPH_JSON, items, pages)
+    return Page(file, (), str(token or ("resultTruncated" if truncated else "")), count)
 
 
-def _graph_table(table: Mapping[str, Any], file: str) -> tuple[Item, ...]:
-    """Rows of a Resource Graph ``table`` result as objects keyed by column name."""
+def _graph_table(table: Any, file: str) -> list[Item]:
+    """Rows of a Resource Graph ``table`` result (``{"columns", "rows"}``) as objects keyed
+    by column name.
+
+    Raises:
+        InventoryError: ``table`` is not such a table, or a row does not match the columns.
+    """
+    if not (isinstance(table, dict) and isinstance(table.get("columns"), list)):
+        raise InventoryError('expected a list of rows or {"columns": [...], "rows": [...]}, got '
+                             f"{show_value(table)}", file=file, path=("data",))
     names = [str(c.get("name")) if isinstance(c, dict) else str(c) for c in table["columns"]]
     rows = table.get("rows")
     if not isinstance(rows, list):
@@ -205,7 +290,7 @@ def _graph_table(table: Mapping[str, Any], file: str) -> tuple[Item, ...]:
             raise InventoryError(f"expected a list of {len(names)} values (one per column), got "
                                  f"{show_value(row)}", file=file, path=("data", "rows", i))
         items.append(Item(file, ("data", "rows", i), dict(zip(names, row, strict=True))))
-    return tuple(items)
+    return items
 
 
 _OBJECT_COLUMNS = frozenset({
@@ -223,22 +308,38 @@ _CANONICAL = {name.lower(): name for name in (
 """Header spellings the import reads, by lower-case name (portal exports may change case)."""
 
 
-def _read_csv(text: str, file: str) -> SourceDocument:
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+def _csv_items(stream: TextStream, reading: _Reading) -> Iterator[Item]:
+    """The rows of a Resource Graph CSV export, read line by line; the header is read now.
+
+    Raises:
+        InventoryError: no ``id``/``name``/``type`` column, or malformed CSV (with its line;
+            as the items are iterated).
+    """
+    file, first_line = stream.file, stream.line() - 1
+    reader = csv.reader(stream.lines())
     try:
-        header = [_CANONICAL.get(h.strip().lower(), h.strip()) for h in next(reader)]
-        if not {"id", "name", "type"} & set(header):
-            raise _unknown_format(file, 'found text that is neither JSON nor a CSV whose header '
-                                  'names "id", "name" or "type"')
-        items: list[Item] = []
-        start = reader.line_num + 1
+        header = [_CANONICAL.get(h.strip().lower(), h.strip()) for h in next(reader, [])]
+    except csv.Error as exc:
+        raise InventoryError(f"invalid CSV: {exc}", file=file,
+                             line=first_line + reader.line_num) from None
+    if not {"id", "name", "type"} & set(header):
+        raise _unknown_format(file, 'found text that is neither JSON nor a CSV whose header '
+                              'names "id", "name" or "type"')
+    reading.settle(InventoryFormat.GRAPH_CSV)
+    return _csv_rows(reader, header, file, first_line)
+
+
+def _csv_rows(reader: Any, header: list[str], file: str, first_line: int) -> Iterator[Item]:
+    count, start = 0, first_line + reader.line_num + 1
+    try:
         for row in reader:
             if any(cell.strip() for cell in row):
-                items.append(_csv_item(header, row, file, len(items), start))
-            start = reader.line_num + 1
+                yield _csv_item(header, row, file, count, start)
+                count += 1
+            start = first_line + reader.line_num + 1
     except csv.Error as exc:
-        raise InventoryError(f"invalid CSV: {exc}", file=file, line=reader.line_num) from None
-    return SourceDocument(file, InventoryFormat.GRAPH_CSV, tuple(items))
+        raise InventoryError(f"invalid CSV: {exc}", file=file,
+                             line=first_line + reader.line_num) from None
 
 
 def _csv_item(header: list[str], row: list[str], file: str, index: int, line: int) -> Item:

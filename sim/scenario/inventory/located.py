@@ -8,7 +8,7 @@ Unknown fields are ignored.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -132,15 +132,18 @@ class Page:
     """How many of the document's items (in order) are on this page."""
 
 
-@dataclass(frozen=True, slots=True)
 class SourceDocument:
-    """One file (or in-memory document): its detected format, its resources and pages."""
+    """One file (or in-memory document): its detected format, its resources and pages.
 
-    file: str
-    format: InventoryFormat
-    items: tuple[Item, ...]
-    pages: tuple[Page, ...] = ()
+    ``items`` may be read as it is iterated (a large file is never held whole): iterate it
+    once; :attr:`format` and :attr:`pages` are final once it is exhausted (a reader may refine
+    the format, e.g. a list of rows seen to be Resource Graph's, and adds pages as it goes).
+    """
 
+    def __init__(self, file: str, format: InventoryFormat, items: Iterable[Item] = (),
+                 pages: Iterable[Page] = ()) -> None:
+        self.file, self.format, self.items = file, format, items
+        self.pages: list[Page] = list(pages)
 
 
 def lookup(obj: Mapping[str, Any], name: str, *more: str) -> tuple[str, Any]:
