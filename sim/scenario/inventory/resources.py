@@ -87,7 +87,8 @@ class ImportedExtension:
     @property
     def is_installed(self) -> bool:
         """True when Azure records it as ``Succeeded``."""
-        return self.provisioning_state.lower() == "succeeded"
+        state = self.provisioning_state
+        return state == "Succeeded" or state.lower() == "succeeded"
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,8 @@ _LOOKAHEAD = 16
 """A value ending this close to the window's end may go on (a number, ``true``): read more."""
 _DECODER = json.JSONDecoder()
 _NON_SPACE = re.compile(r"[^ \t\n\r]")
+_BETWEEN = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*")
+"""What separates two array elements, or ends the array, with the white space after it."""
 
 
 def file_chunks(file: str) -> Iterator[str]:
@@ -153,7 +155,8 @@ class TextStream:
         Raises:
             InventoryError: malformed JSON (line and column as ``json.loads`` gives them).
         """
-        self.peek()
+        if self.pos >= len(self.text) or self.text[self.pos] in " \t\n\r":
+            self.peek()
         while True:
             try:
                 value, end = _DECODER.raw_decode(self.text, self.pos)
@@ -185,11 +188,14 @@ class TextStream:
         while True:
             refills = self._refills
             batch.append(self.value())
-            closed = self.peek() == "]"
-            if closed:
-                self.pos += 1
+            between = _BETWEEN.match(self.text, self.pos)  # the usual case, in one step
+            if between and between.end() < len(self.text):
+                self.pos, closed = between.end(), between.group(1) == "]"
             else:
-                self.expect(",", "Expecting ',' delimiter")
+                closed = self.peek() == "]"
+                self.pos += closed
+                if not closed:
+                    self.expect(",", "Expecting ',' delimiter")
             if closed or refills != self._refills:
                 yield from batch
                 batch.clear()
