@@ -239,9 +239,10 @@ def child_main(spec: dict[str, Any]) -> None:
     print(RESULT_TAG + json.dumps(result), flush=True)
 
 
-def run_child(spec: dict[str, Any]) -> dict[str, Any]:
-    """Run one measurement in a fresh interpreter; its stderr passes through."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)]
+def run_child(script: Path, spec: dict[str, Any]) -> dict[str, Any]:
+    """Run one measurement in a fresh interpreter running ``script --child SPEC`` (which
+    prints its result after :data:`RESULT_TAG`); its stderr passes through."""
+    cmd = [sys.executable, str(script.resolve()), "--child", json.dumps(spec)]
     proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith(RESULT_TAG):
@@ -370,8 +371,8 @@ def main(argv: list[str] | None = None) -> None:
         profile = None
         if args.profile:
             profile = args.profile if len(args.machines) == 1 else f"{args.profile}.{n}"
-        r = run_child({"kind": "size", "machines": n, "days": args.days, "seed": args.seed,
-                       "profile": profile})
+        r = run_child(Path(__file__), {"kind": "size", "machines": n, "days": args.days,
+                                       "seed": args.seed, "profile": profile})
         r.setdefault("machines", n)
         out["sizes"].append(r)
         print(size_row(r), flush=True)
@@ -384,14 +385,14 @@ def main(argv: list[str] | None = None) -> None:
             print("(profiled: run times include cProfile overhead)")
 
     if not args.skip_polling:
-        p = run_child({"kind": "polling", "machines": args.polling_machines,
+        p = run_child(Path(__file__), {"kind": "polling", "machines": args.polling_machines,
                        "days": args.polling_days, "seed": args.seed})
         out["polling"] = p
         print_polling(p)
 
     if not args.skip_floor and ok:
         largest = max(ok, key=lambda r: r["machines"])
-        f = run_child({"kind": "floor", "events": largest["events"]})
+        f = run_child(Path(__file__), {"kind": "floor", "events": largest["events"]})
         out["floor"] = f
         if "error" in f:
             print(f"\nBare SimPy floor: ERROR {f['error']}")

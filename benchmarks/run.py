@@ -36,7 +36,6 @@ import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,26 +45,24 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "benchmarks" / "fleet-month.yaml"
-RESULT_TAG = "@@RESULT "
 for extra in (ROOT / "benchmarks", ROOT / "tests"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from engine import child_floor, meta, peak_rss_mib, processed_events  # noqa: E402
+from engine import RESULT_TAG, child_floor, meta, peak_rss_mib, processed_events  # noqa: E402
+from engine import run_child as run_script_child  # noqa: E402
 
 import sim  # noqa: E402
 from sim.api import advance, resolve  # noqa: E402
-from sim.engine import World  # noqa: E402
 from sim.engine.metrics import summarise  # noqa: E402
 from sim.results.folder import scenario_hash  # noqa: E402
 from sim.results.merge import output_of  # noqa: E402
 from sim.results.records import records_frame  # noqa: E402
 from sim.results.result import save  # noqa: E402
 from sim.results.timeseries import timeseries_frame  # noqa: E402
-from sim.scenario.build import actors_of, build_world, fleet_of, params_of, policy_actors  # noqa: E402
+from sim.scenario.build import build_world  # noqa: E402
 from sim.scenario.expect import evaluate  # noqa: E402
 from sim.scenario.schema import Scenario  # noqa: E402
-from sim.scenario.timeline import POLICY_ADMIN  # noqa: E402
 
 # --- the scenario at a size --------------------------------------------------------------------
 
@@ -178,18 +175,6 @@ def _sharded_run(path: Path, machines: int, days: float, seed: int | None,
     }
 
 
-def build_like_scenario(world_cls: type[World], sc: Scenario, base: Path | None) -> World:
-    """``sim.scenario.build.build_world`` with another world class (the polling reference)."""
-    world = world_cls(fleet_of(sc.fleet), params_of(sc.params), sc.seed)
-    for policy in sc.policies:
-        for actor in policy_actors(policy, 0.0, POLICY_ADMIN, "Owner", base):
-            world.add(actor)
-    for entry in sc.timeline:
-        for actor in actors_of(entry, sc.duration, base):
-            world.add(actor)
-    return world
-
-
 def child_polling(scenario: str, machines: int, days: float,
                   seed: int | None) -> dict[str, Any]:
     """World against the naive polling reference on the same scenario, in one process."""
@@ -201,7 +186,7 @@ def child_polling(scenario: str, machines: int, days: float,
     base = path.parent if path else None
     timed: dict[str, Any] = {}
     for name, make in (("world", lambda: build_world(sc, base=base)),
-                       ("polling", lambda: build_like_scenario(PollingWorld, sc, base))):
+                       ("polling", lambda: build_world(sc, base, world_class=PollingWorld))):
         t0 = time.perf_counter()
         world = make()
         world.run(sc.duration)
@@ -228,15 +213,9 @@ CHILDREN = {"run": child_run, "polling": child_polling, "floor": child_floor}
 
 
 def run_child(spec: dict[str, Any]) -> dict[str, Any]:
-    """One measurement in a fresh interpreter (its stderr passes through)."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)]
-    proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
-    for line in reversed(proc.stdout.splitlines()):
-        if line.startswith(RESULT_TAG):
-            result: dict[str, Any] = json.loads(line[len(RESULT_TAG):])
-            return result
-    return {"error": f"child exited with status {proc.returncode}",
-            "stdout": proc.stdout[-2000:]}
+    """One measurement in a fresh interpreter running this script (its stderr passes
+    through)."""
+    return run_script_child(Path(__file__), spec)
 
 
 # --- printing ------------------------------------------------------------------------------------

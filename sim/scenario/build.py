@@ -49,12 +49,15 @@ definition_loader: DefinitionLoader | None = load_rule
 (:mod:`sim.scenario.checks`)."""
 
 
-def build_world(scenario: Scenario, base: Path | None = None) -> World:
+def build_world(scenario: Scenario, base: Path | None = None, *,
+                world_class: type[World] = World) -> World:
     """A world with the scenario's fleet, parameters, policies and timeline actors added.
 
-    ``base`` is the directory policy definition files are relative to (default: cwd).
+    ``base`` is the directory policy definition files are relative to (default: cwd);
+    ``world_class`` another world with the same interface (the polling reference of the
+    tests and benchmarks).
     """
-    world = World(fleet_of(scenario.fleet), params_of(scenario.params), scenario.seed)
+    world = world_class(fleet_of(scenario.fleet), params_of(scenario.params), scenario.seed)
     for policy in scenario.policies:
         for actor in policy_actors(policy, 0.0, POLICY_ADMIN, "Owner", base):
             world.add(actor)
