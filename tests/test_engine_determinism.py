@@ -6,13 +6,13 @@ shards (``start_offset``) gives, merged, exactly the records of the whole run.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_engine_equivalence import EQUIVALENCE, Scenario, scenarios
+from test_engine_equivalence import EQUIVALENCE, Scenario, assert_same_records, scenarios
 
 from sim.engine import (
     DAY,
@@ -25,6 +25,7 @@ from sim.engine import (
     LocalRemoval,
     Outage,
     PathSpec,
+    Records,
     Target,
     Timing,
     World,
@@ -84,13 +85,7 @@ def run(fleet: FleetSpec, seed: int, offset: int = 0, params: EngineParams = PAR
     return w
 
 
-def assert_identical(a: dict[str, npt.NDArray[Any]], b: dict[str, npt.NDArray[Any]]) -> None:
-    assert a.keys() == b.keys()
-    assert len(a["time"]) == len(b["time"])
-    assert [c for c in a if not np.array_equal(a[c], b[c])] == []
-
-
-def merged(*worlds: World) -> dict[str, npt.NDArray[Any]]:
+def merged(*worlds: World) -> Records:
     """The worlds' records, concatenated, with group, extension and actor as names (their
     indices are per world), stably sorted by (time, machine)."""
     parts = [w.records for w in worlds]
@@ -101,7 +96,7 @@ def merged(*worlds: World) -> dict[str, npt.NDArray[Any]]:
         cols[column] = np.concatenate([np.array(names(w), dtype=object)[r[column]]
                                        for w, r in zip(worlds, parts, strict=True)])
     order = np.lexsort((cols["machine"], cols["time"]))
-    return {c: v[order] for c, v in cols.items()}
+    return Records({c: v[order] for c, v in cols.items()})
 
 
 # --- same seed, other seed -----------------------------------------------------------------------
@@ -111,7 +106,7 @@ def test_determinism_same_seed_identical_records() -> None:
     fleet = FleetSpec((WEST, EAST))
     a, b = run(fleet, 11), run(fleet, 11)
     assert len(a.records) > 50
-    assert_identical(a.records.columns, b.records.columns)
+    assert_same_records(a.records, b.records)
     assert list(a.m_phase) == list(b.m_phase)
 
 
@@ -142,22 +137,18 @@ def test_determinism_split_fleet_equals_whole() -> None:
         east = run(FleetSpec((EAST,)), seed, offset=WEST.count)
         assert len(whole.records) > 50
         assert set(whole.records["path"].tolist()) >= {0, 1}  # both proxies were used
-        assert_identical(merged(whole), merged(west, east))
+        assert_same_records(merged(whole), merged(west, east))
 
 
 def test_determinism_split_fleet_equals_whole_in_three_shards() -> None:
-    east_a = GroupSpec(**{**_fields(EAST), "name": "east-a", "count": 2})
-    east_b = GroupSpec(**{**_fields(EAST), "name": "east-b", "count": 2})
-    params = EngineParams(**{**_fields(PARAMS), "paths": (
-        PathSpec("west-proxy", 2.0, 5e6, capacity=1), PathSpec("east-proxy", 1.0, 8e6))})
+    east_a = replace(EAST, name="east-a", count=2)
+    east_b = replace(EAST, name="east-b", count=2)
+    params = replace(PARAMS, paths=(
+        PathSpec("west-proxy", 2.0, 5e6, capacity=1), PathSpec("east-proxy", 1.0, 8e6)))
     whole = run(FleetSpec((WEST, east_a, east_b)), 5, params=params)
     shards = [run(FleetSpec((g,)), 5, offset=o, params=params)
               for g, o in ((WEST, 0), (east_a, 5), (east_b, 7))]
-    assert_identical(merged(whole), merged(*shards))
-
-
-def _fields(obj: Any) -> dict[str, Any]:
-    return {f: getattr(obj, f) for f in obj.__slots__}
+    assert_same_records(merged(whole), merged(*shards))
 
 
 @settings(EQUIVALENCE, max_examples=15)
@@ -167,10 +158,9 @@ def test_determinism_split_random_fleet_equals_whole(scenario: Scenario, seed: i
     groups = scenario.fleet.groups
     if len(groups) < 2:
         groups = (groups[0], GroupSpec("extra", 2))
-    g1 = GroupSpec(**{**_fields(groups[0]), "path": "p1"})
-    g2 = GroupSpec(**{**_fields(groups[1]), "path": "p2"})
-    params = EngineParams(**{**_fields(scenario.params), "paths": (
-        PathSpec("p1", 2.0, 1e6, capacity=1), PathSpec("p2", 1.0, 2e6, capacity=1))})
+    g1, g2 = replace(groups[0], path="p1"), replace(groups[1], path="p2")
+    params = replace(scenario.params, paths=(
+        PathSpec("p1", 2.0, 1e6, capacity=1), PathSpec("p2", 1.0, 2e6, capacity=1)))
     worlds = []
     for fleet, offset in ((FleetSpec((g1, g2)), 0), (FleetSpec((g1,)), 0),
                           (FleetSpec((g2,)), g1.count)):
@@ -179,7 +169,7 @@ def test_determinism_split_random_fleet_equals_whole(scenario: Scenario, seed: i
         _drop_foreign_targets(w, fleet)
         w.run(scenario.horizon)
         worlds.append(w)
-    assert_identical(merged(worlds[0]), merged(worlds[1], worlds[2]))
+    assert_same_records(merged(worlds[0]), merged(worlds[1], worlds[2]))
 
 
 def _drop_foreign_targets(w: World, fleet: FleetSpec) -> None:
@@ -195,5 +185,5 @@ def test_determinism_horizon_does_not_change_the_past() -> None:
     fleet = FleetSpec((WEST, EAST))
     short, long = run(fleet, 4, horizon=4 * HOUR), run(fleet, 4, horizon=DAY)
     keep = long.records["time"] < 4 * HOUR
-    assert_identical(short.records.columns,
-                     {c: v[keep] for c, v in long.records.columns.items()})
+    assert_same_records(short.records,
+                        Records({c: v[keep] for c, v in long.records.columns.items()}))

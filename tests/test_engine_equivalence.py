@@ -86,7 +86,8 @@ def run(scenario: Scenario, world_cls: type[World], seed: int) -> Records:
 
 
 def assert_same_records(ours: Records, theirs: Records) -> None:
-    """Identical records: same length and ``np.array_equal`` on every column."""
+    """Identical records: same columns, same length and ``np.array_equal`` on every column."""
+    assert ours.columns.keys() == theirs.columns.keys()
     assert len(ours) == len(theirs)
     differing = [c for c in ours.columns if not np.array_equal(ours[c], theirs[c])]
     assert differing == []
