@@ -135,11 +135,6 @@ def on_check(w: World, m: int) -> None:
         elif w.s_inst[s] < 0 and w.s_want[s] >= 0 and w.s_prov[s] == _P_SUCCEEDED:
             _process(w, m, s, _REINSTALL, 1)
 
-def decision(w: World, m: int, x: int, op: int) -> tuple[bool, int, int]:
-    """(allowed, reason code, rule code) of ``op`` on extension ``x`` for machine ``m``."""
-    return decision_under(w, w.m_cfg[m], x, op)
-
-
 def decision_under(w: World, cid: int, x: int, op: int) -> tuple[bool, int, int]:
     """(allowed, reason code, rule code) of ``op`` on extension ``x`` under config ``cid``."""
     key = (cid * 1024 + x) * 8 + op
