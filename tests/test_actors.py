@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import AMA, CSE, DEP, MMA, allowlist, one_group
 
 from sim.engine import (
     DAY,
     CloudRequest,
     EngineParams,
-    FleetSpec,
-    GroupSpec,
-    InstalledExtension,
     LocalCommands,
     Op,
     Outcome,
@@ -24,18 +22,7 @@ from sim.engine.metrics import summarise
 from sim.engine.policy import PolicyAdmin, PolicyRule, Remediation, SqlAutoDeploy
 from sim.engine.upgrades import AgentUpdate, AutoUpgrade, MonitorListUpdate
 
-AMA = "Microsoft.Azure.Monitor/AzureMonitorWindowsAgent"
-MMA = "Microsoft.EnterpriseCloud.Monitoring/MicrosoftMonitoringAgent"
-CSE = "Microsoft.Compute/CustomScriptExtension"
-DEP = "Microsoft.Azure.Monitoring.DependencyAgent/DependencyAgentWindows"
-ALLOW_AMA = f'azcmagent config set extensions.allowlist "{AMA}"'
-
-
-def fleet(count: int = 4, version: str = "1.40", extensions: tuple[str, ...] = (),
-          **kw: object) -> FleetSpec:
-    installed = tuple(InstalledExtension(name) for name in extensions)
-    return FleetSpec((GroupSpec("win", count, agent_versions={version: 1.0},
-                                extensions=installed, **kw),))  # type: ignore[arg-type]
+ALLOW_AMA = allowlist(AMA)
 
 
 def rows(world: World, *, op: Op | None = None, outcome: Outcome | None = None,
@@ -63,7 +50,7 @@ def deny_scripts(at: float = 0.0) -> PolicyAdmin:
 
 
 def test_r26_deny_refuses_before_the_machine_sees_the_request() -> None:
-    w = World(fleet(), seed=1)
+    w = World(one_group(4), seed=1)
     w.add(deny_scripts())
     w.add(CloudRequest("dev", operation="install", extension=CSE, timing=Timing(at=100)))
     w.run(DAY)
@@ -74,7 +61,7 @@ def test_r26_deny_refuses_before_the_machine_sees_the_request() -> None:
 
 
 def test_r26_deny_never_removes_existing_extensions_and_never_blocks_delete() -> None:
-    w = World(fleet(extensions=(CSE,)), seed=1)
+    w = World(one_group(4, installed=(CSE,)), seed=1)
     w.add(deny_scripts())
     w.add(CloudRequest("dev", operation="delete", extension=CSE, timing=Timing(at=100)))
     w.run(50)
@@ -84,7 +71,7 @@ def test_r26_deny_never_removes_existing_extensions_and_never_blocks_delete() ->
 
 
 def test_r16_removed_assignment_lets_install_through_and_counts_as_override() -> None:
-    w = World(fleet(), seed=1)
+    w = World(one_group(4), seed=1)
     w.add(deny_scripts())
     w.add(PolicyAdmin("owner", "unassign", "deny-scripts", at=200, role="Owner"))
     w.add(CloudRequest("dev", operation="install", extension=CSE, timing=Timing(at=300)))
@@ -96,7 +83,7 @@ def test_r16_removed_assignment_lets_install_through_and_counts_as_override() ->
 
 
 def test_r27_contributor_cannot_remove_the_assignment() -> None:
-    w = World(fleet(), seed=1)
+    w = World(one_group(4), seed=1)
     w.add(deny_scripts())
     w.add(PolicyAdmin("contrib", "unassign", "deny-scripts", at=200, role="Contributor"))
     w.add(CloudRequest("dev", operation="install", extension=CSE, timing=Timing(at=300)))
@@ -113,7 +100,7 @@ def test_r27_contributor_cannot_remove_the_assignment() -> None:
     ("Azure Connected Machine Onboarding", False), ("Resource Policy Contributor", False),
 ])
 def test_r27_roles_that_may_request_extension_operations(role: str, accepted: bool) -> None:
-    w = World(fleet(count=1), seed=1)
+    w = World(one_group(1), seed=1)
     w.add(CloudRequest("someone", operation="install", extension=AMA, role=role,
                        timing=Timing(at=10)))
     w.run(DAY)
@@ -123,7 +110,7 @@ def test_r27_roles_that_may_request_extension_operations(role: str, accepted: bo
 
 
 def test_r26_exemption_lifts_the_deny_until_it_expires() -> None:
-    w = World(fleet(count=2), seed=1)
+    w = World(one_group(2), seed=1)
     w.add(deny_scripts())
     w.add(PolicyAdmin("owner", "exempt", "deny-scripts", at=100, category="Waiver",
                       expires_after=3_600))
@@ -139,7 +126,7 @@ def test_r26_exemption_lifts_the_deny_until_it_expires() -> None:
 
 
 def test_r26_audit_records_noncompliance_and_lets_the_request_through() -> None:
-    w = World(fleet(count=1), seed=1)
+    w = World(one_group(1), seed=1)
     w.add(PolicyAdmin("secops", "assign", "audit-scripts",
                       rule=PolicyRule.deny_listed([CSE], effect="audit")))
     w.add(CloudRequest("dev", operation="install", extension=CSE, timing=Timing(at=100)))
@@ -158,9 +145,8 @@ def _machines(*ids: int):  # type: ignore[no-untyped-def]
 
 
 def test_r7_custom_script_on_the_allowlist_rewrites_the_allowlist() -> None:
-    w = World(fleet(count=2, extensions=(AMA,), commands=(
-        f'azcmagent config set extensions.allowlist "{AMA},{CSE}"',)), seed=1)
-    script = f'azcmagent config set extensions.allowlist "{AMA},{CSE},{MMA}"'
+    w = World(one_group(2, installed=(AMA,), commands=(allowlist(AMA, CSE),)), seed=1)
+    script = allowlist(AMA, CSE, MMA)
     w.add(CloudRequest("attacker", operation="install", extension=CSE, settings=script,
                        override=True, timing=Timing(at=100)))
     w.add(CloudRequest("dev", operation="install", extension=MMA, timing=Timing(at=2_000)))
@@ -172,8 +158,8 @@ def test_r7_custom_script_on_the_allowlist_rewrites_the_allowlist() -> None:
 
 
 def test_r18_the_same_script_is_blocked_when_the_allowlist_excludes_it() -> None:
-    w = World(fleet(count=2, extensions=(AMA,), commands=(ALLOW_AMA,)), seed=1)
-    script = f'azcmagent config set extensions.allowlist "{AMA},{MMA}"'
+    w = World(one_group(2, installed=(AMA,), commands=(ALLOW_AMA,)), seed=1)
+    script = allowlist(AMA, MMA)
     w.add(CloudRequest("attacker", operation="install", extension=CSE, settings=script,
                        override=True, timing=Timing(at=100)))
     w.run(DAY)
@@ -186,10 +172,9 @@ def test_r18_the_same_script_is_blocked_when_the_allowlist_excludes_it() -> None
 @pytest.mark.parametrize(("gc_enabled", "effective"), [("true", True), ("false", False)])
 def test_r17_guest_configuration_tamper_needs_guest_configuration(gc_enabled: str,
                                                                    effective: bool) -> None:
-    w = World(fleet(count=2, commands=(
+    w = World(one_group(2, commands=(
         ALLOW_AMA, f"azcmagent config set guestconfiguration.enabled {gc_enabled}")), seed=1)
-    w.add(GuestConfigTamper("gc_policy", commands=(
-        f'azcmagent config set extensions.allowlist "{AMA},{CSE}"',), timing=Timing(at=100)))
+    w.add(GuestConfigTamper("gc_policy", commands=(allowlist(AMA, CSE),), timing=Timing(at=100)))
     w.add(CloudRequest("dev", operation="install", extension=CSE, timing=Timing(at=1_000)))
     w.run(DAY)
     installed = len(rows(w, op=Op.INSTALL, outcome=Outcome.SUCCEEDED, actor="dev"))
@@ -200,7 +185,7 @@ def test_r17_guest_configuration_tamper_needs_guest_configuration(gc_enabled: st
 
 
 def test_r17_guest_configuration_tamper_is_void_in_monitor_mode() -> None:
-    w = World(fleet(count=1, commands=("azcmagent config set config.mode monitor",)), seed=1)
+    w = World(one_group(1, commands=("azcmagent config set config.mode monitor",)), seed=1)
     w.add(GuestConfigTamper("gc_policy", commands=("azcmagent config set config.mode full",),
                             timing=Timing(at=100)))
     w.run(DAY)
@@ -210,7 +195,7 @@ def test_r17_guest_configuration_tamper_is_void_in_monitor_mode() -> None:
 
 
 def test_r22_local_admin_switching_back_to_full_is_an_override_when_marked() -> None:
-    w = World(fleet(count=1, commands=("azcmagent config set config.mode monitor",)), seed=1)
+    w = World(one_group(1, commands=("azcmagent config set config.mode monitor",)), seed=1)
     w.add(LocalCommands("admin", commands=("azcmagent config set config.mode full",
                                            "azcmagent config clear extensions.allowlist"),
                         override=True, timing=Timing(at=100)))
@@ -223,8 +208,7 @@ def test_r22_local_admin_switching_back_to_full_is_an_override_when_marked() -> 
 
 
 def test_r6b_dine_against_an_allowlist_without_ama_is_blocked_every_remediation() -> None:
-    w = World(fleet(count=3, commands=(f'azcmagent config set extensions.allowlist "{MMA}"',)),
-              seed=1)
+    w = World(one_group(3, commands=(allowlist(MMA),)), seed=1)
     w.add(PolicyAdmin("secops", "assign", "ama-dine",
                       rule=PolicyRule.deploy_if_not_exists({"windows": AMA})))
     w.add(Remediation("ama-dine-remediation", "ama-dine", period=DAY, first=DAY))
@@ -237,7 +221,7 @@ def test_r6b_dine_against_an_allowlist_without_ama_is_blocked_every_remediation(
 
 
 def test_r6b_dine_installs_where_missing_and_then_leaves_compliant_machines_alone() -> None:
-    w = World(fleet(count=3), seed=1)
+    w = World(one_group(3), seed=1)
     w.add(PolicyAdmin("secops", "assign", "ama-dine",
                       rule=PolicyRule.deploy_if_not_exists({"windows": AMA})))
     w.add(Remediation("dine", "ama-dine", period=DAY, first=DAY))
@@ -249,7 +233,7 @@ def test_r6b_dine_installs_where_missing_and_then_leaves_compliant_machines_alon
 @pytest.mark.parametrize(("tag", "deployed"), [("", True), ("Disabled", False)])
 def test_r6b_sql_server_extension_auto_deployed_unless_tagged(tag: str, deployed: bool) -> None:
     tags = {"ArcSQLServerExtensionDeployment": tag} if tag else {}
-    w = World(fleet(count=2, sql_server=True, tags=tags), seed=1)
+    w = World(one_group(2, sql_server=True, tags=tags), seed=1)
     w.add(SqlAutoDeploy(first=3_600))
     w.run(DAY)
     sql = "Microsoft.AzureData/WindowsAgent.SqlServer"
@@ -260,7 +244,7 @@ def test_r6b_sql_server_extension_auto_deployed_unless_tagged(tag: str, deployed
 
 
 def test_r25_upgrade_wave_blocked_by_allowlist_leaves_stale_versions() -> None:
-    w = World(fleet(count=5, extensions=(DEP,), commands=(ALLOW_AMA,)), seed=1)
+    w = World(one_group(5, installed=(DEP,), commands=(ALLOW_AMA,)), seed=1)
     w.add(AutoUpgrade(DEP, "2.0", at=0, window=DAY, batches=1, max_retries=0))
     w.run(3 * DAY)
     blocked = rows(w, op=Op.UPGRADE, outcome=Outcome.BLOCKED)
@@ -270,7 +254,7 @@ def test_r25_upgrade_wave_blocked_by_allowlist_leaves_stale_versions() -> None:
 
 
 def test_r25_upgrade_wave_reaches_every_machine_within_the_window() -> None:
-    w = World(fleet(count=20, extensions=(DEP,)), seed=1)
+    w = World(one_group(20, installed=(DEP,)), seed=1)
     w.add(AutoUpgrade(DEP, "2.0", at=DAY, window=7 * DAY, batches=4))
     w.run(9 * DAY)
     done = rows(w, op=Op.UPGRADE, outcome=Outcome.SUCCEEDED)
@@ -281,7 +265,7 @@ def test_r25_upgrade_wave_reaches_every_machine_within_the_window() -> None:
 
 
 def test_r25_blocked_upgrade_is_retried_hourly_up_to_the_limit() -> None:
-    w = World(fleet(count=1, extensions=(DEP,), commands=(ALLOW_AMA,)), seed=1)
+    w = World(one_group(1, installed=(DEP,), commands=(ALLOW_AMA,)), seed=1)
     w.add(AutoUpgrade(DEP, "2.0", at=0, window=DAY, batches=1, batch_spread=0.0,
                       retry_s=3_600, max_retries=3))
     w.run(DAY)
@@ -291,14 +275,14 @@ def test_r25_blocked_upgrade_is_retried_hourly_up_to_the_limit() -> None:
 
 
 def test_r25_extensions_without_automatic_upgrade_are_left_alone() -> None:
-    w = World(fleet(count=2, extensions=(MMA,)), seed=1)
+    w = World(one_group(2, installed=(MMA,)), seed=1)
     w.add(AutoUpgrade(MMA, "2.0", at=0, window=DAY, batches=1))
     w.run(2 * DAY)
     assert rows(w, op=Op.UPGRADE) == []
 
 
 def test_r30_agent_update_makes_a_previously_failing_config_set_succeed() -> None:
-    w = World(fleet(count=2, version="1.15"), seed=1)
+    w = World(one_group(2, version="1.15"), seed=1)
     w.add(LocalCommands("admin", commands=(ALLOW_AMA,), timing=Timing(at=100)))
     w.add(AgentUpdate("updater", version="1.40", timing=Timing(at=1_000)))
     w.add(LocalCommands("admin2", commands=(ALLOW_AMA,), timing=Timing(at=2_000)))
@@ -310,7 +294,7 @@ def test_r30_agent_update_makes_a_previously_failing_config_set_succeed() -> Non
 
 
 def test_r19_microsoft_updates_the_monitor_list() -> None:
-    w = World(fleet(count=1, commands=("azcmagent config set config.mode monitor",)), seed=1)
+    w = World(one_group(1, commands=("azcmagent config set config.mode monitor",)), seed=1)
     w.add(MonitorListUpdate(add_extensions=(CSE,), timing=Timing(at=100)))
     w.add(CloudRequest("dev", operation="install", extension=CSE, timing=Timing(at=50)))
     w.add(CloudRequest("dev2", operation="install", extension=CSE, timing=Timing(at=1_000)))
@@ -322,7 +306,7 @@ def test_r19_microsoft_updates_the_monitor_list() -> None:
 
 def test_r10_retry_refused_param_retries_a_blocked_install() -> None:
     params = EngineParams(retry_refused_s=3_600)
-    w = World(fleet(count=1, commands=(ALLOW_AMA,)), params, seed=1)
+    w = World(one_group(1, commands=(ALLOW_AMA,)), params, seed=1)
     w.add(CloudRequest("dev", operation="install", extension=CSE, timing=Timing(at=100)))
     w.run(4 * 3_600)
     assert len(rows(w, op=Op.INSTALL, outcome=Outcome.BLOCKED)) >= 3

@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
+from helpers import AMA, DEP, MDE, MMA, allowlist, blocklist
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_engine_equivalence import EQUIVALENCE, Scenario, assert_same_records, scenarios
@@ -33,10 +34,6 @@ from sim.engine import (
 from sim.engine.upgrades import AgentUpdate
 
 HOUR = 3_600.0
-AMA = "Microsoft.Azure.Monitor/AzureMonitorWindowsAgent"
-MMA = "Microsoft.EnterpriseCloud.Monitoring/MicrosoftMonitoringAgent"
-DEP = "Microsoft.Azure.Monitoring.DependencyAgent/DependencyAgentWindows"
-MDE = "Microsoft.Azure.AzureDefenderForServers/MDE.Windows"
 
 PARAMS = EngineParams(
     check_jitter_s=30.0, install_failure_p=0.2, catalog_mismatch_p=0.1, push_reachable=0.7,
@@ -48,7 +45,7 @@ WEST = GroupSpec("west", 5, agent_versions={"1.12": 1.0, "1.20": 1.0, "1.40": 2.
 EAST = GroupSpec("east", 4, agent_versions={"1.40": 1.0, "1.58": 1.0}, path="east-proxy",
                  extensions=(InstalledExtension(MDE), InstalledExtension(MMA),
                              InstalledExtension(AMA)),
-                 commands=(f'azcmagent config set extensions.blocklist "{DEP}"',))
+                 commands=(blocklist(DEP),))
 
 
 def timeline(fleet: FleetSpec) -> list[Any]:
@@ -64,8 +61,7 @@ def timeline(fleet: FleetSpec) -> list[Any]:
                      timing=Timing(at=3 * HOUR)),
         CloudRequest("delete-dep", operation="delete", extension=DEP, target=Target("west"),
                      timing=Timing(at=5 * HOUR, window=HOUR)),
-        LocalCommands("lockdown", commands=(f'azcmagent config set extensions.allowlist '
-                                            f'"{AMA},{MDE}"',),
+        LocalCommands("lockdown", commands=(allowlist(AMA, MDE),),
                       target=Target("west", share=0.6), timing=Timing(at=HOUR, window=HOUR)),
         LocalRemoval("cleanup", extension=AMA, timing=Timing(at=0.0, rate=3.0, until=8 * HOUR)),
         LocalRemoval("cleanup-all", target=Target("east"), coverage=0.5,

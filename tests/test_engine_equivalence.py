@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from helpers import AMA, CSE, DEP, MDE, MMA, allowlist, blocklist, one_group
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference_polling import PollingWorld
@@ -40,15 +41,10 @@ from sim.engine.policy import PolicyAdmin, PolicyRule, Remediation
 from sim.engine.upgrades import AgentUpdate, AutoUpgrade
 
 HOUR = 3_600.0
-AMA = "Microsoft.Azure.Monitor/AzureMonitorWindowsAgent"
-MMA = "Microsoft.EnterpriseCloud.Monitoring/MicrosoftMonitoringAgent"
-DEP = "Microsoft.Azure.Monitoring.DependencyAgent/DependencyAgentWindows"
-MDE = "Microsoft.Azure.AzureDefenderForServers/MDE.Windows"
-CSE = "Microsoft.Compute/CustomScriptExtension"
 EXTENSIONS = (AMA, MMA, DEP, MDE)
 COMMANDS = (
-    f'azcmagent config set extensions.allowlist "{AMA},{MMA}"',
-    f'azcmagent config set extensions.blocklist "{DEP}"',
+    allowlist(AMA, MMA),
+    blocklist(DEP),
     "azcmagent config set extensions.enabled false",
     "azcmagent config set extensions.enabled true",
     "azcmagent config set config.mode monitor",
@@ -58,7 +54,7 @@ COMMANDS = (
 SCRIPTS = (
     "azcmagent config set extensions.enabled false",
     f'systemctl stop extd; azcmagent extension remove --name "{MMA}"; systemctl start extd',
-    f'azcmagent config set extensions.blocklist "{AMA}"',
+    blocklist(AMA),
 )
 PATHS = (PathSpec("direct"), PathSpec("proxy", latency_s=2.0, bandwidth_bps=1e6, capacity=1))
 
@@ -261,7 +257,7 @@ def test_event_driven_world_checks_only_when_there_is_work(
 
 
 def one_machine(version: str = "1.12", **kw: Any) -> FleetSpec:
-    return FleetSpec((GroupSpec("g", 1, agent_versions={version: 1.0}, **kw),))
+    return one_group(1, version, name="g", **kw)
 
 
 def run_both(fleet: FleetSpec, params: EngineParams, factories: tuple[ActorFactory, ...],
@@ -299,8 +295,7 @@ def test_r6a_a_check_before_the_push_takes_the_request() -> None:
 def test_r10_retry_due_at_a_check_instant_is_taken_by_that_check() -> None:
     # refused at the check at 400, retried at 400 + 600 = 1000, itself a check instant: the
     # check at 1000 comes after the retry (a check is the last event of its machine's instant)
-    lock = f'azcmagent config set extensions.allowlist "{MMA}"'
-    w, _ = run_both(one_machine("1.40", commands=(lock,)),
+    w, _ = run_both(one_machine("1.40", commands=(allowlist(MMA),)),
                     EngineParams(push_reachable=0.0, retry_refused_s=600.0), (
         lambda: CloudRequest("admin", extension=AMA, timing=Timing(at=350.0)),), HOUR, 100.0)
     blocked = w.records["time"][w.records["outcome"] == Outcome.BLOCKED].tolist()
@@ -310,7 +305,7 @@ def test_r10_retry_due_at_a_check_instant_is_taken_by_that_check() -> None:
 def test_r6_update_while_missing_locally_is_followed_by_a_resync() -> None:
     # the service is back after 10 s, while the update (20 s) still runs: when the update
     # completes, Azure says Succeeded and the extension is missing, so the next check reinstalls
-    w, _ = run_both(one_machine("1.40", extensions=(InstalledExtension(AMA),)),
+    w, _ = run_both(one_machine("1.40", installed=(AMA,)),
                     EngineParams(service_stop_s=10.0), (
         lambda: CloudRequest("admin", operation="update", extension=AMA,
                              timing=Timing(at=1_000.0)),

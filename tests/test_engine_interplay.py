@@ -14,14 +14,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from helpers import AMA, DEP, MDE, MMA, allowlist, blocklist, one_group
 
 from sim.engine import (
     DAY,
     CloudRequest,
     EngineParams,
-    FleetSpec,
-    GroupSpec,
-    InstalledExtension,
     LocalCommands,
     LocalRemoval,
     Op,
@@ -34,10 +32,6 @@ from sim.engine import (
 )
 from sim.engine.codes import REASONS, RULES
 
-AMA = "Microsoft.Azure.Monitor/AzureMonitorWindowsAgent"
-MMA = "Microsoft.EnterpriseCloud.Monitoring/MicrosoftMonitoringAgent"
-DEP = "Microsoft.Azure.Monitoring.DependencyAgent/DependencyAgentWindows"
-MDE = "Microsoft.Azure.AzureDefenderForServers/MDE.Windows"
 PUSH, INSTALL, UPDATE, DELETE, STOP = 5.0, 60.0, 20.0, 15.0, 600.0
 PHASE = 150.0
 """Every machine's check phase: checks at 150, 450, 750, 1050, 1350 ... (never at a request
@@ -55,10 +49,8 @@ Row = tuple[float, int, str, str, str, str]
 def world(count: int = 1, version: str = "1.40", installed: tuple[str, ...] = (),
           commands: tuple[str, ...] = (), path: str = "direct",
           outages: tuple[Outage, ...] = (), **params: Any) -> World:
-    group = GroupSpec("win", count, agent_versions={version: 1.0}, path=path,
-                      extensions=tuple(InstalledExtension(n) for n in installed),
-                      commands=commands, outages=outages)
-    return World(FleetSpec((group,)), replace(PARAMS, **params), seed=7)
+    fleet = one_group(count, version, installed, path=path, commands=commands, outages=outages)
+    return World(fleet, replace(PARAMS, **params), seed=7)
 
 
 def start(w: World, *actors: Any) -> World:
@@ -94,14 +86,6 @@ def request(op: str, ext: str, at: float, name: str = "admin", **kw: Any) -> Clo
 
 def commands(at: float, *lines: str, name: str = "local_admin") -> LocalCommands:
     return LocalCommands(name, commands=lines, timing=Timing(at=at))
-
-
-def allowlist(*names: str) -> str:
-    return f'azcmagent config set extensions.allowlist "{",".join(names)}"'
-
-
-def blocklist(*names: str) -> str:
-    return f'azcmagent config set extensions.blocklist "{",".join(names)}"'
 
 
 # --- R6a: how requests reach a machine -----------------------------------------------------------
