@@ -196,16 +196,18 @@ def read_extension(item: Item, cache: ExtensionCache | None = None
 
 
 def _raw_extension_key(item: Item, props: Mapping[str, Any]) -> tuple[Any, ...] | None:
-    """The raw values an extension is read from, when they are few and hashable (no settings,
-    no instance view); None otherwise (read it every time)."""
-    if props.get("settings") or props.get("instanceView") is not None:
+    """The raw values an extension is read from, when they are texts, booleans or null (no
+    settings, no instance view); None otherwise (read it every time). Numbers are never keys:
+    ``1 == 1.0 == True`` would share an entry that reads differently."""
+    settings = props.get("settings")
+    if (settings is not None and settings != "" and settings != {}) or (
+            props.get("instanceView") is not None):
         return None
-    key = (props is item.data, *map(props.get, _EXTENSION_FIELDS))
-    try:
-        hash(key)
-    except TypeError:
+    values = tuple(map(props.get, _EXTENSION_FIELDS))
+    if any(v is not None and v.__class__ is not str and v.__class__ is not bool
+           for v in values):
         return None
-    return key
+    return (props is item.data, *values)
 
 
 def _read_extension(item: Item, props: Mapping[str, Any], path: FieldPath) -> ImportedExtension:
