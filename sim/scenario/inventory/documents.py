@@ -191,7 +191,7 @@ def _list_items(elements: Iterator[Any], reading: _Reading) -> Iterator[Item]:
         if not pages:
             yield reading.row(element, (i,), plain_list=True)
         elif _is_page(element):
-            items, page = _page_items(element, file, (i,))
+            items, page = _page_items(element, reading, (i,))
             reading.doc.pages.append(page)
             yield from items
         else:
@@ -241,16 +241,10 @@ def _is_graph_row(row: Mapping[str, Any]) -> bool:
     return isinstance(type_, str) and type_.startswith("microsoft.") and type_ == type_.lower()
 
 
-def _page_items(page: Mapping[str, Any], file: str,
+def _page_items(page: Mapping[str, Any], reading: _Reading,
                 path: FieldPath) -> tuple[list[Item], Page]:
-    rows: list[Any] = page["value"]
-    items = []
-    for i, row in enumerate(rows):
-        if not isinstance(row, dict):
-            raise InventoryError(f"expected an object (a machine or an extension), got "
-                                 f"{show_value(row)}", file=file, path=(*path, "value", i))
-        items.append(Item(file, (*path, "value", i), row))
-    return items, _page(page, file, path, len(items))
+    items = [reading.row(row, (*path, "value", i)) for i, row in enumerate(page["value"])]
+    return items, _page(page, reading.doc.file, path, len(items))
 
 
 def _page(page: Mapping[str, Any], file: str, path: FieldPath, count: int) -> Page:
