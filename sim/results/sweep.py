@@ -40,7 +40,7 @@ from typing import Any
 import pandas as pd
 from rich.console import Console
 
-from sim.results.backends import Backend, describe, make_backend
+from sim.results.backends import Backend, make_backend
 from sim.results.folder import ResultError, write_json, write_parquet
 from sim.results.progress import task_progress
 from sim.results.result import load
@@ -82,12 +82,10 @@ class RunTask:
 
 
 def run_task(task: RunTask) -> RunOutcome:
-    """Run one point's replication; an exception becomes a ``failed`` outcome."""
-    try:
-        result = task.runner(task.source, seed=task.seed, overrides=list(task.overrides),
-                             out=task.out, **task.options)
-    except Exception as exc:
-        return RunOutcome("failed", error=describe(exc))
+    """Run one point's replication (an exception propagates: the backend records it as the
+    task's error, and :func:`_run` makes that a ``failed`` outcome)."""
+    result = task.runner(task.source, seed=task.seed, overrides=list(task.overrides),
+                         out=task.out, **task.options)
     return outcome_of(Path(result.path), result.metrics, result.ok, task.metrics,
                       Path(task.base))
 
