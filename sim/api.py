@@ -29,8 +29,8 @@ from sim import __version__
 from sim.engine import World
 from sim.results.folder import scenario_hash
 from sim.results.inventory_export import inventory_lines_writer, inventory_writer
-from sim.results.merge import output_of
-from sim.results.records import RunTables, records_frame
+from sim.results.merge import output_of, tables_of
+from sim.results.records import records_frame
 from sim.results.result import Result, load, save, write_activity_log_file, write_csv
 from sim.results.shards import ShardWarning, run_sharded
 from sim.results.sweep import SweepResult
@@ -178,13 +178,6 @@ def _progress(duration: float, shown: bool, label: str) -> Iterator[Any]:
         yield lambda t: bar.update(task, completed=t / 86_400.0)
 
 
-def tables_of(world: World) -> RunTables:
-    """The run's name tables (groups, extensions, actors, paths) for readable records."""
-    return RunTables(groups=list(world.group_names),
-                     extensions=[ext.name for ext in world.ext_ids],
-                     actors=list(world.actor_names), paths=list(world.path_names))
-
-
 def _manifest(scenario: Scenario, path: Path | None, events: int | None,
               clock: dict[str, float], n_records: int) -> dict[str, Any]:
     resolved = scenario.model_dump(mode="json")
@@ -237,4 +230,4 @@ def git_revision() -> str | None:
     return text if done.returncode == 0 and text else None
 
 
-__all__ = ["Result", "advance", "git_revision", "load", "resolve", "run", "sweep"]
+__all__ = ["Result", "advance", "git_revision", "load", "resolve", "run", "sweep", "tables_of"]
