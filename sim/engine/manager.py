@@ -212,14 +212,12 @@ def _download(w: World, m: int, s: int, op: int, actor: int) -> None:
     req.callbacks.append(granted)
 
 def _draw_mismatch(w: World, m: int, s: int, x: int) -> bool:
-    if w.x_forced_mismatch[x]:
-        return True
-    p = w.params.catalog_mismatch_p
-    return p > 0.0 and uniform(w.x_catalog_key[x], m + w.offset, w.s_nops[s]) < p
+    """A chance catalog mismatch (R3); the caller handles forced ones and ``p == 0``."""
+    return uniform(w.x_catalog_key[x], m + w.offset, w.s_nops[s]) < w.params.catalog_mismatch_p
 
 def _draw_failure(w: World, m: int, s: int, x: int) -> bool:
-    p = w.params.install_failure_p
-    return p > 0.0 and uniform(w.x_failure_key[x], m + w.offset, w.s_nops[s]) < p
+    """A chance install failure; the caller handles ``p == 0``."""
+    return uniform(w.x_failure_key[x], m + w.offset, w.s_nops[s]) < w.params.install_failure_p
 
 def _finish(w: World, m: int, s: int, op: int, actor: int, nbytes: int, wait: float,
             mismatch: bool = False) -> None:
