@@ -103,5 +103,5 @@ def _lines(text: str) -> Iterator[str]:
         match = _AZCMAGENT.match(line)
         if match:
             yield "azcmagent" + line[match.end():]
-        elif line.split(maxsplit=1) and line.split(maxsplit=1)[0].lower() in _SERVICE:
+        elif (words := line.split(maxsplit=1)) and words[0].lower() in _SERVICE:
             yield line
