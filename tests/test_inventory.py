@@ -86,8 +86,6 @@ def error_of(*names: str) -> str:
 # --- the public samples (../shared/formats/arm) ---------------------------------------------
 
 
-@pytest.mark.skipif(not (SHARED / "arm").is_dir(),
-                    reason=f"shared format samples not found at {SHARED / 'arm'}")
 def test_shared_arm_samples_import_and_round_trip_through_yaml() -> None:
     inventory = load_inventory(SHARED / "arm" / "machines-list.json",
                                SHARED / "arm" / "extensions-list.json")

@@ -93,7 +93,7 @@ def compile_related(details: object, arguments: Mapping[str, object], at: str) -
         exists = compile_condition(condition, f"{at}.existenceCondition")
     deploys = _deployed_extension(condition, lookup(details, "deployment"), at)
     required = (_required_value(condition, PUBLISHER_FIELD), _required_value(condition, TYPE_FIELD))
-    requires_deployed = deploys is not None and None not in required and (
+    requires_deployed = deploys is not None and all(required) and (
         ExtensionId.parse(f"{required[0]}/{required[1]}").key == deploys.key)
     return RelatedExtension(None if name is MISSING else str(name), exists, deploys,
                             fields_read(condition, f"{at}.existenceCondition"), requires_deployed)
