@@ -411,14 +411,6 @@ class World:
         :func:`sim.engine.manager.request`)."""
         return manager.request(self, m, x, op, actor, version, settings, protected)
 
-    def has_work(self, m: int) -> bool:
-        """True when a check of machine ``m`` would do something."""
-        return manager.has_work(self, m)
-
-    def on_check(self, m: int) -> None:
-        """Machine ``m``'s extension manager checks with Azure (R6a)."""
-        manager.on_check(self, m)
-
     def reason_code(self, name: str) -> int:
         """The code of reason ``name`` in the record table."""
         return REASON_CODE[name]
