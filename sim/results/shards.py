@@ -172,6 +172,7 @@ def run_sharded(scenario: Scenario, base: Path | None, shards: int, *,
     plan = plan_shards(whole, shards)
     tasks = [ShardTask(scenario, base, lo, hi, inventory) for lo, hi in plan.ranges]
     parts: list[ShardPart | None] = [None] * len(tasks)
+    pieces: list[tuple[list[str], list[str]]] = [([], [])] * len(tasks)  # inventory lines
     count = workers or min(len(tasks), os.cpu_count() or 1)
     with make_backend(count, scheduler) as backend, \
             task_progress(len(tasks), f"{scenario.name}: shards", progress) as tick:
@@ -180,16 +181,16 @@ def run_sharded(scenario: Scenario, base: Path | None, shards: int, *,
                 lo, hi = plan.ranges[done.index]
                 raise ShardError(f"shard {done.index} (machines {lo}-{hi - 1}) failed: "
                                  f"{done.error}")
-            parts[done.index] = done.value
+            part = done.value
+            if part is not None and part.inventory is not None:
+                pieces[done.index] = part.inventory
+                part = replace(part, inventory=None)
+            parts[done.index] = part
             tick(False)
-    done_parts = [p for p in parts if p is not None]
     lines = None
-    if inventory:
-        lines = ([line for p in done_parts for line in (p.inventory or ((), ()))[0]],
-                 [line for p in done_parts for line in (p.inventory or ((), ()))[1]])
-        for p in done_parts:
-            object.__setattr__(p, "inventory", None)  # hold the lines once
-    merged = merged_output(done_parts, whole)
+    if inventory:  # shards are contiguous ranges in machine order: concatenate
+        lines = ([line for m, _ in pieces for line in m], [line for _, e in pieces for line in e])
+    merged = merged_output([p for p in parts if p is not None], whole)
     return (replace(merged, inventory=lines) if lines is not None else merged), plan
 
 
