@@ -591,3 +591,25 @@ def test_a_large_export_imports_and_collapses() -> None:
     fleet = inventory_to_fleet(inventory)
     assert fleet.size == 10_000 and len(fleet.groups) == 20
     assert sum(g.count for g in fleet.groups if g.extensions) == 3_334
+
+
+def test_extension_cache_keeps_equal_but_different_values_apart() -> None:
+    """1, 1.0 and True are equal keys in Python: the extension cache must not let a version
+    read as "1" stand for 1.0, or a rejected boolean be taken from the cache."""
+    from sim.scenario.inventory.located import Item
+    from sim.scenario.inventory.resources import read_extension
+
+    def item(version: object) -> Item:
+        return Item("f", (0,), {
+            "id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.HybridCompute/"
+                  "machines/m/extensions/e",
+            "type": "Microsoft.HybridCompute/machines/extensions",
+            "properties": {"publisher": "Microsoft.Azure.Monitor",
+                           "type": "AzureMonitorWindowsAgent", "typeHandlerVersion": version,
+                           "provisioningState": "Succeeded"}})
+
+    cache: dict[Any, Any] = {}
+    assert read_extension(item(1), cache)[2].version == "1"
+    assert read_extension(item(1.0), cache)[2].version == "1.0"
+    with pytest.raises(InventoryError, match="expected a text"):
+        read_extension(item(True), cache)
