@@ -1,9 +1,9 @@
 """The scenario subcommands of ``arcsim``: ``run``, ``validate``, ``check``, ``list``, ``schema``.
 
 :func:`register` adds them to the ``arcsim`` parser (each sets ``handler``, which returns the
-exit status); :func:`main` runs them on their own. Exit status: 0 done, 1 an expectation missed
-(``check``), 2 bad input (located scenario errors, or one ``arcsim: error: ...`` line), 130
-interrupted. Never a traceback for anything a user can cause.
+exit status); :func:`sim.cli.main` parses the command line and runs them. Exit status: 0 done,
+1 an expectation missed (``check``), 2 bad input (located scenario errors, or one
+``arcsim: error: ...`` line), 130 interrupted. Never a traceback for anything a user can cause.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TypeAlias
+from typing import Any, TypeAlias
 
 from rich.console import Console
 from rich.table import Table
@@ -29,13 +29,6 @@ Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 class UsageError(ArcsimError):
     """A bad command line."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see '{self.prog} --help')")
-
-
 
 
 def _scale(text: str) -> float:
@@ -114,26 +107,6 @@ def register(sub: Subparsers) -> None:
     schema = sub.add_parser("schema", help="the JSON Schema of scenario files")
     schema.add_argument("--out", metavar="FILE", help="write it to FILE instead of stdout")
     schema.set_defaults(handler=run_schema)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one of these subcommands with ``argv``; return the exit status."""
-    parser: argparse.ArgumentParser = _Parser(prog="arcsim",
-                                              description="Run and check arcsim scenarios.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    register(sub)
-    try:
-        args = parser.parse_args(argv)
-        status: int = args.handler(args)
-        return status
-    except ScenarioError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    except ArcsimError as exc:
-        print(f"arcsim: error: {exc}", file=sys.stderr)
-        return 2
-    except SystemExit as exc:  # --help
-        return exc.code if isinstance(exc.code, int) else 0
 
 
 # --- run --------------------------------------------------------------------------------------
@@ -319,6 +292,3 @@ def run_schema(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
     return 0
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -3,7 +3,9 @@
 Installed with arcsim (entry point ``pytest11``: ``arcsim``), so ``pytest scenarios/`` runs
 every ``*.yaml`` / ``*.yml`` file that has a top-level ``expect:`` key as one test item named
 after the file; the item fails with a table of expected against actual values when an
-expectation misses, and with the located errors (no traceback) when the file is invalid.
+expectation misses, and with the located errors (no traceback) when the file is invalid. A
+``*.yaml`` / ``*.yml`` file that cannot be read is collected too, as an item that fails naming
+the file and the OS error: a regression suite never shrinks silently.
 
 Options: ``--arcsim-scale F`` multiplies every group's machine count (default 1.0: as written);
 ``--arcsim-out DIR`` keeps the result folders (default: a temporary folder, removed). A folder
@@ -45,20 +47,25 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def is_scenario(path: Path) -> bool:
-    """True for a YAML file with a top-level ``expect:`` key."""
-    if path.suffix not in SUFFIXES:
-        return False
-    try:
-        return _EXPECT.search(path.read_bytes()) is not None
-    except OSError:
-        return False
+    """True for a YAML file with a top-level ``expect:`` key.
+
+    Raises:
+        OSError: a YAML file that cannot be read.
+    """
+    return path.suffix in SUFFIXES and _EXPECT.search(path.read_bytes()) is not None
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
-    """Collect scenario files."""
-    if is_scenario(file_path):
-        return ScenarioFile.from_parent(parent, path=file_path)
-    return None
+    """Collect scenario files, and YAML files that cannot be read (their item fails)."""
+    try:
+        if not is_scenario(file_path):
+            return None
+        error = None
+    except OSError as exc:
+        error = exc
+    node: ScenarioFile = ScenarioFile.from_parent(parent, path=file_path)
+    node.read_error = error
+    return node
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -76,6 +83,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 class ScenarioFile(pytest.File):
     """A scenario file: one item."""
 
+    read_error: OSError | None = None
+    """Why the file could not be read when it was collected (its item fails with it)."""
+
     def collect(self) -> Iterator[ScenarioItem]:
         yield ScenarioItem.from_parent(self, name=self.path.stem)
 
@@ -88,12 +98,24 @@ class ScenarioMiss(Exception):
         self.result, self.scale = result, scale
 
 
+class UnreadableScenario(Exception):
+    """A YAML file that could not be read (the item's failure): ``FILE: cannot read: ...``."""
+
+    def __init__(self, path: str, error: OSError) -> None:
+        reason = (f"[Errno {error.errno}] {error.strerror}" if error.errno and error.strerror
+                  else str(error))
+        super().__init__(f"{path}: cannot read: {reason}")
+
+
 class ScenarioItem(pytest.Item):
     """Run the scenario; fail when an expectation misses."""
 
     def runtest(self) -> None:
         from sim import api
 
+        error = self.parent.read_error if isinstance(self.parent, ScenarioFile) else None
+        if error is not None:
+            raise UnreadableScenario(self.shown_path(), error)
         scale: float = self.config.getoption("arcsim_scale")
         kept: str | None = self.config.getoption("arcsim_out")
         with tempfile.TemporaryDirectory(prefix="arcsim-") as tmp:
@@ -105,17 +127,25 @@ class ScenarioItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str:
-        """The expected-vs-actual table, or the located scenario errors."""
+        """The expected-vs-actual table, the located scenario errors, or why the file could
+        not be read."""
         from sim.errors import ArcsimError
 
         if isinstance(excinfo.value, ScenarioMiss):
             return miss_table(excinfo.value.result, excinfo.value.scale)
-        if isinstance(excinfo.value, ArcsimError):
+        if isinstance(excinfo.value, ArcsimError | UnreadableScenario):
             return str(excinfo.value)
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"scenario {self.name}"
+
+    def shown_path(self) -> str:
+        """The file's path relative to where pytest was started (absolute if outside it)."""
+        try:
+            return str(self.path.relative_to(self.config.invocation_params.dir))
+        except ValueError:
+            return str(self.path)
 
 
 def miss_table(result: Any, scale: float) -> str:

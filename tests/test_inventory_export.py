@@ -12,7 +12,7 @@ import pytest
 
 import sim
 from sim.api import advance, resolve
-from sim.cli_scenarios import main as cli_main
+from sim.cli import main as cli_main
 from sim.engine import World
 from sim.engine.codes import Prov
 from sim.results.inventory_export import (

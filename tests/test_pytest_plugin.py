@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
 
@@ -71,6 +73,26 @@ def test_an_invalid_scenario_fails_with_located_errors(pytester: pytest.Pytester
     result = pytester.runpytest(*PLUGIN)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(['*broken.yaml:2: duration: expected a duration like*"x"'])
+    result.stdout.no_fnmatch_line("*Traceback*")
+
+
+def test_an_unreadable_scenario_file_fails_naming_it(pytester: pytest.Pytester,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    pytester.makefile(".yaml", readable=scenario("readable"))
+    locked = pytester.makefile(".yaml", locked=scenario("locked"))
+    locked.chmod(0)
+    if os.access(locked, os.R_OK):  # root reads it anyway: make reading it fail as it would
+        read_bytes = Path.read_bytes
+
+        def refuse(path: Path) -> bytes:
+            if path.name == locked.name:
+                raise PermissionError(13, "Permission denied", str(path))
+            return read_bytes(path)
+
+        monkeypatch.setattr(Path, "read_bytes", refuse)
+    result = pytester.runpytest(*PLUGIN)
+    result.assert_outcomes(passed=1, failed=1)  # collected and failed, not silently left out
+    result.stdout.fnmatch_lines(["locked.yaml: cannot read: [[]Errno 13[]] Permission denied"])
     result.stdout.no_fnmatch_line("*Traceback*")
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli_scenarios import main
+from sim.cli import main
 from sim.scenario.loading import load_scenario, scenario_from_text
 from sim.scenario.source import ScenarioError
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli_scenarios import main
+from sim.cli import main
 from sim.engine.metrics import summarise
 from sim.rules.lint import lint
 from sim.scenario import library

@@ -12,7 +12,7 @@ import pytest
 
 import sim
 from sim import api
-from sim.cli_scenarios import main
+from sim.cli import main
 from sim.engine.metrics import summarise
 from sim.scenario import library
 from sim.scenario.build import build_world
