@@ -32,6 +32,9 @@ from sim.engine import (
     World,
 )
 from sim.engine.upgrades import AgentUpdate
+from sim.scenario import library
+from sim.scenario.build import build_world
+from sim.scenario.loading import load_scenario
 
 HOUR = 3_600.0
 
@@ -183,3 +186,20 @@ def test_determinism_horizon_does_not_change_the_past() -> None:
     keep = long.records["time"] < 4 * HOUR
     assert_same_records(short.records,
                         Records({c: v[keep] for c, v in long.records.columns.items()}))
+
+
+def test_determinism_stepping_a_run_changes_nothing_even_at_the_step_instants() -> None:
+    """A fleet-wide event at exactly a step's end (a daily remediation round, stepped by days)
+    runs in the next step, as in one call: same records, same events."""
+    path = library.resolve("dine-remediation-loop")
+    scenario = load_scenario(path, scale=0.1)
+    once, stepped = (build_world(scenario, base=path.parent) for _ in range(2))
+    once.run(scenario.duration)
+    days = round(scenario.duration / DAY)
+    assert days * DAY == scenario.duration and days > 2
+    for day in range(1, days + 1):
+        stepped.run(day * DAY)
+    assert len(once.records) > 100 and once.fleet_events > days
+    assert_same_records(once.records, stepped.records)
+    assert (stepped.events_processed(), stepped.fleet_events) == \
+        (once.events_processed(), once.fleet_events)

@@ -26,7 +26,7 @@ from sim.engine.actors import schedule_each
 from sim.engine.codes import REASON_CODE, RULE_CODE, Op, Outcome, Prov
 from sim.engine.fleet import GroupSpec
 from sim.engine.params import DAY, ParamError
-from sim.engine.world import GLOBAL_PRIORITY, World
+from sim.engine.world import World
 from sim.rules.identity import ExtensionId
 
 _DELETE = int(Op.DELETE)  # a plain int: cheaper to compare than the IntEnum member
@@ -261,7 +261,7 @@ class PolicyAdmin:
 
     def start(self, world: World) -> None:
         """Schedule the change."""
-        world.at(max(0.0, self.at - world.env.now), GLOBAL_PRIORITY, lambda _e: self.act(world))
+        world.at_fleet(max(0.0, self.at - world.env.now), lambda _e: self.act(world))
 
     def act(self, world: World) -> None:
         """Carry out the change, or record its refusal (R27)."""
@@ -307,7 +307,7 @@ class PolicyAdmin:
                 ex.active = False
                 book.changed()
                 _policy_record(world, Outcome.STOPPED, "exemption", "R26", self.actor_id)
-            world.at(expires - world.env.now, GLOBAL_PRIORITY, expire)
+            world.at_fleet(expires - world.env.now, expire)
 
 
 @dataclass
@@ -331,7 +331,7 @@ class Remediation:
 
     def start(self, world: World) -> None:
         """Schedule the first remediation round."""
-        world.at(self.first, GLOBAL_PRIORITY, lambda _e: self.round(world))
+        world.at_fleet(self.first, lambda _e: self.round(world))
 
     def round(self, world: World) -> None:
         """One remediation task: request the extension where non-compliant."""
@@ -341,7 +341,7 @@ class Remediation:
             for os_name, ext in a.rule.deploys.items():
                 self._remediate(world, book, a, os_name, world.ext_index[
                     ExtensionId.parse(ext).key])
-        world.at(self.period, GLOBAL_PRIORITY, lambda _e: self.round(world))
+        world.at_fleet(self.period, lambda _e: self.round(world))
 
     def _requester(self, world: World, x: int) -> Callable[[int], None]:
         def request(m: int) -> None:
@@ -405,7 +405,7 @@ class SqlAutoDeploy:
 
     def start(self, world: World) -> None:
         """Schedule the first round."""
-        world.at(self.first, GLOBAL_PRIORITY, lambda _e: self.round(world))
+        world.at_fleet(self.first, lambda _e: self.round(world))
 
     def round(self, world: World) -> None:
         """Request the extension on SQL Server machines where it is missing or Failed."""
@@ -418,7 +418,7 @@ class SqlAutoDeploy:
             members = np.isin(np.frombuffer(world.m_group, dtype=np.int16), groups)
             ids = noncompliant(world, x, os_name, np.nonzero(members)[0])
             schedule_each(world, np.full(len(ids), world.env.now), ids, self._requester(world, x))
-        world.at(self.period, GLOBAL_PRIORITY, lambda _e: self.round(world))
+        world.at_fleet(self.period, lambda _e: self.round(world))
 
     def _requester(self, world: World, x: int) -> Callable[[int], None]:
         def request(m: int) -> None:

@@ -14,7 +14,7 @@ from sim.engine.actors import Actor, schedule_each
 from sim.engine.codes import REASON_CODE, RULE_CODE, Op, Outcome
 from sim.engine.params import DAY
 from sim.engine.rng import stream_key, uniform, uniforms
-from sim.engine.world import GLOBAL_PRIORITY, Kind, World, machine_priority
+from sim.engine.world import Kind, World, machine_priority
 from sim.rules.activity import AUTO_UPGRADE_CALLER
 from sim.rules.identity import ExtensionId
 from sim.rules.versions import AgentVersion, Feature, has
@@ -65,7 +65,7 @@ class AutoUpgrade:
         window = self.window if self.window is not None else (3 if self.critical else 8) * WEEK
         for b in range(self.batches):
             delay = max(0.0, self.at + b * window / self.batches - world.env.now)
-            world.at(delay, GLOBAL_PRIORITY, self._batch_starter(world, b))
+            world.at_fleet(delay, self._batch_starter(world, b))
 
     def _batch_starter(self, world: World, b: int) -> Callable[[object], None]:
         return lambda _e: self._batch(world, b)

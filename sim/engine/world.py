@@ -37,7 +37,10 @@ from sim.rules.identity import ExtensionId
 from sim.rules.versions import AgentVersion, Feature, has
 
 INF = math.inf
-GLOBAL_PRIORITY = 0
+GLOBAL_PRIORITY = 0.5
+"""The equal-time key of fleet-wide events: after SimPy's URGENT (0: the stop event of
+``env.run(until)``, so an event at exactly ``until`` never runs in that call, however the run
+is stepped), before SimPy's NORMAL (1: resource grants) and every machine's events (>= 8)."""
 # Plain-int record codes for the hot paths (an IntEnum member costs ~7x an int to look up)
 _CONFIG, _SERVICE, _LOCAL_REMOVE = int(Op.CONFIG), int(Op.SERVICE), int(Op.LOCAL_REMOVE)
 _APPLIED, _SUCCEEDED = int(Outcome.APPLIED), int(Outcome.SUCCEEDED)
@@ -140,6 +143,9 @@ class World:
         """Azure role of each cloud actor (R27); actors not listed act as the platform."""
         self._started = False
         self._stops = 0  # env.run(until) calls, each with its own stop event
+        self.fleet_events = 0
+        """Fleet-wide events processed so far (:meth:`at_fleet`): every shard of a sharded run
+        processes the same ones, which the merge counts once."""
         for group in fleet.groups:
             for installed in group.extensions:
                 self.extension(installed.name, installed.version)
@@ -347,7 +353,7 @@ class World:
 
     # --- scheduling -------------------------------------------------------------------------
 
-    def at(self, delay: float, priority: int, callback: Callable[[Any], None]) -> None:
+    def at(self, delay: float, priority: float, callback: Callable[[Any], None]) -> None:
         """Run ``callback`` after ``delay`` seconds with equal-time order key ``priority``.
 
         The hot path of the engine: it pushes a slotted, already-triggered event straight onto
@@ -357,6 +363,17 @@ class World:
         env = self.env
         queue: list[Any] = env._queue
         heappush(queue, (env._now + delay, priority, next(env._eid), _Call(callback)))
+
+    def at_fleet(self, delay: float, callback: Callable[[Any], None]) -> None:
+        """Run ``callback`` after ``delay`` seconds as a fleet-wide event (about no one machine:
+        a policy assigned, an upgrade batch started), first among equal-time events. Counted in
+        :attr:`fleet_events`. Whether one is scheduled must not depend on which machines the
+        world holds, so that every shard of a run has the same fleet-wide events."""
+        def fire(event: Any) -> None:
+            self.fleet_events += 1
+            callback(event)
+
+        self.at(delay, GLOBAL_PRIORITY, fire)
 
     def at_instant(self, t: float, priority: float, callback: Callable[[Any], None]) -> None:
         """Run ``callback`` at simulated time ``t`` (not before now), like :meth:`at`.
@@ -565,7 +582,9 @@ class World:
     # --- running --------------------------------------------------------------------------
 
     def run(self, until: float) -> Records:
-        """Build the state (first call only), start the actors and run to ``until`` seconds."""
+        """Build the state (first call only), start the actors and run to ``until`` seconds:
+        events before ``until``; those at exactly ``until`` wait for the next call (their key
+        sorts after the stop event's), so stepping a run changes nothing."""
         if not self._started:
             self._started = True
             self._build()
