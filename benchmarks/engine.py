@@ -41,6 +41,7 @@ from scenario_in_code import build
 
 from sim.engine import DAY, World
 from sim.engine.codes import Op, Outcome
+from sim.engine.records import RecordLog
 from sim.engine.world import _Call
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -212,14 +213,40 @@ def _raw_loop(events: int, chains: int, delays: list[float]) -> tuple[int, float
     return processed_events(env, 0), time.perf_counter() - t0
 
 
+def _recorded_loop(events: int, chains: int, delays: list[float]) -> tuple[int, float]:
+    """:func:`_raw_loop` where each event also writes one record through the engine's
+    ``RecordLog.add`` (arcsim writes about 0.9 records an event): the least any event of a
+    model that records what happens can cost on SimPy."""
+    env = simpy.Environment()
+    queue, eid, push = env._queue, env._eid, heapq.heappush
+    log = RecordLog()
+    add = log.add
+    left = [events - chains]
+    counter = itertools.count()
+
+    def on_call(_e: Any) -> None:
+        add(env._now, 7, 1, 2, 3, 4, 5, 6, 0)
+        if left[0] > 0:
+            left[0] -= 1
+            push(queue, (env._now + delays[next(counter) & 4095], 8, next(eid), _Call(on_call)))
+
+    for _ in range(chains):
+        push(queue, (delays[next(counter) & 4095], 8, next(eid), _Call(on_call)))
+    t0 = time.perf_counter()
+    env.run()
+    return processed_events(env, 0), time.perf_counter() - t0
+
+
 def child_floor(events: int, chains: int = FLOOR_CHAINS) -> dict[str, Any]:
-    """Two bare SimPy loops (:func:`_timeout_loop`, :func:`_raw_loop`) processing ``events``
-    callback events in ``chains`` chains, no model work. Delays cycle through a fixed
+    """Bare SimPy loops (:func:`_timeout_loop`, :func:`_raw_loop`) processing ``events``
+    callback events in ``chains`` chains, no model work; and :func:`_recorded_loop`, the raw
+    loop writing one record an event. Delays cycle through a fixed
     pseudo-random table so the heap order is not trivial. Each loop runs until it has taken at
     least 3 s or 3 repeats; the fastest repeat counts (the floor is a best case)."""
     delays = [((i * 7919) % 1009) / 10.0 + 0.1 for i in range(4096)]
     out: dict[str, Any] = {"events": events, "chains": chains}
-    for name, loop in (("timeout", _timeout_loop), ("raw", _raw_loop)):
+    for name, loop in (("timeout", _timeout_loop), ("raw", _raw_loop),
+                       ("recorded", _recorded_loop)):
         times: list[float] = []
         done = 0
         while len(times) < 3 and sum(times) < 3.0:
@@ -307,7 +334,8 @@ def print_floor(f: dict[str, Any], run: dict[str, Any] | None) -> None:
           "(no model work)")
     print(f"  {'loop':<42}  {'s':>8}  {'events/s':>11}  {'arcsim share':>12}")
     for key, label in (("timeout", "env.timeout(d) + callback (public API)"),
-                       ("raw", "_Call pushed on env._queue (World.at's trick)")):
+                       ("raw", "_Call pushed on env._queue (World.at's trick)"),
+                       ("recorded", "the same, writing one record an event")):
         loop = f[key]
         share = (f"{run['events_per_s'] / loop['events_per_s']:>11.1%}"
                  if run and "events_per_s" in run else "-")

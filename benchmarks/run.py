@@ -59,6 +59,7 @@ from sim.results.folder import scenario_hash  # noqa: E402
 from sim.results.merge import output_of  # noqa: E402
 from sim.results.records import records_frame  # noqa: E402
 from sim.results.result import save  # noqa: E402
+from sim.results.shards import BLOCK_MACHINES  # noqa: E402
 from sim.results.timeseries import timeseries_frame  # noqa: E402
 from sim.scenario.build import build_world  # noqa: E402
 from sim.scenario.expect import evaluate  # noqa: E402
@@ -81,6 +82,11 @@ def children_peak_rss_mib() -> float:
     return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
+def _children_cpu_s() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def folder_mib(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
 
@@ -89,10 +95,11 @@ def folder_mib(path: Path) -> float:
 
 
 def child_run(scenario: str, machines: int, days: float, seed: int | None,
-              shards: int = 1) -> dict[str, Any]:
-    """The scenario through sim.run's phases, each timed; or ``sim.run(shards=K)``."""
-    if shards > 1:
-        return _sharded_run(Path(scenario), machines, days, seed, shards)
+              shards: int = 1, block: int | None = None) -> dict[str, Any]:
+    """The scenario through sim.run's phases, each timed, as one block; or, with ``shards`` >
+    1 or more machines than ``block``, ``sim.run(shards=K, block=...)`` (blocks in turn)."""
+    if shards > 1 or (block and machines > block):
+        return _sharded_run(Path(scenario), machines, days, seed, shards, block)
     rss_import = peak_rss_mib()
     t0, c0 = time.perf_counter(), time.process_time()
     sc, path = scenario_at(Path(scenario), machines, days, seed)
@@ -139,20 +146,19 @@ def child_run(scenario: str, machines: int, days: float, seed: int | None,
 
 
 def _sharded_run(path: Path, machines: int, days: float, seed: int | None,
-                 shards: int) -> dict[str, Any]:
-    if "shards" not in inspect.signature(sim.run).parameters:
-        return {"error": "sim.run takes no shards yet (issue 7's sharded runs): run without "
-                         "--shards"}
+                 shards: int, block: int | None) -> dict[str, Any]:
+    if "block" not in inspect.signature(sim.run).parameters:
+        return {"error": "sim.run takes no shards or blocks at this revision: run with "
+                         "--shards 1 --block 0"}
     whole, _ = resolve(path)
     out = Path(tempfile.mkdtemp(prefix="arcsim-bench-"))
     try:
-        t0 = time.perf_counter()
-        options: dict[str, Any] = {"shards": shards}
-        if "report" in inspect.signature(sim.run).parameters:
-            options["report"] = False  # like the unsharded measurement: no figures
+        t0, c0, k0 = time.perf_counter(), time.process_time(), _children_cpu_s()
         result = sim.run(path, seed=seed, overrides=[f"duration={days:g}d"],
-                         scale=machines / whole.machines, out=out, **options)
+                         scale=machines / whole.machines, out=out, shards=shards,
+                         block=block, report=False)  # like the one-block measurement
         total = time.perf_counter() - t0
+        cpu = time.process_time() - c0 + _children_cpu_s() - k0
         written = folder_mib(result.path)
     finally:
         shutil.rmtree(out, ignore_errors=True)
@@ -162,9 +168,10 @@ def _sharded_run(path: Path, machines: int, days: float, seed: int | None,
     run_s = timings.get("run")
     return {
         "machines": counts.get("machines"), "days": days, "seed": m.get("seed"),
-        "shards": shards, "records": counts.get("records"), "events": events,
+        "shards": shards, "block": block, "blocks": len(m.get("shards", {}).get("machines", [1])),
+        "records": counts.get("records"), "events": events,
         "build_s": timings.get("build"), "run_s": run_s, "run_cpu_s": None,
-        "total_cpu_s": None, "events_per_cpu_s": None, "load_average": os.getloadavg()[0],
+        "total_cpu_s": cpu, "events_per_cpu_s": None, "load_average": os.getloadavg()[0],
         "summarise_s": timings.get("summarise"),
         "write_s": total - timings.get("total_before_write", total), "total_s": total,
         "events_per_s": events / run_s if events and run_s else None,
@@ -229,7 +236,11 @@ def print_run(r: dict[str, Any], label: str) -> None:
     if "error" in r:
         print(f"{label}: ERROR {r['error']}")
         return
-    print(f"{label}: {r['machines']:,} machines x {r['days']:g} days, {r['shards']} shard(s)")
+    blocks = r.get("blocks")
+    parts = f", {blocks} blocks of <= {r['block']:,} machines" if r.get("block") and blocks \
+        and blocks > r["shards"] else ""
+    print(f"{label}: {r['machines']:,} machines x {r['days']:g} days, {r['shards']} shard(s)"
+          f"{parts}")
     print(f"  records {_n(r['records'])}, events {_n(r['events'])}, "
           f"{_n(r['events_per_s'])} events/s (run phase; per CPU second "
           f"{_n(r.get('events_per_cpu_s'))})")
@@ -247,8 +258,11 @@ def print_floor(f: dict[str, Any], r: dict[str, Any]) -> None:
     print(f"\nFloor: a bare SimPy callback loop, {f['events']:,} events in {f['chains']} "
           "chains, no model work")
     for key, label in (("timeout", "env.timeout(d) + callback"),
-                       ("raw", "slotted event pushed on the heap (World.at)")):
-        loop = f[key]
+                       ("raw", "slotted event pushed on the heap (World.at)"),
+                       ("recorded", "the same, writing one record an event")):
+        loop = f.get(key)
+        if loop is None:
+            continue
         share = r["events_per_s"] / loop["events_per_s"] if r.get("events_per_s") else None
         print(f"  {label:<44} {loop['s']:7.2f} s  {loop['events_per_s']:>11,.0f} events/s"
               f"  arcsim at {_n(share and 100 * share, '.0f')} % of it")
@@ -311,6 +325,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--machines", type=int, default=1_000_000)
     p.add_argument("--days", type=float, default=30.0)
     p.add_argument("--shards", type=int, default=1, help="sim.run(shards=K), when available")
+    p.add_argument("--block", type=int, default=BLOCK_MACHINES,
+                   help=f"machines per block (sim.run(block=N); default {BLOCK_MACHINES:,}); "
+                        "0: the whole fleet as one block, phase by phase")
     p.add_argument("--seed", type=int, default=None, help="default: the scenario's")
     p.add_argument("--scenario", type=Path, default=SCENARIO)
     p.add_argument("--polling-machines", type=int, default=2_000)
@@ -336,6 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     common = {"scenario": str(args.scenario), "seed": args.seed, "days": args.days}
     summary: dict[str, Any] = {"meta": info, "args": {k: str(v) for k, v in vars(args).items()
                                                       if k != "child"}}
+    common["block"] = args.block or None
     r = run_child({"kind": "run", **common, "machines": args.machines, "shards": args.shards})
     summary["run"] = r
     print_run(r, "Run")

@@ -71,6 +71,17 @@ def test_run_measures_every_phase(bench: ModuleType) -> None:
     assert r["peak_rss_mib"] >= r["rss_build_mib"] > 0
 
 
+def test_run_in_blocks_counts_the_same_records_and_events(bench: ModuleType) -> None:
+    whole: dict[str, Any] = bench.child_run(str(FLEET_MONTH), machines=300, days=2.0, seed=3)
+    blocks: dict[str, Any] = bench.child_run(str(FLEET_MONTH), machines=300, days=2.0, seed=3,
+                                             block=100)
+    assert "error" not in blocks, blocks
+    assert blocks["blocks"] == 3 and blocks["block"] == 100 and blocks["shards"] == 1
+    assert (blocks["records"], blocks["events"]) == (whole["records"], whole["events"])
+    assert blocks["expectations_ok"] == whole["expectations_ok"]
+    assert blocks["total_cpu_s"] > 0
+
+
 def test_events_are_counted_exactly(bench: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
     """The run's events = SimPy events processed (heap pops) less advance's stop events (one
     per step, each re-queued once by SimPy and processed again at the next step but the

@@ -13,7 +13,13 @@ import sim
 from sim.cli import main
 from sim.engine import EngineParams, FleetSpec, GroupSpec, PathSpec, World
 from sim.results.merge import canonical, output_of
-from sim.results.shards import ShardError, ShardWarning, plan_shards, run_sharded
+from sim.results.shards import (
+    BLOCK_MACHINES,
+    ShardError,
+    ShardWarning,
+    plan_shards,
+    run_sharded,
+)
 from sim.scenario import library
 from sim.scenario.build import build_world
 from sim.scenario.loading import load_scenario
@@ -35,6 +41,7 @@ def _outputs_equal(name: str, shards: int, overrides: tuple[str, ...] = ()) -> N
     assert [c for c in one.columns if not np.array_equal(one.columns[c], many.columns[c])] == []
     assert one.metrics == many.metrics
     assert one.tables == many.tables
+    assert many.events == whole.events_processed()  # fleet-wide events counted once
 
 
 @pytest.mark.parametrize("shards", [2, 3])
@@ -60,7 +67,22 @@ def test_shards_run_on_processes_write_identical_result_folders(tmp_path: Path) 
     assert one.path.name == many.path.name
     for file in ("records.parquet", "metrics.json", "timeseries.parquet", "expect.json"):
         assert (one.path / file).read_bytes() == (many.path / file).read_bytes(), file
-    assert many.manifest["shards"] == {"asked": 2, "machines": [[0, 32], [32, 65]]}
+    assert many.manifest["shards"] == {"asked": 2, "machines": [[0, 32], [32, 65]],
+                                       "block": BLOCK_MACHINES}
+
+
+def test_shards_blocks_run_a_big_fleet_in_parts_in_one_process_with_the_same_results(
+        tmp_path: Path) -> None:
+    name = "dine-remediation-loop"  # fleet-wide events (remediation rounds) every day
+    whole = sim.run(name, scale=SCALE, out=tmp_path / "whole", report=False, block=None)
+    blocks = sim.run(name, scale=SCALE, out=tmp_path / "blocks", report=False, block=7)
+    assert "shards" not in whole.manifest
+    ranges = blocks.manifest["shards"]["machines"]
+    assert len(ranges) == -(-whole.manifest["counts"]["machines"] // 7) > 2
+    assert all(hi - lo <= 7 for lo, hi in ranges)
+    for file in ("records.parquet", "metrics.json", "timeseries.parquet", "expect.json"):
+        assert (whole.path / file).read_bytes() == (blocks.path / file).read_bytes(), file
+    assert blocks.manifest["counts"] == whole.manifest["counts"]  # events too
 
 
 def test_shards_records_are_in_canonical_order_unsharded_too(tmp_path: Path) -> None:
@@ -116,6 +138,21 @@ def test_shards_one_proxy_cannot_split_runs_one_shard_with_a_notice(
                    "--no-report", "--out", str(tmp_path / "cli")])
     assert status == 0
     assert "arcsim: notice: --shards 3: running 1 shard" in capsys.readouterr().err
+
+
+def test_shards_blocks_make_more_parts_than_shards_and_still_respect_proxies() -> None:
+    direct = _world(("all", 1000, "direct"))
+    assert plan_shards(direct, 1, block=300).ranges == ((0, 250), (250, 500), (500, 750),
+                                                         (750, 1000))
+    assert plan_shards(direct, 2, block=300).notice is None
+    assert plan_shards(direct, 8, block=300).ranges == plan_shards(direct, 8).ranges
+    assert plan_shards(direct, 1, block=1000).ranges == ((0, 1000),)
+    proxied = _world(("a1", 100, "proxy-a"), ("d", 50, "direct"), ("a2", 100, "proxy-a"),
+                     ("b", 150, "proxy-b"))
+    plan = plan_shards(proxied, 1, block=100)
+    assert plan.ranges[0] == (0, 250) and plan.notice is None  # proxy-a's machines together
+    with pytest.raises(ShardError, match="block: expected a number of machines >= 1, got 0"):
+        plan_shards(direct, 1, block=0)
 
 
 def test_shards_more_than_machines() -> None:

@@ -97,11 +97,13 @@ def output_of(world: World, events: int | None = None) -> RunOutput:
 @dataclass(frozen=True)
 class ShardPart:
     """What one shard sends back: its raw records (global machine ids; codes index the whole
-    run's tables), its coverage counts and its SimPy event count."""
+    run's tables), its coverage counts, its SimPy event count and how many of those were
+    fleet-wide events (:meth:`sim.engine.World.at_fleet`, which every shard processes)."""
 
     columns: Columns
     coverage: dict[str, int]
     events: int | None
+    fleet_events: int = 0
     inventory: tuple[list[str], list[str]] | None = None
 
 
@@ -112,11 +114,12 @@ class MergeError(ArcsimError):
 def merged_output(parts: Sequence[ShardPart], world: World) -> RunOutput:
     """The output of a run split into ``parts`` (in machine order), whose unsharded world
     (built, not run) is ``world``: fleet-wide records once (from the first shard, checked to be
-    the same in every shard), everything in canonical order, coverage added up. The parts'
-    columns are consumed (emptied as they are merged, to hold the records about once).
+    the same in every shard), everything in canonical order, coverage added up, and the
+    events of the unsharded run: the shards' events with the fleet-wide ones counted once. The
+    parts' columns are consumed (emptied as they are merged, to hold the records about once).
 
     Raises:
-        MergeError: shards whose fleet-wide records differ.
+        MergeError: shards whose fleet-wide records or fleet-wide event counts differ.
     """
     first = parts[0].columns
     fleet_wide = _rows(first, first["machine"] < 0)
@@ -130,8 +133,11 @@ def merged_output(parts: Sequence[ShardPart], world: World) -> RunOutput:
     first.clear()
     columns = _merge_in_order(pieces)
     covered = {key: sum(p.coverage[key] for p in parts) for key in parts[0].coverage}
+    if len({p.fleet_events for p in parts}) > 1:
+        raise MergeError("shards processed different numbers of fleet-wide events")
     events = [p.events for p in parts]
-    total = None if any(e is None for e in events) else sum(cast(list[int], events))
+    total = None if any(e is None for e in events) else \
+        sum(cast(list[int], events)) - (len(parts) - 1) * parts[0].fleet_events
     return RunOutput(columns, tables_of(world), metrics_of(columns, world, covered), total)
 
 

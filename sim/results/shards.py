@@ -10,6 +10,13 @@ are placed as near to equal parts as those spans allow; when fewer than K parts 
 the run uses fewer shards and :class:`ShardPlan` says why (``notice``). Scenario files that
 interleave groups of one proxy with other groups can be reordered (proxy by proxy) to split.
 
+**Blocks.** A part bigger than :data:`BLOCK_MACHINES` machines runs as several blocks, one
+after another in its process (an unsharded run too: ``sim.run`` with ``shards=1`` runs a big
+fleet in blocks in its own process). This is cache blocking: a block's state (per-machine and
+per-(machine, extension) arrays) fits the CPU cache, a whole million-machine fleet's does not,
+and each event then costs about 1.5x more (``benchmarks/README.md``). Blocks split like shards
+and merge the same way, so the records are the same bit for bit.
+
 **Why the merge is exact.** Each shard is the whole run's world with every other machine left
 out: the same groups (those of other shards with 0 machines, so group, extension and actor
 tables and codes are the run's), the same actors in the same order, ``start_offset = lo``.
@@ -35,6 +42,11 @@ from sim.results.merge import MergeError, RunOutput, ShardPart, merged_output, t
 from sim.results.progress import task_progress
 from sim.scenario.build import build_world
 from sim.scenario.schema import Scenario
+
+BLOCK_MACHINES = 100_000
+"""The most machines run together in one process (see Blocks in the module docstring): at
+10^5 the fleet-month benchmark's state is about 14 MiB and fits a 32 MiB L3 cache; 2x10^5
+was already as slow per event as 10^6 on the benchmark machine."""
 
 
 class ShardError(ArcsimError):
@@ -66,26 +78,29 @@ def shared_spans(world: World) -> list[tuple[int, int, str]]:
     return [(lo, hi, name) for name, (lo, hi) in spans.items()]
 
 
-def plan_shards(world: World, shards: int) -> ShardPlan:
-    """Split ``world``'s fleet into at most ``shards`` independent parts (module docstring).
+def plan_shards(world: World, shards: int, block: int | None = None) -> ShardPlan:
+    """Split ``world``'s fleet into at most ``shards`` independent parts (module docstring),
+    or, with ``block``, into parts of at most about ``block`` machines if that makes more.
 
     Raises:
-        ShardError: ``shards`` < 1.
+        ShardError: ``shards`` or ``block`` < 1.
     """
     if shards < 1:
         raise ShardError(f"--shards: expected a number of shards >= 1, got {shards}")
+    if block is not None and block < 1:
+        raise ShardError(f"block: expected a number of machines >= 1, got {block}")
     n = world.fleet.size
     spans = shared_spans(world)
     blocked = _merged([(lo, hi) for lo, hi, _ in spans])
     cuts: list[int] = []
-    parts = min(shards, n)
+    parts = min(max(shards, -(-n // block) if block else 1), max(n, 1))
     for i in range(1, parts):
         cut = _nearest_cut(round(i * n / parts), cuts[-1] if cuts else 0, n, blocked)
         if cut is not None:
             cuts.append(cut)
     bounds = [0, *cuts, n]
     ranges = tuple(itertools.pairwise(bounds))
-    notice = None if len(ranges) == shards else _notice(shards, len(ranges), n, spans)
+    notice = None if len(ranges) >= shards else _notice(shards, len(ranges), n, spans)
     return ShardPlan(ranges, notice)
 
 
@@ -153,29 +168,33 @@ def run_shard(task: ShardTask) -> ShardPart:
     lines = (list(machine_lines(world)), list(extension_lines(world))) if task.inventory \
         else None
     return ShardPart(dict(world.records.columns), coverage(world), world.events_processed(),
-                     lines)
+                     world.fleet_events, lines)
 
 
 def run_sharded(scenario: Scenario, base: Path | None, shards: int, *,
                 scheduler: str | None = None, workers: int | None = None,
-                progress: bool = False, inventory: bool = False) -> tuple[RunOutput, ShardPlan]:
+                progress: bool = False, inventory: bool = False,
+                block: int | None = BLOCK_MACHINES) -> tuple[RunOutput, ShardPlan]:
     """Run ``scenario`` split into (at most) ``shards`` shards on local processes (``workers``,
-    default one per shard up to the CPU count) or the Dask ``scheduler``; merge the records
-    (and, with ``inventory``, the lines of the final inventory export, in machine order: the
-    same bytes as an unsharded run's; every line travels back from its worker).
+    default one per shard up to the CPU count; one runs them in this process) or the Dask
+    ``scheduler``, each shard as blocks of at most about ``block`` machines (None: one block
+    per shard); merge the records (and, with ``inventory``, the lines of the final inventory
+    export, in machine order: the same bytes as an unsharded run's; every line travels back
+    from its worker).
 
     Raises:
         ShardError: a bad shard count, or a shard that failed (its error).
         BackendError: the backend cannot be used.
     """
     whole = build_world(scenario, base=base)
-    plan = plan_shards(whole, shards)
+    plan = plan_shards(whole, shards, block)
     tasks = [ShardTask(scenario, base, lo, hi, inventory) for lo, hi in plan.ranges]
     parts: list[ShardPart | None] = [None] * len(tasks)
     pieces: list[tuple[list[str], list[str]]] = [([], [])] * len(tasks)  # inventory lines
-    count = workers or min(len(tasks), os.cpu_count() or 1)
+    count = workers or min(shards, len(tasks), os.cpu_count() or 1)
+    label = f"{scenario.name}: {'shards' if len(tasks) <= shards else 'blocks'}"
     with make_backend(count, scheduler) as backend, \
-            task_progress(len(tasks), f"{scenario.name}: shards", progress) as tick:
+            task_progress(len(tasks), label, progress) as tick:
         for done in backend.map(run_shard, tasks):
             if done.error is not None:
                 lo, hi = plan.ranges[done.index]
@@ -194,5 +213,5 @@ def run_sharded(scenario: Scenario, base: Path | None, shards: int, *,
     return (replace(merged, inventory=lines) if lines is not None else merged), plan
 
 
-__all__ = ["ShardError", "ShardPlan", "ShardTask", "ShardWarning", "plan_shards", "run_shard",
-           "run_sharded", "shard_world", "shared_spans"]
+__all__ = ["BLOCK_MACHINES", "ShardError", "ShardPlan", "ShardTask", "ShardWarning",
+           "plan_shards", "run_shard", "run_sharded", "shard_world", "shared_spans"]
