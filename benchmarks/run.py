@@ -31,6 +31,7 @@ written atomically to ``<out>/fleet-month-<machines>-<days>d-<UTC time>.json``. 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import inspect
 import json
 import os
@@ -38,6 +39,7 @@ import resource
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,9 +84,37 @@ def children_peak_rss_mib() -> float:
     return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
-def _children_cpu_s() -> float:
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return used.ru_utime + used.ru_stime
+class TreeRss:
+    """Samples the summed RSS of this process and all its descendants (the shards' workers
+    are the fork server's children) every 0.2 s in a thread, with psutil when installed (the
+    dev extra has it, through Dask): the run's whole footprint. ``peak_mib`` is None without
+    psutil."""
+
+    def __init__(self) -> None:
+        self.peak_mib: float | None = None
+        self._done = threading.Event()
+        try:
+            import psutil
+        except ImportError:
+            return
+        self._me = psutil.Process()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        import psutil
+
+        while not self._done.wait(0.2):
+            total = 0
+            for proc in [self._me, *self._me.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):  # ended between listing and reading
+                    total += proc.memory_info().rss
+            self.peak_mib = max(self.peak_mib or 0.0, total / 2**20)
+
+    def stop(self) -> None:
+        self._done.set()
+        if hasattr(self, "_thread"):
+            self._thread.join()
 
 
 def folder_mib(path: Path) -> float:
@@ -152,15 +182,19 @@ def _sharded_run(path: Path, machines: int, days: float, seed: int | None,
                          "--shards 1 --block 0"}
     whole, _ = resolve(path)
     out = Path(tempfile.mkdtemp(prefix="arcsim-bench-"))
+    tree = TreeRss()
     try:
-        t0, c0, k0 = time.perf_counter(), time.process_time(), _children_cpu_s()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = sim.run(path, seed=seed, overrides=[f"duration={days:g}d"],
                          scale=machines / whole.machines, out=out, shards=shards,
                          block=block, report=False)  # like the one-block measurement
         total = time.perf_counter() - t0
-        cpu = time.process_time() - c0 + _children_cpu_s() - k0
+        # the shards' worker processes are the fork server's children, not ours: their CPU
+        # time is not known here
+        cpu = time.process_time() - c0 if shards == 1 else None
         written = folder_mib(result.path)
     finally:
+        tree.stop()
         shutil.rmtree(out, ignore_errors=True)
     m = result.manifest
     timings, counts = m.get("timings_s", {}), m.get("counts", {})
@@ -177,6 +211,7 @@ def _sharded_run(path: Path, machines: int, days: float, seed: int | None,
         "events_per_s": events / run_s if events and run_s else None,
         "peak_rss_mib": max(peak_rss_mib(), children_peak_rss_mib()),
         "peak_rss_self_mib": peak_rss_mib(), "peak_rss_children_mib": children_peak_rss_mib(),
+        "peak_rss_tree_mib": tree.peak_mib,
         "written_mib": written,
         "expectations_ok": all(e.ok for e in result.expectations),
     }
@@ -248,9 +283,11 @@ def print_run(r: dict[str, Any], label: str) -> None:
           f" (CPU {_n(r['run_cpu_s'], '.2f')}), summarise {_n(r['summarise_s'], '.2f')}, "
           f"write {_n(r['write_s'], '.2f')}; total {_n(r['total_s'], '.2f')} (CPU "
           f"{_n(r.get('total_cpu_s'), '.2f')}; load average {_n(r['load_average'], '.1f')})")
+    tree = r.get("peak_rss_tree_mib")
+    whole = f"; all processes together {_n(tree)} MiB" if tree and r["shards"] > 1 else ""
     print(f"  peak RSS {_n(r['peak_rss_mib'])} MiB (after build {_n(r.get('rss_build_mib'))}"
-          f", run {_n(r.get('rss_run_mib'))}, summarise {_n(r.get('rss_summarise_mib'))}); "
-          f"result folder {_n(r['written_mib'], '.1f')} MiB; expectations "
+          f", run {_n(r.get('rss_run_mib'))}, summarise {_n(r.get('rss_summarise_mib'))}"
+          f"{whole}); result folder {_n(r['written_mib'], '.1f')} MiB; expectations "
           f"{'met' if r['expectations_ok'] else 'MISSED'}")
 
 
