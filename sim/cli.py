@@ -14,6 +14,7 @@ import importlib
 import json
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any, NoReturn, TypeAlias
 
 from rich.table import Table
 
-from sim.errors import ArcsimError
+from sim.errors import ArcsimError, ArcsimWarning
 from sim.rules.catalogue import BUILTIN, Catalogue, Hosting
 from sim.rules.commands import Command, CommandError, LocalState, Verb, apply, execute
 from sim.rules.config import AgentConfig, key_available
@@ -380,7 +381,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``arcsim`` with ``argv`` (default: the process arguments); return the exit status."""
+    """Run ``arcsim`` with ``argv`` (default: the process arguments); return the exit status.
+    arcsim's own warnings (an imported fleet's problems, fewer shards than asked) print as
+    ``arcsim: notice: ...`` lines."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", ArcsimWarning)
+        shown = warnings.showwarning
+
+        def notice(message: Warning | str, category: type[Warning], filename: str,
+                   lineno: int, file: Any = None, line: str | None = None) -> None:
+            if issubclass(category, ArcsimWarning):
+                print(f"arcsim: notice: {message}", file=sys.stderr)
+            else:
+                shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = notice
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
         handler: Handler = args.handler

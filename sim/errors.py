@@ -10,3 +10,8 @@ from __future__ import annotations
 
 class ArcsimError(Exception):
     """Base class of every error arcsim raises on purpose."""
+
+
+class ArcsimWarning(UserWarning):
+    """Base class of arcsim's warnings: something a run did not take as asked, and what it did
+    instead. The CLI prints them as ``arcsim: notice: ...`` lines."""

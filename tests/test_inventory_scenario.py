@@ -200,3 +200,36 @@ def test_the_schema_offers_both_forms_of_fleet() -> None:
     assert refs == ["array", "#/$defs/FleetFrom"]
     assert np.all([name in Scenario.model_json_schema()["$defs"]["FleetFrom"]["properties"]
                    for name in ("from", "group_by", "anonymise", "scale", "groups", "path")])
+
+
+def test_what_an_imported_fleet_cannot_hold_is_a_warning_and_a_cli_notice(
+        folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sim.cli import main
+    from sim.scenario.inventory.scenario_fleet import ImportedFleetWarning
+
+    with pytest.warns(ImportedFleetWarning) as caught:
+        load(folder, FROM_CLI)
+    texts = [str(w.message) for w in caught]
+    files = "fleet.from cli-list.json, cli-show.json, cli-extensions.json: "
+    assert texts == [files + "extensions in state Failed are not counted as installed (only "
+                     "Succeeded ones are, R6c): 1 extension (e.g. web01)",
+                     files + "group rg-web-linux-1: 1 of 1 machines: cannot run `azcmagent "
+                     'config set extensions.allowlist "Allow/None"` on agent 1.33: Allow/None '
+                     "requires agent 1.35 or later (this agent is 1.33) (R15); simulated "
+                     "without it"]
+    path = folder / "s.yaml"  # written by load()
+    assert main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("arcsim: notice: fleet.from cli-list.json") and "Traceback" not in err
+    assert "Allow/None requires agent 1.35" in err and "UserWarning" not in err
+
+
+def test_an_anonymised_import_warns_without_real_names(folder: Path) -> None:
+    from sim.scenario.inventory.scenario_fleet import ImportedFleetWarning
+
+    with pytest.warns(ImportedFleetWarning) as caught:
+        scenario = load(folder, FROM_CLI.replace("]\n", "]\n  anonymise: true\n"))
+    text = " ".join(str(w.message) for w in caught)
+    assert "R15" in text and "R6c" in text
+    assert "rg-web" not in text and "web01" not in text
+    assert not any("rg-web" in g.group for g in scenario.fleet)

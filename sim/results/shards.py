@@ -35,7 +35,7 @@ from pathlib import Path
 
 from sim.engine import FleetSpec, World
 from sim.engine.metrics import coverage
-from sim.errors import ArcsimError
+from sim.errors import ArcsimError, ArcsimWarning
 from sim.results.backends import make_backend
 from sim.results.inventory_export import extension_lines, machine_lines
 from sim.results.merge import MergeError, RunOutput, ShardPart, merged_output, tables_of
@@ -53,7 +53,7 @@ class ShardError(ArcsimError):
     """A sharded run that cannot be done: a bad shard count, a shard that failed."""
 
 
-class ShardWarning(UserWarning):
+class ShardWarning(ArcsimWarning):
     """The fleet splits into fewer independent parts than the shards asked for."""
 
 

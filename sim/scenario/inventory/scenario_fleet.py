@@ -15,12 +15,16 @@ relative to the scenario file, with changes to the imported groups::
 The machines' local configuration as Azure reports it (allowlists, blocklists, modes) becomes
 each group's initial ``commands`` (R8), so a scenario starts from the fleet as it is. The import
 happens while the scenario is validated (:func:`imported_fleet`, the ``fleet`` field's
-validator): every later check sees plain groups, and the resolved scenario holds them.
+validator): every later check sees plain groups, and the resolved scenario holds them. What
+the import could not take as it is (a machine left out, a configuration its agent cannot hold)
+is an :class:`ImportedFleetWarning` per problem, as ``arcsim import`` lists them (``arcsim run``
+prints them as notices).
 """
 
 from __future__ import annotations
 
 import fnmatch
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -29,7 +33,8 @@ from pydantic import Field, TypeAdapter, ValidationError, ValidationInfo
 from pydantic import model_validator as _model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from sim.errors import ArcsimError
+from sim.errors import ArcsimError, ArcsimWarning
+from sim.scenario.inventory.anonymise import anonymised
 from sim.scenario.inventory.assembly import load_inventory
 from sim.scenario.inventory.fleet_file import fleet_to_data
 from sim.scenario.inventory.grouping import convert_inventory
@@ -147,12 +152,22 @@ def imported_fleet(value: Any, info: ValidationInfo) -> Any:
     return _groups(data, value)
 
 
+class ImportedFleetWarning(ArcsimWarning):
+    """Something of an inventory export a scenario's ``fleet: {from:}`` could not take as it
+    is (the message says what, and what the simulation does instead)."""
+
+
 def _exports(spec: FleetFrom, base: Path) -> list[dict[str, Any]]:
     inventory = load_inventory(*(base / f for f in spec.files))
-    fleet = convert_inventory(inventory, group_by=spec.group_by, anonymise=spec.anonymise,
-                              unknown_agent_version=spec.unknown_agent_version,
-                              path=spec.path or "direct").fleet
-    groups: list[dict[str, Any]] = fleet_to_data(fleet)["fleet"]
+    if spec.anonymise:  # before anything is said about it: the warnings name machines
+        inventory = anonymised(inventory)
+    result = convert_inventory(inventory, group_by=spec.group_by,
+                               unknown_agent_version=spec.unknown_agent_version,
+                               path=spec.path or "direct")
+    for note in (*map(str, inventory.warnings), *result.warnings):
+        warnings.warn(f"fleet.from {', '.join(spec.files)}: {note}", ImportedFleetWarning,
+                      stacklevel=2)
+    groups: list[dict[str, Any]] = fleet_to_data(result.fleet)["fleet"]
     return groups
 
 
