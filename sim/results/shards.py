@@ -45,8 +45,8 @@ from sim.scenario.schema import Scenario
 
 BLOCK_MACHINES = 100_000
 """The most machines run together in one process (see Blocks in the module docstring): at
-10^5 the fleet-month benchmark's state is about 14 MiB and fits a 32 MiB L3 cache; 2x10^5
-was already as slow per event as 10^6 on the benchmark machine."""
+10^5 the fleet-month benchmark's state is about 14 MiB and fits a 32 MiB L3 cache; blocks of
+50 000, 150 000 and 250 000 machines were all slower at 10^6 machines (benchmarks/README.md)."""
 
 
 class ShardError(ArcsimError):
