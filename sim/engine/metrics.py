@@ -8,12 +8,15 @@ coverage and drift.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
 from sim.engine.codes import REASON_CODE, REASONS, RULES, Op, Outcome, Prov
+from sim.engine.records import Records
 from sim.engine.world import World
+from sim.rules.identity import ExtensionId
 from sim.rules.versions import Feature
 
 _LISTS = Feature.LOCAL_CONTROLS.since
@@ -22,13 +25,32 @@ _REQUEST_OPS = (Op.INSTALL, Op.UPDATE, Op.UPGRADE, Op.REINSTALL)
 """Operations that can be blocked (delete never is, R13)."""
 
 
-def _names(codes: np.ndarray[Any, Any], table: list[str] | tuple[str, ...]) -> list[str]:
+def _names(codes: np.ndarray[Any, Any], table: Sequence[str]) -> list[str]:
     return [table[c] if c >= 0 else "" for c in codes.tolist()]
 
 
+class NameTables(Protocol):
+    """What the metrics read of a run besides its records: the names its codes index (a
+    :class:`~sim.engine.World` has them)."""
+
+    @property
+    def group_names(self) -> Sequence[str]: ...
+    @property
+    def ext_ids(self) -> Sequence[ExtensionId]: ...
+    @property
+    def actor_names(self) -> Sequence[str]: ...
+    @property
+    def path_names(self) -> Sequence[str]: ...
+
+
 def summarise(world: World) -> dict[str, Any]:
-    """The summary metrics of a run: a JSON-ready nested dict."""
-    r = world.records
+    """The summary metrics of a run of ``world`` (so far): a JSON-ready nested dict."""
+    return metrics_of(world.records, world, coverage(world))
+
+
+def metrics_of(r: Records, world: NameTables, covered: Mapping[str, int]) -> dict[str, Any]:
+    """The summary metrics of records ``r`` (whose codes index ``world``'s name tables), with
+    ``covered`` as the coverage (the state at the end, :func:`coverage`)."""
     op, out, reason = r["operation"], r["outcome"], r["reason"]
     # the spec's blocked operations: an install, update or upgrade (or a resync reinstall) that
     # a control stopped, on the machine or by an Azure Policy deny; a refused role (R27) is
@@ -63,11 +85,11 @@ def summarise(world: World) -> dict[str, Any]:
             "authorization_failed": int(np.count_nonzero(
                 reason[out == Outcome.DENIED] == REASON_CODE["authorization_failed"])),
         },
-        "coverage": coverage(world),
+        "coverage": dict(covered),
     }
 
 
-def _overrides(world: World, op: np.ndarray[Any, Any], out: np.ndarray[Any, Any],
+def _overrides(world: NameTables, op: np.ndarray[Any, Any], out: np.ndarray[Any, Any],
                r: Any) -> dict[str, Any]:
     """Operations that succeeded only because a protection was lifted (R16, R17), by actor;
     and the override actions themselves (assignment removed, exemption, tampering)."""
@@ -86,7 +108,7 @@ def _counts(values: list[str]) -> dict[str, int]:
     return dict(sorted(Counter(values).items()))
 
 
-def _blocked(world: World, mask: np.ndarray[Any, Any], op: np.ndarray[Any, Any],
+def _blocked(world: NameTables, mask: np.ndarray[Any, Any], op: np.ndarray[Any, Any],
              reason: np.ndarray[Any, Any], r: Any) -> dict[str, Any]:
     ops = [Op(o).name.lower() for o in op[mask].tolist()]
     reasons = _names(reason[mask], REASONS)
@@ -108,7 +130,7 @@ def _blocked(world: World, mask: np.ndarray[Any, Any], op: np.ndarray[Any, Any],
     return summary
 
 
-def _reinstalls(world: World, op: np.ndarray[Any, Any], out: np.ndarray[Any, Any],
+def _reinstalls(world: NameTables, op: np.ndarray[Any, Any], out: np.ndarray[Any, Any],
                 r: Any) -> dict[str, Any]:
     done = (op == Op.REINSTALL) & (out == Outcome.SUCCEEDED)
     tried = op == Op.REINSTALL

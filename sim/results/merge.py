@@ -10,7 +10,7 @@ old agent refuses, at t=0) precede the fleet-wide events of t=0. A shard cannot 
 engine's order across shards, so unsharded and sharded runs both write the canonical order,
 and their ``records.parquet`` and ``metrics.json`` are identical bit for bit.
 
-Metrics are computed by :func:`sim.engine.metrics.summarise` over the canonical records (so a
+Metrics are computed by :func:`sim.engine.metrics.metrics_of` over the canonical records (so a
 float sum adds its terms in the same order whatever the sharding) and the run's tables;
 ``coverage`` (the state at the end) is counted per machine, so a sharded run adds its shards'.
 """
@@ -25,7 +25,8 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.engine import World
-from sim.engine.metrics import coverage, summarise
+from sim.engine.metrics import coverage
+from sim.engine.metrics import metrics_of as engine_metrics
 from sim.engine.records import Records
 from sim.errors import ArcsimError
 from sim.results.records import RunTables
@@ -68,23 +69,10 @@ def tables_of(world: World) -> RunTables:
                      actors=list(world.actor_names), paths=list(world.path_names))
 
 
-class _RecordsView:
-    """What :func:`summarise` reads of a world: its records and name tables. It is not
-    started, so ``coverage`` comes out empty and is filled in by the caller."""
-
-    def __init__(self, columns: Columns, world: World) -> None:
-        self.records = Records(columns)
-        self.group_names, self.ext_ids = world.group_names, world.ext_ids
-        self.actor_names, self.path_names = world.actor_names, world.path_names
-        self._started = False
-
-
 def metrics_of(columns: Columns, tables: World, covered: Mapping[str, int]) -> dict[str, Any]:
-    """:func:`summarise` over ``columns`` (canonical records) with the name tables of world
-    ``tables`` and ``covered`` as the coverage."""
-    metrics = summarise(cast(World, _RecordsView(columns, tables)))
-    metrics["coverage"] = dict(covered)
-    return metrics
+    """The metrics (:func:`sim.engine.metrics.metrics_of`) of ``columns`` (canonical records)
+    with the name tables of world ``tables`` and ``covered`` as the coverage."""
+    return engine_metrics(Records(columns), tables, covered)
 
 
 def output_of(world: World, events: int | None = None) -> RunOutput:
