@@ -5,9 +5,11 @@ reason everywhere."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import sim
@@ -114,3 +116,24 @@ def test_r17_tampering_reverts_only_where_the_lockdown_lets_it_in(tmp_path: Path
     end = _coverage_at(view, 7)
     assert end["locked down"] == count["best-practice"]
     assert end["reverted by tampering"] == count["scripts-allowed"] + count["guest-config-on"]
+
+
+def _plain(view: RunView) -> RunView:
+    plain = view.records.copy()
+    for column in plain.columns:
+        if isinstance(plain[column].dtype, pd.CategoricalDtype):
+            plain[column] = plain[column].astype(object)
+    assert not any(isinstance(t, pd.CategoricalDtype) for t in plain.dtypes)
+    return replace(view, records=plain)
+
+
+def test_r6c_provisioning_states_read_plain_string_columns_as_categorical_ones(
+        storm: RunView, rollout: RunView) -> None:
+    """The derivations work on category codes; a frame with plain string columns (built by
+    hand, or read from CSV) gives the same states."""
+    by_codes = derive.provisioning_states(storm)
+    assert int(by_codes["Failed"].sum()) > 0
+    assert by_codes.equals(derive.provisioning_states(_plain(storm)))
+    coverage = derive.lockdown_coverage(rollout)
+    assert int(coverage["locked down"].iloc[-1]) > 0
+    assert coverage.equals(derive.lockdown_coverage(_plain(rollout)))

@@ -46,10 +46,13 @@ def counts_per_bucket(view: RunView, mask: npt.ArrayLike,
 
 
 def step_counts(grid: npt.NDArray[np.float64], times: npt.NDArray[np.float64],
-                deltas: npt.NDArray[np.int64], initial: int = 0) -> npt.NDArray[np.int64]:
+                deltas: npt.NDArray[np.int64], initial: int = 0, *,
+                order: npt.NDArray[np.intp] | None = None) -> npt.NDArray[np.int64]:
     """A count that starts at ``initial`` and changes by ``deltas`` at ``times``, sampled at
-    each instant of ``grid`` (changes at an instant are included)."""
-    order = np.argsort(times, kind="stable")
+    each instant of ``grid`` (changes at an instant are included). ``order`` is
+    ``np.argsort(times, kind="stable")`` when the caller has it already."""
+    if order is None:
+        order = np.argsort(times, kind="stable")
     running = np.concatenate([[0], np.cumsum(deltas[order])])
     return initial + running[np.searchsorted(times[order], grid, side="right")]
 
@@ -58,26 +61,67 @@ def step_counts(grid: npt.NDArray[np.float64], times: npt.NDArray[np.float64],
 
 
 def provisioning_states(view: RunView) -> pd.DataFrame:
-    """Extension resources per ``provisioningState`` at each grid instant (index: seconds)."""
+    """Extension resources per ``provisioningState`` at each grid instant (index: seconds).
+
+    Works on the categorical columns' codes (a million-machine month has millions of rows:
+    no per-row Python and no string copies of the columns)."""
     r = view.records
-    rows = r[r["operation"].isin(_REQUEST_OPS) & (r["machine"] >= 0) & r["extension"].notna()]
-    rows = rows[rows["outcome"].isin(_CHANGING)]
-    key = rows["machine"].to_numpy(np.int64) * 4096 + rows["extension"].cat.codes.to_numpy()
+    machine = r["machine"].to_numpy(np.int64)
+    ext = _category_codes(r["extension"])
+    outcome = _lookup(r["outcome"], {"requested": 1, **dict.fromkeys(_FAILED_OUTCOMES, 2),
+                                     "succeeded": 3, "orphaned": 4})
+    selected = (_lookup(r["operation"], dict.fromkeys(_REQUEST_OPS, 1)) == 1) & \
+        (outcome > 0) & (machine >= 0) & (ext >= 0)
+    key = machine[selected] * 4096 + ext[selected]
     order = np.argsort(key, kind="stable")
-    key, rows = key[order], rows.iloc[order]
-    new = _new_states(rows)
+    key = key[order]
+    outcome = outcome[selected][order]
+    start_state = _lookup(r["operation"], {name: code + 1 for name, code in _START.items()})
+    deleting = _lookup(r["operation"], {"delete": 1})[selected][order] == 1
+    new = np.zeros(len(key), dtype=np.int64)
+    requested = outcome == 1
+    new[requested] = start_state[selected][order][requested]
+    new[outcome == 2] = 5
+    new[(outcome == 3) & ~deleting] = 1
     first = np.concatenate([[True], key[1:] != key[:-1]]) if len(key) else np.array([], bool)
-    initial = _initially_installed(view.scenario, rows)
+    initial = _initially_installed(view.scenario, r)[selected][order]
     previous = _previous(first, initial, new)
     new = np.where((new == 4) & (previous == 0), 0, new)  # a delete of nothing: no resource
     previous = _previous(first, initial, new)
-    times, grid = rows["time"].to_numpy(np.float64), view.grid()
+    times, grid = r["time"].to_numpy(np.float64)[selected][order], view.grid()
     start = sum(g.count * len(g.extensions) for g in view.scenario.fleet)
+    by_time = np.argsort(times, kind="stable")
     frame: dict[str, npt.NDArray[np.int64]] = {}
     for code, state in enumerate(PROVISIONING, start=1):
         deltas = (new == code).astype(np.int64) - (previous == code).astype(np.int64)
-        frame[state] = step_counts(grid, times, deltas, start if code == 1 else 0)
+        frame[state] = step_counts(grid, times, deltas, start if code == 1 else 0,
+                                   order=by_time)
     return pd.DataFrame(frame, index=pd.Index(grid, name="time"))
+
+
+def _category_codes(column: pd.Series) -> npt.NDArray[np.int64]:
+    """A column's category codes (-1: missing), made categorical first if it is not."""
+    values = column if isinstance(column.dtype, pd.CategoricalDtype) else \
+        column.astype("category")
+    return np.asarray(values.cat.codes.to_numpy(), dtype=np.int64)
+
+
+def _categories(column: pd.Series) -> list[str]:
+    values = column if isinstance(column.dtype, pd.CategoricalDtype) else \
+        column.astype("category")
+    return [str(c) for c in values.cat.categories]
+
+
+def _row_names(column: pd.Series) -> list[str]:
+    """Each row's value as a string ("" if missing), the strings shared between rows."""
+    names = [*_categories(column), ""]
+    return [names[c] for c in _category_codes(column).tolist()]
+
+
+def _lookup(column: pd.Series, table: dict[str, int]) -> npt.NDArray[np.int64]:
+    """``table[value]`` of each row of a categorical column (0 for other values and missing)."""
+    mapped = np.array([table.get(c, 0) for c in _categories(column)] + [0], dtype=np.int64)
+    return mapped[_category_codes(column)]  # code -1 (missing) takes the last entry
 
 
 def _previous(first: npt.NDArray[np.bool_], initial: npt.NDArray[np.int64],
@@ -88,24 +132,15 @@ def _previous(first: npt.NDArray[np.bool_], initial: npt.NDArray[np.int64],
     return np.where(first, initial, before[:len(new)])
 
 
-def _new_states(rows: pd.DataFrame) -> npt.NDArray[np.int64]:
-    """State code after each row: 0 none, 1 Succeeded, 2 Creating, 3 Updating, 4 Deleting,
-    5 Failed."""
-    op, outcome = rows["operation"].astype(str).to_numpy(), rows["outcome"].astype(str).to_numpy()
-    new = np.zeros(len(rows), dtype=np.int64)
-    for name, code in _START.items():
-        new[(outcome == "requested") & (op == name)] = code + 1
-    new[np.isin(outcome, _FAILED_OUTCOMES)] = 5
-    new[(outcome == "succeeded") & (op != "delete")] = 1
-    return new
-
-
-def _initially_installed(scenario: Scenario, rows: pd.DataFrame) -> npt.NDArray[np.int64]:
+def _initially_installed(scenario: Scenario, records: pd.DataFrame) -> npt.NDArray[np.int64]:
     """1 (Succeeded) where the row's group had the row's extension at the start, else 0."""
     present = {(g.group, e.name.lower()) for g in scenario.fleet for e in g.extensions}
-    pairs = zip(rows["group"].astype(str), rows["extension"].astype(str).str.lower(),
-                strict=True)
-    return np.array([int(pair in present) for pair in pairs], dtype=np.int64)
+    groups, exts = _categories(records["group"]), _categories(records["extension"])
+    table = np.zeros((len(groups) + 1, len(exts) + 1), dtype=np.int64)  # last: missing
+    for i, group in enumerate(groups):
+        for j, ext in enumerate(exts):
+            table[i, j] = int((group, ext.lower()) in present)
+    return table[_category_codes(records["group"]), _category_codes(records["extension"])]
 
 
 # --- lockdown coverage -------------------------------------------------------------------
@@ -145,8 +180,8 @@ def _coverage_changes(view: RunView, plan: Lockdown) -> tuple[npt.NDArray[np.flo
     state: dict[int, int] = {}
     times: list[float] = []
     changes: list[tuple[int, int]] = []
-    columns = (rows["time"].tolist(), rows["machine"].tolist(), rows["group"].astype(str),
-               rows["actor"].astype(str), rows["outcome"].astype(str))
+    columns = (rows["time"].tolist(), rows["machine"].tolist(), _row_names(rows["group"]),
+               _row_names(rows["actor"]), _row_names(rows["outcome"]))
     for t, m, group, actor, outcome in zip(*columns, strict=True):
         before = state.get(m, _LOCKED if group in plan.initial_groups else _NOT_REACHED)
         after = _next_state(before, group, actor, outcome, t, plan)

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sim.report.view import TimeAxis
 
@@ -79,9 +79,12 @@ def empty(title: str, message: str) -> Figure:
 
 
 def title(fig: Figure, text: str, subtitle: str = "") -> None:
-    """The figure's title (what is shown) and an optional smaller line under it."""
-    fig.suptitle(text + (f"\n{subtitle}" if subtitle else ""), x=0.01, ha="left",
-                 fontsize=TITLE_SIZE, fontweight="bold")
+    """The figure's title (what is shown) and an optional line under it, wrapped to the
+    figure's width (long counts at fleet scale would run off its right edge)."""
+    columns = max(20, int(fig.get_figwidth() * 72 / (0.62 * TITLE_SIZE)))
+    lines = [text, *textwrap.wrap(subtitle, columns)] if subtitle else [text]
+    fig.suptitle("\n".join(lines), x=0.01, ha="left", fontsize=TITLE_SIZE,
+                 fontweight="bold")
 
 
 def time_axis(ax: Axes, axis: TimeAxis, *, label: bool = True,
@@ -94,9 +97,11 @@ def time_axis(ax: Axes, axis: TimeAxis, *, label: bool = True,
 
 
 def count_axis(ax: Axes, label: str) -> None:
-    """A y axis of counts: integer ticks from 0."""
+    """A y axis of counts: integer ticks from 0, written out with thousands separators (no
+    "1e6" offset above the axis at fleet scale)."""
     ax.set_ylabel(label)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.0f}"))
     ax.set_ylim(bottom=0)
 
 
