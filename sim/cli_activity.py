@@ -8,6 +8,7 @@ with ``--out FILE`` it writes the events as ``az monitor activity-log list`` JSO
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from typing import TypeAlias
 
 from rich.table import Table
@@ -33,21 +34,24 @@ def register(sub: Subparsers) -> None:
 def run_activity_log(args: argparse.Namespace) -> int:
     """Print a summary of the activity log, or write it with ``--out``."""
     result = load(args.result)
-    events = result.activity_log()
     if args.out:
-        path = write_activity_log(events, args.out, fmt=args.format, run=result.path.name)
-        print(f"{len(events)} activity log events written to {path}")
+        written = write_activity_log(result.activity_chunks(), args.out, fmt=args.format,
+                                     run=result.path.name)
+        print(f"{written.events} activity log events written to {written.path}")
         return 0
+    keys = ["operationName", "status", "caller"]
+    counts: Counter[tuple[str, str, str]] = Counter()
+    for chunk in result.activity_chunks():  # a big run's log is never held whole
+        columns = [chunk[k].astype(str).tolist() for k in keys]
+        counts.update(zip(*columns, strict=True))
+    total = sum(counts.values())
     console = make_console()
-    table = Table(title=f"Activity log of {result.path.name}: {len(events)} events")
-    for column in ("operationName", "status", "caller"):
+    table = Table(title=f"Activity log of {result.path.name}: {total} events")
+    for column in keys:
         table.add_column(column)
     table.add_column("events", justify="right")
-    if not events.empty:
-        counts = events.groupby(["operationName", "status", "caller"], sort=True).size()
-        for (name, status, caller), n in zip(counts.index.to_list(), counts.to_list(),
-                                             strict=True):
-            table.add_row(str(name), str(status), str(caller), str(n))
+    for (name, status, caller), n in sorted(counts.items()):
+        table.add_row(name, status, caller, str(n))
     console.print(table)
     console.print("Reinstalls by resync (R6) and local azcmagent commands are not Azure "
                   "operations: they are not in the activity log.")

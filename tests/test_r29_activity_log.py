@@ -25,7 +25,12 @@ from sim.engine import (
 )
 from sim.engine.policy import PolicyAdmin, PolicyRule
 from sim.engine.upgrades import AutoUpgrade
-from sim.results.activity import activity_log, to_azure_json
+from sim.results.activity import (
+    activity_chunks,
+    activity_log,
+    to_azure_json,
+    write_activity_log,
+)
 from sim.results.records import records_frame
 from sim.rules.activity import (
     AUTO_UPGRADE_CALLER,
@@ -130,3 +135,36 @@ def test_r29_cli_writes_the_log_as_the_azure_cli_prints_it(tmp_path: Path,
     assert "Azure Regional Service Manager" in capsys.readouterr().out
     assert main(["activity-log", str(tmp_path / "nope")]) == 2
     assert "not a result folder" in capsys.readouterr().err
+
+
+def test_r29_the_log_is_written_chunk_by_chunk_with_the_bytes_of_one_json_dump(
+        tmp_path: Path) -> None:
+    """A big run's log is made and written a chunk of events at a time; the file is the
+    standard encoder's ``json.dumps(events, indent=2)``, whatever the chunks, even for
+    characters it escapes (quotes, backslashes, non-ASCII)."""
+    w = World(fleet(count=4), seed=4)
+    w.add(PolicyAdmin("secops", "assign", "no-scripts", at=0,
+                      rule=PolicyRule.deny_listed([CSE])))
+    w.add(CloudRequest("dev", operation="install", extension=CSE, timing=Timing(at=60)))
+    w.add(CloudRequest("ops", operation="upgrade", extension=AMA, version="2.0",
+                       timing=Timing(at=120, window=600)))
+    w.run(DAY)
+    records = records_frame(w.records.columns, tables_of(w))
+    whole = activity_log(records, run="t")
+    assert len(whole) > 8 and set(whole["category"]) == {"Administrative", "Policy"}
+    chunks = list(activity_chunks(records, run="t", size=3))
+    assert len(chunks) > 2 and pd.concat(chunks, ignore_index=True).equals(whole)
+    odd = whole.copy()
+    odd["caller"] = 'dev "ops" \\ équipe ✓'
+    odd["statusMessage"] = json.dumps({"error": {"code": "X", "message": "a\nb\t\"c\""}})
+    for name, events in (("whole", whole), ("odd", odd)):
+        expected = json.dumps(to_azure_json(events, run="t"), indent=2) + "\n"
+        parts = [events.iloc[i:i + 4] for i in range(0, len(events), 4)]
+        written = write_activity_log(parts, tmp_path / f"{name}.json", run="t")
+        assert written.events == len(events)
+        assert (tmp_path / f"{name}.json").read_text(encoding="utf-8") == expected, name
+        write_activity_log(parts, tmp_path / f"{name}.csv", fmt="csv")
+        assert (tmp_path / f"{name}.csv").read_text(encoding="utf-8") == \
+            events.to_csv(index=False, lineterminator="\n")
+    assert write_activity_log([], tmp_path / "none.json").events == 0
+    assert (tmp_path / "none.json").read_text() == "[]\n"

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -92,9 +93,17 @@ class Result:
         """The run's Azure activity log, one row per event (see :mod:`sim.results.activity`)."""
         from sim.results.activity import activity_log
 
+        return activity_log(self.records, self._start(), self.path.name)
+
+    def activity_chunks(self) -> Iterator[pd.DataFrame]:
+        """:meth:`activity_log` a chunk of events at a time (for big runs)."""
+        from sim.results.activity import activity_chunks
+
+        return activity_chunks(self.records, self._start(), self.path.name)
+
+    def _start(self) -> datetime | None:
         start = self.manifest.get("scenario", {}).get("start")
-        moment = pd.Timestamp(start).to_pydatetime() if start else None
-        return activity_log(self.records, moment, self.path.name)
+        return pd.Timestamp(start).to_pydatetime() if start else None
 
     def __repr__(self) -> str:
         held = sum(e.ok for e in self.expectations)
@@ -136,7 +145,7 @@ def write_activity_log_file(result: Result) -> None:
     """``activity_log.json``: the run's Azure activity log as the Azure CLI prints it."""
     from sim.results.activity import write_activity_log
 
-    write_activity_log(result.activity_log(), result.path / "activity_log.json",
+    write_activity_log(result.activity_chunks(), result.path / "activity_log.json",
                        run=result.path.name)
 
 
