@@ -131,7 +131,7 @@ def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[
                          *_inventory_writers(final, output.inventory)])
 
 
-def _inventory_writers(world: World | None, lines: tuple[list[str], list[str]] | None
+def _inventory_writers(world: World | None, lines: tuple[list[bytes], list[bytes]] | None
                        ) -> list[Callable[[Result], None]]:
     """The inventory export's writer: from the run's world, or from a sharded run's lines."""
     if world is not None:

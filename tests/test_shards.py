@@ -74,13 +74,16 @@ def test_shards_run_on_processes_write_identical_result_folders(tmp_path: Path) 
 def test_shards_blocks_run_a_big_fleet_in_parts_in_one_process_with_the_same_results(
         tmp_path: Path) -> None:
     name = "dine-remediation-loop"  # fleet-wide events (remediation rounds) every day
-    whole = sim.run(name, scale=SCALE, out=tmp_path / "whole", report=False, block=None)
-    blocks = sim.run(name, scale=SCALE, out=tmp_path / "blocks", report=False, block=7)
+    whole = sim.run(name, scale=SCALE, out=tmp_path / "whole", report=False, block=None,
+                    inventory=True)
+    blocks = sim.run(name, scale=SCALE, out=tmp_path / "blocks", report=False, block=7,
+                     inventory=True)
     assert "shards" not in whole.manifest
     ranges = blocks.manifest["shards"]["machines"]
     assert len(ranges) == -(-whole.manifest["counts"]["machines"] // 7) > 2
     assert all(hi - lo <= 7 for lo, hi in ranges)
-    for file in ("records.parquet", "metrics.json", "timeseries.parquet", "expect.json"):
+    for file in ("records.parquet", "metrics.json", "timeseries.parquet", "expect.json",
+                 "inventory/machines.json", "inventory/extensions.json"):
         assert (whole.path / file).read_bytes() == (blocks.path / file).read_bytes(), file
     assert blocks.manifest["counts"] == whole.manifest["counts"]  # events too
 

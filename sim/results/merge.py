@@ -43,9 +43,9 @@ class RunOutput:
     tables: RunTables
     metrics: dict[str, Any]
     events: int | None = None
-    inventory: tuple[list[str], list[str]] | None = None
-    """With ``inventory``: the export's machine and extension lines, in machine order
-    (:mod:`sim.results.inventory_export`)."""
+    inventory: tuple[list[bytes], list[bytes]] | None = None
+    """With ``inventory``: the export's machine and extension lines, packed per shard, shards
+    in machine order (:func:`sim.results.inventory_export.packed_lines`)."""
 
 
 def canonical(columns: Mapping[str, npt.NDArray[Any]]) -> Columns:
@@ -92,7 +92,7 @@ class ShardPart:
     coverage: dict[str, int]
     events: int | None
     fleet_events: int = 0
-    inventory: tuple[list[str], list[str]] | None = None
+    inventory: tuple[bytes, bytes] | None = None
 
 
 class MergeError(ArcsimError):

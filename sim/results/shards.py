@@ -37,7 +37,7 @@ from sim.engine import FleetSpec, World
 from sim.engine.metrics import coverage
 from sim.errors import ArcsimError, ArcsimWarning
 from sim.results.backends import make_backend
-from sim.results.inventory_export import extension_lines, machine_lines
+from sim.results.inventory_export import extension_lines, machine_lines, packed_lines
 from sim.results.merge import MergeError, RunOutput, ShardPart, merged_output, tables_of
 from sim.results.progress import task_progress
 from sim.scenario.build import build_world
@@ -165,8 +165,8 @@ def run_shard(task: ShardTask) -> ShardPart:
     ``inventory``, render its machines' lines of the final inventory export)."""
     world = shard_world(build_world(task.scenario, base=task.base), task.lo, task.hi)
     world.run(task.scenario.duration)
-    lines = (list(machine_lines(world)), list(extension_lines(world))) if task.inventory \
-        else None
+    lines = (packed_lines(machine_lines(world)), packed_lines(extension_lines(world))) \
+        if task.inventory else None
     return ShardPart(dict(world.records.columns), coverage(world), world.events_processed(),
                      world.fleet_events, lines)
 
@@ -190,7 +190,7 @@ def run_sharded(scenario: Scenario, base: Path | None, shards: int, *,
     plan = plan_shards(whole, shards, block)
     tasks = [ShardTask(scenario, base, lo, hi, inventory) for lo, hi in plan.ranges]
     parts: list[ShardPart | None] = [None] * len(tasks)
-    pieces: list[tuple[list[str], list[str]]] = [([], [])] * len(tasks)  # inventory lines
+    pieces: list[tuple[bytes, bytes]] = [(b"", b"")] * len(tasks)  # packed inventory lines
     count = workers or min(shards, len(tasks), os.cpu_count() or 1)
     label = f"{scenario.name}: {'shards' if len(tasks) <= shards else 'blocks'}"
     with make_backend(count, scheduler) as backend, \
@@ -208,7 +208,7 @@ def run_sharded(scenario: Scenario, base: Path | None, shards: int, *,
             tick(False)
     lines = None
     if inventory:  # shards are contiguous ranges in machine order: concatenate
-        lines = ([line for m, _ in pieces for line in m], [line for _, e in pieces for line in e])
+        lines = ([m for m, _ in pieces], [e for _, e in pieces])
     merged = merged_output([p for p in parts if p is not None], whole)
     return (replace(merged, inventory=lines) if lines is not None else merged), plan
 
