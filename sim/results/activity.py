@@ -59,14 +59,6 @@ class ActivityLogError(ArcsimError):
     """An activity log that cannot be written."""
 
 
-def resource_ids(machine: pd.Series, group: pd.Series, extension: pd.Series) -> pd.Series:
-    """ARM ids of ``Microsoft.HybridCompute/machines/extensions`` resources."""
-    kind = extension.astype(str).str.split("/", n=1).str[-1]
-    return ("/subscriptions/" + SUBSCRIPTION + "/resourceGroups/" + group.astype(str)
-            + "/providers/Microsoft.HybridCompute/machines/machine-"
-            + machine.astype(str).str.zfill(7) + "/extensions/" + kind)
-
-
 CHUNK = 20_000
 """Events made (and written) at a time: a million-machine month has millions of them."""
 
