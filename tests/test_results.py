@@ -168,6 +168,16 @@ def test_load_of_something_else_is_a_clear_error(tmp_path: Path) -> None:
         sim.load(tmp_path)
 
 
+def test_a_damaged_records_file_is_a_clear_error(result: Any, tmp_path: Path) -> None:
+    import shutil
+
+    copy = shutil.copytree(result.path, tmp_path / "copy")
+    (copy / "records.parquet").write_bytes(b"not parquet")
+    loaded = sim.load(copy)
+    with pytest.raises(ResultError, match=r"copy/records.parquet: cannot read \(.*Parquet"):
+        _ = loaded.records
+
+
 def test_records_are_readable(result: Any) -> None:
     records = result.records
     assert list(records.columns[:3]) == ["time", "timestamp", "machine"]

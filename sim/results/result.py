@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from sim.results.folder import (
     EXPECT,
@@ -174,8 +175,12 @@ def _read_json(path: Path) -> Any:
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
+    """The frame in ``path`` (what ``pd.read_parquet`` gives, converted column by column and
+    freeing Arrow's buffers as it goes: less memory while a big run's records load)."""
     try:
-        return pd.read_parquet(path)
+        frame: pd.DataFrame = pq.read_table(path).to_pandas(split_blocks=True,
+                                                            self_destruct=True)
+        return frame
     except (OSError, ValueError) as exc:
         raise ResultError(f"{path}: cannot read ({exc})") from None
 
