@@ -295,3 +295,25 @@ def test_cli_run_inventory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert status == 0
     assert (sharded / FOLDER / MACHINES_FILE).read_bytes() == \
         (folder / FOLDER / MACHINES_FILE).read_bytes()
+
+
+@pytest.mark.parametrize("count", [0, 1, 4095, 4096, 4097, 3 * 4096 + 5])
+def test_packed_lines_come_back_in_order_across_batches_and_parts(count: int) -> None:
+    from sim.results.inventory_export import packed_lines, unpacked_lines
+
+    lines = [json.dumps({"id": f"machine-{i:07d}", "tags": {"note": "é\\n"}}) for i in range(count)]
+    packed = [packed_lines(iter(lines)), packed_lines([]), packed_lines(lines[:2])]
+    assert list(unpacked_lines(packed)) == lines + lines[:2]
+
+
+def test_packed_lines_unpack_in_pieces_even_through_a_multibyte_character() -> None:
+    import random
+
+    from sim.results import inventory_export
+    from sim.results.inventory_export import packed_lines, unpacked_lines
+
+    rng = random.Random(7)  # random text compresses badly: the block spans many pieces
+    lines = ["".join(rng.choice("0123456789abcdefé✓") for _ in range(80)) for _ in range(9000)]
+    block = packed_lines(lines)
+    assert len(block) > 4 * inventory_export._UNPACK_BYTES
+    assert list(unpacked_lines([block, block])) == lines + lines

@@ -41,6 +41,7 @@ no per-machine Python object, so a million machines cost seconds.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import zlib
@@ -120,15 +121,36 @@ def packed_lines(lines: Iterable[str]) -> bytes:
     """Rendered lines (one resource each, no newline inside) compressed into one block: a
     million machines' export is about 2.8 GB of text, a tenth of that packed, and it travels
     back from a shard's worker and waits for the result folder this way."""
-    return zlib.compress("\n".join(lines).encode("utf-8"), 1)
+    packer, out, batch, sep = zlib.compressobj(1), [], [], ""
+    for line in lines:  # a batch at a time: never the whole text at once
+        batch.append(line)
+        if len(batch) == _CHUNK:
+            out.append(packer.compress((sep + "\n".join(batch)).encode("utf-8")))
+            batch, sep = [], "\n"
+    if batch:
+        out.append(packer.compress((sep + "\n".join(batch)).encode("utf-8")))
+    out.append(packer.flush())
+    return b"".join(out)
+
+
+_UNPACK_BYTES = 1 << 16
+"""Packed bytes unpacked at a time (about ten times as much text)."""
 
 
 def unpacked_lines(blocks: Iterable[bytes]) -> Iterator[str]:
     """The lines of ``blocks`` (:func:`packed_lines`), one block in memory at a time."""
     for block in blocks:
-        text = zlib.decompress(block).decode("utf-8")
-        if text:
-            yield from text.split("\n")
+        unpacker, decoder = zlib.decompressobj(), codecs.getincrementaldecoder("utf-8")()
+        pending, seen = "", False
+        for start in range(0, len(block), _UNPACK_BYTES):  # never a whole block's text
+            text = pending + decoder.decode(unpacker.decompress(
+                block[start:start + _UNPACK_BYTES]))
+            lines = text.split("\n")
+            pending, seen = lines.pop(), seen or bool(text)
+            yield from lines
+        pending += decoder.decode(unpacker.flush(), final=True)
+        if seen or pending:
+            yield pending
 
 
 def inventory_lines_writer(lines: Packed) -> Callable[[Result], None]:
