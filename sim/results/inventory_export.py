@@ -119,8 +119,8 @@ Packed = tuple[list[bytes], list[bytes]]
 
 def packed_lines(lines: Iterable[str]) -> bytes:
     """Rendered lines (one resource each, no newline inside) compressed into one block: a
-    million machines' export is about 2.8 GB of text, a tenth of that packed, and it travels
-    back from a shard's worker and waits for the result folder this way."""
+    million machines' export is about 2.8 GB of text, which travels back from a shard's
+    worker and waits for the result folder packed, several times smaller."""
     packer, out, batch, sep = zlib.compressobj(1), [], [], ""
     for line in lines:  # a batch at a time: never the whole text at once
         batch.append(line)
@@ -138,7 +138,7 @@ _UNPACK_BYTES = 1 << 16
 
 
 def unpacked_lines(blocks: Iterable[bytes]) -> Iterator[str]:
-    """The lines of ``blocks`` (:func:`packed_lines`), one block in memory at a time."""
+    """The lines of ``blocks`` (:func:`packed_lines`), unpacked a piece at a time."""
     for block in blocks:
         unpacker, decoder = zlib.decompressobj(), codecs.getincrementaldecoder("utf-8")()
         pending, seen = "", False
