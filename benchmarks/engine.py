@@ -32,6 +32,8 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -194,44 +196,30 @@ def _timeout_loop(events: int, chains: int, delays: list[float]) -> tuple[int, f
     return processed_events(env, 0), time.perf_counter() - t0
 
 
-def _raw_loop(events: int, chains: int, delays: list[float]) -> tuple[int, float]:
-    """``World.at``'s trick: push a slotted, already-triggered ``_Call`` onto ``env._queue``."""
+def _raw_loop(events: int, chains: int, delays: list[float],
+              record: bool = False) -> tuple[int, float]:
+    """``World.at``'s trick: push a slotted, already-triggered ``_Call`` onto ``env._queue``.
+    With ``record`` each event also writes one record through the engine's ``RecordLog.add``
+    (arcsim writes about 0.9 records an event): the least any event of a model that records
+    what happens can cost on SimPy."""
     env = simpy.Environment()
     queue, eid, push = env._queue, env._eid, heapq.heappush
+    add = RecordLog().add
     left = [events - chains]
     counter = itertools.count()
 
     def on_call(_e: Any) -> None:
         if left[0] > 0:
             left[0] -= 1
-            push(queue, (env._now + delays[next(counter) & 4095], 8, next(eid), _Call(on_call)))
+            push(queue, (env._now + delays[next(counter) & 4095], 8, next(eid), _Call(callback)))
 
-    for _ in range(chains):
-        push(queue, (delays[next(counter) & 4095], 8, next(eid), _Call(on_call)))
-    t0 = time.perf_counter()
-    env.run()
-    return processed_events(env, 0), time.perf_counter() - t0
-
-
-def _recorded_loop(events: int, chains: int, delays: list[float]) -> tuple[int, float]:
-    """:func:`_raw_loop` where each event also writes one record through the engine's
-    ``RecordLog.add`` (arcsim writes about 0.9 records an event): the least any event of a
-    model that records what happens can cost on SimPy."""
-    env = simpy.Environment()
-    queue, eid, push = env._queue, env._eid, heapq.heappush
-    log = RecordLog()
-    add = log.add
-    left = [events - chains]
-    counter = itertools.count()
-
-    def on_call(_e: Any) -> None:
+    def on_recorded_call(_e: Any) -> None:
         add(env._now, 7, 1, 2, 3, 4, 5, 6, 0)
-        if left[0] > 0:
-            left[0] -= 1
-            push(queue, (env._now + delays[next(counter) & 4095], 8, next(eid), _Call(on_call)))
+        on_call(_e)
 
+    callback: Callable[[Any], None] = on_recorded_call if record else on_call
     for _ in range(chains):
-        push(queue, (delays[next(counter) & 4095], 8, next(eid), _Call(on_call)))
+        push(queue, (delays[next(counter) & 4095], 8, next(eid), _Call(callback)))
     t0 = time.perf_counter()
     env.run()
     return processed_events(env, 0), time.perf_counter() - t0
@@ -239,14 +227,14 @@ def _recorded_loop(events: int, chains: int, delays: list[float]) -> tuple[int, 
 
 def child_floor(events: int, chains: int = FLOOR_CHAINS) -> dict[str, Any]:
     """Bare SimPy loops (:func:`_timeout_loop`, :func:`_raw_loop`) processing ``events``
-    callback events in ``chains`` chains, no model work; and :func:`_recorded_loop`, the raw
-    loop writing one record an event. Delays cycle through a fixed
+    callback events in ``chains`` chains, no model work; and the raw loop writing one record
+    an event. Delays cycle through a fixed
     pseudo-random table so the heap order is not trivial. Each loop runs until it has taken at
     least 3 s or 3 repeats; the fastest repeat counts (the floor is a best case)."""
     delays = [((i * 7919) % 1009) / 10.0 + 0.1 for i in range(4096)]
     out: dict[str, Any] = {"events": events, "chains": chains}
     for name, loop in (("timeout", _timeout_loop), ("raw", _raw_loop),
-                       ("recorded", _recorded_loop)):
+                       ("recorded", partial(_raw_loop, record=True))):
         times: list[float] = []
         done = 0
         while len(times) < 3 and sum(times) < 3.0:
