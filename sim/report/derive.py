@@ -22,6 +22,7 @@ import pandas as pd
 
 from sim.report.lockdown import Lockdown, lockdown_of
 from sim.report.view import RunView
+from sim.results.records import category_codes, category_names
 from sim.scenario.schema import Scenario
 from sim.scenario.timeline import DEFAULT_ACTORS
 
@@ -67,7 +68,7 @@ def provisioning_states(view: RunView) -> pd.DataFrame:
     no per-row Python and no string copies of the columns)."""
     r = view.records
     machine = r["machine"].to_numpy(np.int64)
-    ext = _category_codes(r["extension"])
+    ext = category_codes(r["extension"])
     outcome = _lookup(r["outcome"], {"requested": 1, **dict.fromkeys(_FAILED_OUTCOMES, 2),
                                      "succeeded": 3, "orphaned": 4})
     selected = (_lookup(r["operation"], dict.fromkeys(_REQUEST_OPS, 1)) == 1) & \
@@ -99,29 +100,16 @@ def provisioning_states(view: RunView) -> pd.DataFrame:
     return pd.DataFrame(frame, index=pd.Index(grid, name="time"))
 
 
-def _category_codes(column: pd.Series) -> npt.NDArray[np.int64]:
-    """A column's category codes (-1: missing), made categorical first if it is not."""
-    values = column if isinstance(column.dtype, pd.CategoricalDtype) else \
-        column.astype("category")
-    return np.asarray(values.cat.codes.to_numpy(), dtype=np.int64)
-
-
-def _categories(column: pd.Series) -> list[str]:
-    values = column if isinstance(column.dtype, pd.CategoricalDtype) else \
-        column.astype("category")
-    return [str(c) for c in values.cat.categories]
-
-
 def _row_names(column: pd.Series) -> list[str]:
     """Each row's value as a string ("" if missing), the strings shared between rows."""
-    names = [*_categories(column), ""]
-    return [names[c] for c in _category_codes(column).tolist()]
+    names = [*category_names(column), ""]
+    return [names[c] for c in category_codes(column).tolist()]
 
 
 def _lookup(column: pd.Series, table: dict[str, int]) -> npt.NDArray[np.int64]:
     """``table[value]`` of each row of a categorical column (0 for other values and missing)."""
-    mapped = np.array([table.get(c, 0) for c in _categories(column)] + [0], dtype=np.int64)
-    return mapped[_category_codes(column)]  # code -1 (missing) takes the last entry
+    mapped = np.array([table.get(c, 0) for c in category_names(column)] + [0], dtype=np.int64)
+    return mapped[category_codes(column)]  # code -1 (missing) takes the last entry
 
 
 def _previous(first: npt.NDArray[np.bool_], initial: npt.NDArray[np.int64],
@@ -135,12 +123,12 @@ def _previous(first: npt.NDArray[np.bool_], initial: npt.NDArray[np.int64],
 def _initially_installed(scenario: Scenario, records: pd.DataFrame) -> npt.NDArray[np.int64]:
     """1 (Succeeded) where the row's group had the row's extension at the start, else 0."""
     present = {(g.group, e.name.lower()) for g in scenario.fleet for e in g.extensions}
-    groups, exts = _categories(records["group"]), _categories(records["extension"])
+    groups, exts = category_names(records["group"]), category_names(records["extension"])
     table = np.zeros((len(groups) + 1, len(exts) + 1), dtype=np.int64)  # last: missing
     for i, group in enumerate(groups):
         for j, ext in enumerate(exts):
             table[i, j] = int((group, ext.lower()) in present)
-    return table[_category_codes(records["group"]), _category_codes(records["extension"])]
+    return table[category_codes(records["group"]), category_codes(records["extension"])]
 
 
 # --- lockdown coverage -------------------------------------------------------------------

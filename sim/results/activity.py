@@ -30,6 +30,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from sim.errors import ArcsimError
+from sim.results.records import category_codes, category_names
 from sim.rules.activity import (
     AUTHORIZATION_ERROR,
     POLICY_AUDIT,
@@ -94,9 +95,9 @@ class _Plan:
 
     def __init__(self, records: pd.DataFrame) -> None:
         self.records = records
-        self.names = {c: [*_categories(records[c]), ""] for c in
+        self.names = {c: [*category_names(records[c]), ""] for c in  # "": missing (code -1)
                       ("operation", "outcome", "reason", "actor", "group", "extension")}
-        self.codes = {c: _codes(records[c]) for c in self.names}
+        self.codes = {c: category_codes(records[c]) for c in self.names}
         op, outcome = self.names["operation"], self.names["outcome"]
         azure = (_in(op, _REQUEST_OPS)[self.codes["operation"]]
                  & _in(outcome, [*_STATUS, "audited"])[self.codes["outcome"]])
@@ -167,20 +168,6 @@ class _Plan:
             "resourceId": resource, "correlationId": correlation,
             "statusMessage": [_message(o, r) for o, r in zip(outcome, reason, strict=True)],
         })
-
-
-def _categories(column: pd.Series) -> list[str]:
-    values = column if isinstance(column.dtype, pd.CategoricalDtype) else \
-        column.astype("category")
-    return [str(c) for c in values.cat.categories]
-
-
-def _codes(column: pd.Series) -> npt.NDArray[np.int64]:
-    """Category codes; -1 (missing) becomes the last entry of the names (``""``)."""
-    values = column if isinstance(column.dtype, pd.CategoricalDtype) else \
-        column.astype("category")
-    codes = np.asarray(values.cat.codes.to_numpy(), dtype=np.int64)
-    return np.where(codes < 0, len(values.cat.categories), codes)
 
 
 def _in(names: list[str], wanted: Sequence[str]) -> npt.NDArray[np.bool_]:

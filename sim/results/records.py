@@ -63,6 +63,23 @@ _CHUNK = 1 << 18
 """Rows converted to timestamps at a time: pandas' conversion needs ~70 bytes a row."""
 
 
+def category_names(column: pd.Series) -> list[str]:
+    """A records column's distinct values as strings, in code order: a categorical column's
+    categories (other columns are made categorical first)."""
+    return [str(c) for c in _as_categorical(column).cat.categories]
+
+
+def category_codes(column: pd.Series) -> npt.NDArray[np.int64]:
+    """Each row's index into :func:`category_names`, -1 where missing: a table of one entry
+    per name plus a last one for missing values is indexed by these codes directly."""
+    return np.asarray(_as_categorical(column).cat.codes.to_numpy(), dtype=np.int64)
+
+
+def _as_categorical(column: pd.Series) -> pd.Series:
+    return column if isinstance(column.dtype, pd.CategoricalDtype) else \
+        column.astype("category")
+
+
 def timestamps(seconds: npt.NDArray[Any], start: datetime) -> pd.Series:
     """UTC timestamps (millisecond resolution) ``seconds`` after ``start``."""
     origin = pd.Timestamp(start if start.tzinfo else start.replace(tzinfo=UTC)).tz_convert("UTC")
