@@ -55,14 +55,16 @@ from engine import RESULT_TAG, child_floor, meta, peak_rss_mib, processed_events
 from engine import run_child as run_script_child  # noqa: E402
 
 import sim  # noqa: E402
-from sim.api import advance, resolve  # noqa: E402
 from sim.engine.metrics import summarise  # noqa: E402
+from sim.engine.snapshot import snapshot  # noqa: E402
 from sim.results.folder import scenario_hash  # noqa: E402
-from sim.results.merge import output_of  # noqa: E402
 from sim.results.records import records_frame  # noqa: E402
 from sim.results.result import save  # noqa: E402
-from sim.results.shards import BLOCK_MACHINES  # noqa: E402
 from sim.results.timeseries import timeseries_frame  # noqa: E402
+from sim.runs.execute import advance  # noqa: E402
+from sim.runs.merge import output_of  # noqa: E402
+from sim.runs.shards import BLOCK_MACHINES  # noqa: E402
+from sim.runs.single import resolve  # noqa: E402
 from sim.scenario.build import build_world  # noqa: E402
 from sim.scenario.expect import evaluate  # noqa: E402
 from sim.scenario.schema import Scenario  # noqa: E402
@@ -142,7 +144,7 @@ def child_run(scenario: str, machines: int, days: float, seed: int | None,
     c2 = time.process_time()
     t2 = time.perf_counter()
     rss_run = peak_rss_mib()
-    output = output_of(world)  # canonical records, tables and metrics, as sim.run does
+    output = output_of(snapshot(world))  # canonical records, tables, metrics, as sim.run does
     metrics = output.metrics
     expectations = evaluate(sc.expect, metrics)
     records = records_frame(output.columns, output.tables, sc.start)

@@ -1,238 +1,38 @@
-"""Run a scenario and get its :class:`~sim.results.Result` (design: Interfaces, Python)::
+"""The Python face of arcsim: what ``import sim`` gives (design: Interfaces, Python)::
 
     import sim
     result = sim.run("scenarios/ama-only-lockdown.yaml", seed=3, overrides=["duration=2d"])
     result.metric("blocked.install.not_on_allowlist")
     again = sim.load(result.path)
+    table = sim.compare(result, again)
+    swept = sim.sweep("default", grid=["params.check_period=5m,1h"], replications=3)
 
-A run is a function of (resolved scenario, seed, arcsim version): the phases are load and
-validate, build the world, run it to ``duration`` (in equal steps, so a progress bar can follow
-simulated time; steps do not change the result), summarise the records into metrics, check
-``expect:``, and write the result folder atomically.
+A thin façade: runs live in :mod:`sim.runs` (:func:`sim.runs.single.run`,
+:func:`sim.runs.sweep.sweep`), result folders in :mod:`sim.results`
+(:class:`~sim.results.Result`, :func:`~sim.results.load`), comparisons in
+:mod:`sim.report.compare` (imported on first use: it loads matplotlib), scenarios in
+:mod:`sim.scenario` (:class:`~sim.scenario.schema.Scenario`).
 """
 
 from __future__ import annotations
 
-import os
-import platform
-import subprocess
-import time
-import warnings
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sim import __version__
-from sim.engine import World
-from sim.results.folder import scenario_hash
-from sim.results.inventory_export import inventory_lines_writer, inventory_writer
-from sim.results.merge import output_of, tables_of
-from sim.results.records import records_frame
-from sim.results.result import Result, load, save, write_activity_log_file, write_csv
-from sim.results.shards import BLOCK_MACHINES, ShardWarning, run_sharded
-from sim.results.sweep import SweepResult
-from sim.results.sweep import sweep as sweep_runs
-from sim.results.timeseries import timeseries_frame
-from sim.scenario import library
-from sim.scenario.build import build_world
-from sim.scenario.expect import evaluate
-from sim.scenario.loading import load_scenario, scenario_from_document
+from sim.results.result import Result, load
+from sim.runs.single import run
+from sim.runs.sweep import SweepResult, sweep
 from sim.scenario.schema import Scenario
-from sim.scenario.source import LocatedDocument
 
-STEPS = 100
-"""Equal steps of simulated time a run advances in (progress; the result does not depend on
-it)."""
-DEFAULT_OUT = "results"
-
-ScenarioSource = Scenario | str | os.PathLike[str]
+if TYPE_CHECKING:
+    from sim.report.compare import compare
 
 
-def resolve(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[str] = (),
-            scale: float | None = None) -> tuple[Scenario, Path | None]:
-    """The validated scenario (with ``seed``, ``overrides`` and ``scale`` applied) and its
-    file (None for a :class:`Scenario` given in code). A string that is not a file names a
-    shipped scenario (``"default"``).
+def __getattr__(name: str) -> Any:
+    if name == "compare":
+        from sim.report.compare import compare
 
-    Raises:
-        ScenarioError: every problem, located.
-    """
-    extra = (*overrides, f"seed={seed}") if seed is not None else tuple(overrides)
-    if isinstance(source, Scenario):
-        if not extra and scale is None:
-            return source, None
-        data = source.model_dump(mode="json", exclude_unset=True)
-        doc = LocatedDocument(data, f"<scenario {source.name}>")
-        return scenario_from_document(doc, overrides=extra, scale=scale), None
-    path = library.resolve(source)
-    return load_scenario(path, overrides=extra, scale=scale), path
+        return compare
+    raise AttributeError(f"module 'sim.api' has no attribute {name!r}")
 
 
-def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[str] = (),
-        scale: float | None = None, out: str | os.PathLike[str] | None = None,
-        progress: bool = False, report: bool = True, shards: int = 1,
-        scheduler: str | None = None, csv: bool = False,
-        activity_log: bool = False, inventory: bool = False,
-        block: int | None = BLOCK_MACHINES) -> Result:
-    """Run a scenario (a file, a shipped scenario's name, or a :class:`Scenario`) and write its
-    result folder under ``out`` (default ``results/``).
-
-    ``seed`` replaces the scenario's seed; ``overrides`` are ``KEY=VALUE`` texts like the
-    CLI's ``--set``; ``scale`` multiplies every group's count (at least 1 machine each).
-    ``report=False`` skips the figures and ``report.md|html`` (about a second; sweeps skip
-    them), which ``arcsim report`` can draw later. ``shards`` > 1 splits the fleet into that
-    many independent parts run in parallel (local processes, or the Dask ``scheduler``) with the
-    same records and metrics (:mod:`sim.results.shards`; a :class:`ShardWarning` when the fleet
-    splits into fewer). A fleet (or shard) of more than ``block`` machines runs as blocks of
-    that size one after another, in this process when ``shards`` is 1: the same records, in
-    less time (cache blocking; None runs it whole). Records are in canonical order
-    (:mod:`sim.results.merge`).
-    ``csv`` adds ``records.csv`` and ``timeseries.csv``; ``activity_log`` adds
-    ``activity_log.json``, the run's Azure activity log as the Azure CLI prints it;
-    ``inventory`` adds ``inventory/machines.json`` and ``inventory/extensions.json``, the final
-    fleet as Azure's inventory export (:mod:`sim.results.inventory_export`; the same bytes
-    with ``shards``, whose workers send their lines back).
-
-    Raises:
-        ScenarioError: the scenario is invalid (nothing runs).
-        ResultError: the result folder cannot be written.
-    """
-    clock = {"start": time.perf_counter()}
-    scenario, path = resolve(source, seed=seed, overrides=overrides, scale=scale)
-    base, plan, final = (path.parent if path else None), None, None
-    if shards == 1 and (block is None or scenario.machines <= block):
-        world = build_world(scenario, base=base)
-        clock["built"] = time.perf_counter()
-        advance(world, scenario.duration, progress=progress, label=scenario.name)
-        output = output_of(world, world.events_processed())
-        final = world if inventory else None
-    else:
-        clock["built"] = time.perf_counter()
-        output, plan = run_sharded(scenario, base, shards, scheduler=scheduler,
-                                   progress=progress, inventory=inventory, block=block)
-        if plan.notice:
-            warnings.warn(plan.notice, ShardWarning, stacklevel=2)
-    clock["ran"] = time.perf_counter()
-    metrics = output.metrics
-    expectations = evaluate(scenario.expect, metrics)
-    records = records_frame(output.columns, output.tables, scenario.start)
-    timeseries = timeseries_frame(records, scenario.duration, scenario.start)
-    clock["summarised"] = time.perf_counter()
-    manifest = _manifest(scenario, path, output.events, clock, len(records))
-    if plan is not None:
-        manifest["shards"] = {"asked": shards, "machines": [list(r) for r in plan.ranges],
-                              "block": block}
-    return save(out if out is not None else DEFAULT_OUT, manifest=manifest, metrics=metrics,
-                expectations=expectations, records=records, timeseries=timeseries,
-                writers=[*_report_writers(report), *_extra_writers(csv, activity_log),
-                         *_inventory_writers(final, output.inventory)])
-
-
-def _inventory_writers(world: World | None, lines: tuple[list[bytes], list[bytes]] | None
-                       ) -> list[Callable[[Result], None]]:
-    """The inventory export's writer: from the run's world, or from a sharded run's lines."""
-    if world is not None:
-        return [inventory_writer(world)]
-    return [inventory_lines_writer(lines)] if lines is not None else []
-
-
-def _report_writers(report: bool) -> list[Callable[[Result], None]]:
-    """The report writer when asked for (imported only then: it loads matplotlib)."""
-    if not report:
-        return []
-    from sim.report.writer import write_report
-
-    return [write_report]
-
-
-def _extra_writers(csv: bool, activity_log: bool) -> list[Callable[[Result], None]]:
-    """Writers of the files a run adds on request (inside the atomic write)."""
-    writers: list[Callable[[Result], None]] = []
-    if csv:
-        writers.append(write_csv)
-    if activity_log:
-        writers.append(write_activity_log_file)
-    return writers
-
-
-def advance(world: World, duration: float, *, progress: bool = False, label: str = "") -> None:
-    """Run ``world`` to ``duration`` seconds in :data:`STEPS` equal steps."""
-    with _progress(duration, progress, label) as step:
-        for i in range(1, STEPS + 1):
-            until = duration * i / STEPS
-            world.run(until)
-            step(until)
-
-
-@contextmanager
-def _progress(duration: float, shown: bool, label: str) -> Iterator[Any]:
-    if not shown:
-        yield lambda _t: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    days = duration / 86_400.0
-    columns = (TextColumn("{task.description}"), BarColumn(),
-               TextColumn("day {task.completed:.1f} of " + f"{days:.1f}"), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label or "running", total=days)
-        yield lambda t: bar.update(task, completed=t / 86_400.0)
-
-
-def _manifest(scenario: Scenario, path: Path | None, events: int | None,
-              clock: dict[str, float], n_records: int) -> dict[str, Any]:
-    resolved = scenario.model_dump(mode="json")
-    now = time.perf_counter()
-    return {
-        "scenario": resolved,
-        "scenario_file": str(path) if path else None,
-        "seed": scenario.seed,
-        "hash": scenario_hash(resolved, scenario.seed, __version__),
-        "arcsim_version": __version__,
-        "git_revision": git_revision(),
-        "versions": _versions(),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "timings_s": {"build": clock["built"] - clock["start"],
-                      "run": clock["ran"] - clock["built"],
-                      "summarise": clock["summarised"] - clock["ran"],
-                      "total_before_write": now - clock["start"]},
-        "counts": {"machines": scenario.machines, "records": n_records,
-                   "events": events},
-    }
-
-
-def _versions() -> dict[str, str]:
-    found = {"python": platform.python_version()}
-    for package in ("simpy", "numpy", "pandas", "pyarrow", "pydantic"):
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            found[package] = "unknown"
-    return found
-
-
-def sweep(source: ScenarioSource, **options: Any) -> SweepResult:
-    """``sim.sweep``: run ``source`` over parameter points × replications, each run by
-    :func:`run` (without its report, when it can skip one); ``options`` are those of
-    :func:`sim.results.sweep.sweep` (``grid``, ``lhs``, ``samples``, ``replications``, ``seed``,
-    ``workers``, ``scheduler``, ``out``, ``resume``...)."""
-    return sweep_runs(source, runner=run, **options)
-
-
-def git_revision() -> str | None:
-    """The git commit of the arcsim source tree, or None (no git, not a checkout)."""
-    try:
-        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
-                              capture_output=True, text=True, timeout=5, check=False,
-                              stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    text = done.stdout.strip()
-    return text if done.returncode == 0 and text else None
-
-
-__all__ = ["Result", "advance", "git_revision", "load", "resolve", "run", "sweep", "tables_of"]
+__all__ = ["Result", "Scenario", "SweepResult", "compare", "load", "run", "sweep"]

@@ -114,13 +114,13 @@ def register(sub: Subparsers) -> None:
 
 def run_run(args: argparse.Namespace) -> int:
     """``arcsim run``: run, then print a summary, the metrics (--json) or the folder."""
-    from sim import api
+    from sim.runs.single import run
 
     progress = not (args.quiet or args.json) and sys.stderr.isatty()
     try:
         with warnings.catch_warnings(record=True) as notices:
             warnings.simplefilter("always")
-            result = api.run(args.scenario, seed=args.seed, overrides=args.set,
+            result = run(args.scenario, seed=args.seed, overrides=args.set,
                              scale=args.scale, out=args.out, progress=progress,
                              report=args.report, shards=args.shards, scheduler=args.scheduler,
                              csv=args.csv, activity_log=args.activity_log,
@@ -235,7 +235,7 @@ def scenario_targets(paths: Sequence[str]) -> list[Path]:
 def run_check(args: argparse.Namespace) -> int:
     """``arcsim check``: run each scenario; 1 when an expectation misses, 2 when one is
     invalid."""
-    from sim import api
+    from sim.runs.single import run
 
     console, status = make_console(), 0
     summary = Table(title="Scenarios", title_justify="left")
@@ -243,7 +243,7 @@ def run_check(args: argparse.Namespace) -> int:
         summary.add_column(column)
     for path in scenario_targets(args.paths):
         try:
-            result = api.run(path, overrides=args.set, scale=args.scale, out=args.out,
+            result = run(path, overrides=args.set, scale=args.scale, out=args.out,
                              report=args.report)
         except ScenarioError as exc:
             print(exc, file=sys.stderr)

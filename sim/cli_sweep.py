@@ -29,7 +29,7 @@ examples:
 
 def register(sub: Subparsers) -> None:
     """Add ``sweep`` to ``sub``."""
-    from sim.results.sweep import DEFAULT_METRICS
+    from sim.runs.sweep import DEFAULT_METRICS
 
     parser = sub.add_parser(
         "sweep", help="run a scenario over parameter points x replications, with CIs",
@@ -77,12 +77,11 @@ def register(sub: Subparsers) -> None:
 
 def run_sweep(args: argparse.Namespace) -> int:
     """``arcsim sweep``: run the sweep, then print its summary."""
-    from sim import api
-    from sim.results.sweep import DEFAULT_METRICS, SweepInterrupted, print_summary
+    from sim.runs.sweep import DEFAULT_METRICS, SweepInterrupted, print_summary, sweep
 
     progress = not (args.quiet or args.json) and sys.stderr.isatty()
     try:
-        result = api.sweep(args.scenario, grid=args.grid, lhs=args.lhs, samples=args.samples,
+        result = sweep(args.scenario, grid=args.grid, lhs=args.lhs, samples=args.samples,
                            replications=args.replications, seed=args.seed, overrides=args.set,
                            metrics=args.metric or DEFAULT_METRICS, workers=args.workers,
                            scheduler=args.scheduler, out=args.out, resume=args.resume,

@@ -111,7 +111,7 @@ class ScenarioItem(pytest.Item):
     """Run the scenario; fail when an expectation misses."""
 
     def runtest(self) -> None:
-        from sim import api
+        from sim.runs.single import run
 
         error = self.parent.read_error if isinstance(self.parent, ScenarioFile) else None
         if error is not None:
@@ -119,7 +119,7 @@ class ScenarioItem(pytest.Item):
         scale: float = self.config.getoption("arcsim_scale")
         kept: str | None = self.config.getoption("arcsim_out")
         with tempfile.TemporaryDirectory(prefix="arcsim-") as tmp:
-            result = api.run(self.path, scale=None if scale == 1.0 else scale,
+            result = run(self.path, scale=None if scale == 1.0 else scale,
                              out=kept if kept is not None else tmp,
                              report=kept is not None)  # nobody reads a discarded report
         if not result.ok:

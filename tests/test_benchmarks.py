@@ -90,7 +90,7 @@ def test_events_are_counted_exactly(bench: ModuleType, monkeypatch: pytest.Monke
 
     import simpy.core
 
-    from sim.api import STEPS
+    from sim.runs.execute import STEPS
 
     popped = []
     real_pop = heapq.heappop

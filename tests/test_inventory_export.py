@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 import sim
-from sim.api import advance, resolve
 from sim.cli import main as cli_main
 from sim.engine import World
 from sim.engine.codes import Prov
+from sim.engine.snapshot import snapshot
 from sim.results.inventory_export import (
     EXTENSIONS_FILE,
     FOLDER,
@@ -23,6 +23,8 @@ from sim.results.inventory_export import (
     write_inventory,
 )
 from sim.rules.config import AgentConfig, Mode
+from sim.runs.execute import advance
+from sim.runs.single import resolve
 from sim.scenario.build import build_world
 from sim.scenario.inventory import Machine, intended_config, load_inventory
 from sim.scenario.loading import load_scenario
@@ -96,7 +98,7 @@ def _run_world(source: str | Path, **options: Any) -> World:
 def _export(world: World,
             folder: Path) -> tuple[dict[str, Machine], dict[str, Any], dict[str, Any]]:
     """The re-imported machines by name, and the raw machine and extension documents."""
-    machines, extensions = write_inventory(world, folder)
+    machines, extensions = write_inventory(snapshot(world), folder)
     inventory = load_inventory(machines, extensions)
     raw_m = json.loads(machines.read_text(encoding="utf-8"))
     raw_x = json.loads(extensions.read_text(encoding="utf-8"))
@@ -250,7 +252,7 @@ def test_r24_orphaned_extension_has_no_resource(cases_world: World, tmp_path: Pa
 
 
 def test_r8_export_feeds_a_new_scenario(cases_world: World, tmp_path: Path) -> None:
-    write_inventory(cases_world, tmp_path / FOLDER)
+    write_inventory(snapshot(cases_world), tmp_path / FOLDER)
     scenario = tmp_path / "again.yaml"
     scenario.write_text("name: again\nduration: 1h\nfleet:\n  from: [inventory/machines.json, "
                         "inventory/extensions.json]\n", encoding="utf-8")
@@ -265,7 +267,7 @@ def test_run_inventory_is_deterministic_and_the_final_world(default_world: World
                                                            tmp_path: Path) -> None:
     a = sim.run("default", scale=0.02, report=False, inventory=True, out=tmp_path / "a")
     b = sim.run("default", scale=0.02, report=False, inventory=True, out=tmp_path / "b")
-    write_inventory(default_world, tmp_path / "direct")
+    write_inventory(snapshot(default_world), tmp_path / "direct")
     for name in (MACHINES_FILE, EXTENSIONS_FILE):
         first = (a.path / FOLDER / name).read_bytes()
         assert first == (b.path / FOLDER / name).read_bytes()

@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.api import tables_of
 from sim.cli import main
 from sim.engine import (
     DAY,
@@ -40,6 +39,7 @@ from sim.rules.activity import (
     UPGRADE_ACTION,
     operation_name,
 )
+from sim.runs.merge import tables_of
 
 AMA = "Microsoft.Azure.Monitor/AzureMonitorWindowsAgent"
 CSE = "Microsoft.Compute/CustomScriptExtension"

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 import sim
-from sim import api
 from sim.cli import main
 from sim.engine.metrics import summarise
+from sim.runs.execute import advance
 from sim.scenario import library
 from sim.scenario.build import build_world
 from sim.scenario.expect import METRICS, Table, check_path, evaluate, lookup, parse_expected
@@ -132,7 +132,7 @@ def test_steps_do_not_change_the_records() -> None:
     scenario = scenario_from_text(SMALL)
     one, many = build_world(scenario), build_world(scenario)
     one.run(scenario.duration)
-    api.advance(many, scenario.duration)
+    advance(many, scenario.duration)
     for name, column in one.records.columns.items():
         assert np.array_equal(column, many.records[name]), name
 

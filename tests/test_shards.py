@@ -12,14 +12,10 @@ import pytest
 import sim
 from sim.cli import main
 from sim.engine import EngineParams, FleetSpec, GroupSpec, PathSpec, World
-from sim.results.merge import canonical, output_of
-from sim.results.shards import (
-    BLOCK_MACHINES,
-    ShardError,
-    ShardWarning,
-    plan_shards,
-    run_sharded,
-)
+from sim.engine.snapshot import snapshot
+from sim.runs.execute import run_world
+from sim.runs.merge import canonical, output_of
+from sim.runs.shards import BLOCK_MACHINES, ShardError, ShardWarning, plan_shards
 from sim.scenario import library
 from sim.scenario.build import build_world
 from sim.scenario.loading import load_scenario
@@ -34,9 +30,10 @@ def _outputs_equal(name: str, shards: int, overrides: tuple[str, ...] = ()) -> N
     scenario = load_scenario(path, scale=SCALE, overrides=overrides)
     whole = build_world(scenario, base=path.parent)
     whole.run(scenario.duration)
-    one = output_of(whole)
-    many, plan = run_sharded(scenario, path.parent, shards, workers=1)
-    assert len(plan.ranges) == shards
+    one = output_of(snapshot(whole))
+    split = run_world(scenario, path.parent, shards=shards, workers=1)
+    many, plan = split.output, split.plan
+    assert plan is not None and len(plan.ranges) == shards
     assert len(one.columns["time"]) > 50
     assert [c for c in one.columns if not np.array_equal(one.columns[c], many.columns[c])] == []
     assert one.metrics == many.metrics
@@ -54,8 +51,10 @@ def test_shards_merged_records_and_metrics_equal_unsharded(name: str, shards: in
 def test_shards_cut_inside_groups_and_keep_fleet_wide_records_once() -> None:
     path = library.resolve("policy-deny-override")
     scenario = load_scenario(path, scale=SCALE)
-    output, plan = run_sharded(scenario, path.parent, 4, workers=1)
-    assert plan.ranges == ((0, 10), (10, 20), (20, 30), (30, 40))  # two groups of 20
+    split = run_world(scenario, path.parent, shards=4, workers=1)
+    output, plan = split.output, split.plan
+    assert plan is not None  # two groups of 20
+    assert plan.ranges == ((0, 10), (10, 20), (20, 30), (30, 40))
     fleet_wide = output.columns["machine"] < 0
     assert 2 <= int(fleet_wide.sum()) < 10  # the policy changes, once each, not 4 times
 

@@ -14,7 +14,7 @@ import pytest
 import sim
 from sim import api
 from sim.cli import main
-from sim.results.sweep import SweepError, SweepInterrupted, sweep
+from sim.runs.sweep import SweepError, SweepInterrupted, sweep
 
 SCENARIO = """\
 name: sweep-small
@@ -177,7 +177,7 @@ def test_sweep_folder_holding_another_sweep(scenario: Path, tmp_path: Path) -> N
 
 def failing_run(source: Any, **options: Any) -> Any:
     """``sim.api.run``, except for check period 1h, replication seed of r=1."""
-    from sim.results.seeds import replication_seed
+    from sim.runs.seeds import replication_seed
 
     if "params.check_period=1h" in options["overrides"] and \
             options["seed"] == replication_seed(9, 1):

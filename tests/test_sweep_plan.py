@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from sim.results.seeds import latin_hypercube, replication_seed
-from sim.results.sweep_plan import SweepError, SweepSpec, parse_grid, parse_lhs, spec_of
-from sim.results.sweep_summary import interval, t_quantile
+from sim.runs.seeds import latin_hypercube, replication_seed
+from sim.runs.sweep_plan import SweepError, SweepSpec, parse_grid, parse_lhs, spec_of
+from sim.runs.sweep_summary import interval, t_quantile
 
 
 def test_sweep_seeds_are_seedsequence_children_and_do_not_move_when_replications_grow() -> None:

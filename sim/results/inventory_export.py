@@ -50,10 +50,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-from sim.engine import World
 from sim.engine.codes import Prov
 from sim.engine.fleet import GroupSpec
+from sim.engine.snapshot import Snapshot
 from sim.results.activity import SUBSCRIPTION
 from sim.results.result import Result
 from sim.rules.config import AgentConfig
@@ -64,7 +65,8 @@ MACHINES_FILE, EXTENSIONS_FILE = "machines.json", "extensions.json"
 MACHINE_TYPE = "Microsoft.HybridCompute/machines"
 EXTENSION_TYPE = "Microsoft.HybridCompute/machines/extensions"
 STATUS = ("Disconnected", "Connected", "Expired")
-"""``status`` by the engine's connectivity code (``World.m_conn``: 0, 1, 2; R28)."""
+"""``status`` by the engine's connectivity code (:attr:`Snapshot.connectivity`: 0, 1, 2;
+R28)."""
 
 _NAME = "\x01machine\x01"
 _MARK = json.dumps(_NAME)[1:-1]
@@ -72,7 +74,7 @@ _MARK = json.dumps(_NAME)[1:-1]
 _CHUNK = 4096
 """Lines joined per write."""
 _BLOCK = 65536
-"""Machines whose extension slots are scanned at once (bounds the memory of the scan)."""
+"""Machines read from the snapshot's arrays at once (bounds the memory of the scan)."""
 
 
 def machine_name(machine: int) -> str:
@@ -86,9 +88,10 @@ def machine_resource_id(group: str, name: str) -> str:
             f"{MACHINE_TYPE}/{name}")
 
 
-def write_inventory(world: World, folder: str | os.PathLike[str]) -> tuple[Path, Path]:
-    """Write ``machines.json`` and ``extensions.json`` of ``world`` as it is now into
-    ``folder`` (created); returns their paths. The same world gives the same bytes.
+def write_inventory(final: Snapshot, folder: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """Write ``machines.json`` and ``extensions.json`` of the fleet state ``final`` (a run's
+    end, :func:`sim.engine.snapshot.snapshot`) into ``folder`` (created); returns their
+    paths. The same state gives the same bytes.
 
     Raises:
         OSError: a file cannot be written.
@@ -96,8 +99,8 @@ def write_inventory(world: World, folder: str | os.PathLike[str]) -> tuple[Path,
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
     machines, extensions = target / MACHINES_FILE, target / EXTENSIONS_FILE
-    _write_list(machines, machine_lines(world))
-    _write_list(extensions, extension_lines(world))
+    _write_list(machines, machine_lines(final))
+    _write_list(extensions, extension_lines(final))
     return machines, extensions
 
 
@@ -163,12 +166,13 @@ def inventory_lines_writer(lines: Packed) -> Callable[[Result], None]:
     return write
 
 
-def inventory_writer(world: World) -> Callable[[Result], None]:
+def inventory_writer(final: Snapshot) -> Callable[[Result], None]:
     """A result-folder writer (see :func:`sim.results.result.save`) adding
-    ``inventory/machines.json`` and ``inventory/extensions.json`` of ``world``."""
+    ``inventory/machines.json`` and ``inventory/extensions.json`` of the fleet state
+    ``final``."""
 
     def write(result: Result) -> None:
-        write_inventory(world, result.path / FOLDER)
+        write_inventory(final, result.path / FOLDER)
 
     return write
 
@@ -190,17 +194,21 @@ def _write_list(path: Path, lines: Iterable[str]) -> None:
 
 # --- machines --------------------------------------------------------------------------------
 
-def machine_lines(world: World) -> Iterator[str]:
-    """One JSON object (one line) per machine of ``world``, in machine order."""
+def machine_lines(final: Snapshot) -> Iterator[str]:
+    """One JSON object (one line) per machine of ``final``, in machine order."""
     templates: dict[tuple[int, int, int], list[str]] = {}
-    groups, conn, cfg = world.fleet.groups, world.m_conn, world.m_cfg
-    for m, gi in enumerate(world.m_group):
-        key = (gi, cfg[m], conn[m])
-        parts = templates.get(key)
-        if parts is None:
-            obj = _machine(groups[gi], world.configs[cfg[m]], STATUS[conn[m]])
-            parts = templates[key] = json.dumps(obj, ensure_ascii=False).split(_MARK)
-        yield machine_name(m + world.offset).join(parts)
+    groups, configs = final.groups, final.configs
+    for lo in range(0, final.n_machines, _BLOCK):
+        rows = zip(final.machine_group[lo:lo + _BLOCK].tolist(),
+                   final.machine_config[lo:lo + _BLOCK].tolist(),
+                   final.connectivity[lo:lo + _BLOCK].tolist(), strict=True)
+        for m, key in enumerate(rows, start=lo + final.offset):
+            parts = templates.get(key)
+            if parts is None:
+                gi, cid, conn = key
+                obj = _machine(groups[gi], configs[cid], STATUS[conn])
+                parts = templates[key] = json.dumps(obj, ensure_ascii=False).split(_MARK)
+            yield machine_name(m).join(parts)
 
 
 def _machine(group: GroupSpec, config: AgentConfig, status: str) -> dict[str, Any]:
@@ -242,46 +250,49 @@ def _flag(value: bool) -> str:
 
 # --- extensions ------------------------------------------------------------------------------
 
-def extension_lines(world: World) -> Iterator[str]:
+def extension_lines(final: Snapshot) -> Iterator[str]:
     """One JSON object (one line) per extension resource Azure holds, in machine order, then
     extension name order."""
-    if not world.ext_ids:
+    if not final.ext_ids:
         return
-    n, e = world.n_machines, world.n_ext
-    order = np.asarray(world.x_order, dtype=np.intp)
-    prov = np.frombuffer(world.s_prov, dtype=np.int8).reshape(n, e)
+    names = final.ext_ids
+    order = np.asarray(sorted(range(len(names)), key=lambda x: names[x].key), dtype=np.intp)
     templates: dict[tuple[Any, ...], list[str]] = {}
-    for lo in range(0, n, _BLOCK):
-        machines, columns = np.nonzero(prov[lo:lo + _BLOCK, order] != Prov.NONE)
-        slots = zip((machines + lo).tolist(), order[columns].tolist(), strict=True)
-        yield from _extension_block(world, slots, templates)
+    for lo in range(0, final.n_machines, _BLOCK):
+        machines, columns = np.nonzero(final.provisioning[lo:lo + _BLOCK, order] != Prov.NONE)
+        machines += lo
+        yield from _extension_block(final, machines, order[columns], templates)
 
 
-def _extension_block(world: World, slots: Iterable[tuple[int, int]],
+def _extension_block(final: Snapshot, machines: npt.NDArray[np.intp],
+                     extensions: npt.NDArray[np.intp],
                      templates: dict[tuple[Any, ...], list[str]]) -> Iterator[str]:
-    """The lines of the resources at ``slots`` ((machine, extension) pairs, in order)."""
-    e = world.n_ext
-    for m, x in slots:
-        s = m * e + x
-        settings = world.s_settings.get(s, "") if world.s_settings else ""
-        version = _version(world, x, world.s_want[s], world.s_inst[s])
-        key = (world.m_group[m], x, version, world.s_prov[s], settings)
+    """The lines of the resources at ``(machines[i], extensions[i])``, in that order."""
+    e, settings = final.n_ext, final.settings
+    rows = zip(machines.tolist(), extensions.tolist(),
+               final.machine_group[machines].tolist(),
+               final.wanted[machines, extensions].tolist(),
+               final.installed[machines, extensions].tolist(),
+               final.provisioning[machines, extensions].tolist(), strict=True)
+    for m, x, gi, want, installed, prov in rows:
+        version = _version(final, x, want, installed)
+        key = (gi, x, version, prov, settings.get(m * e + x, "") if settings else "")
         parts = templates.get(key)
         if parts is None:
-            obj = _extension(world, key)
+            obj = _extension(final, key)
             parts = templates[key] = json.dumps(obj, ensure_ascii=False).split(_MARK)
-        yield machine_name(m + world.offset).join(parts)
+        yield machine_name(m + final.offset).join(parts)
 
 
-def _version(world: World, x: int, want: int, installed: int) -> str:
+def _version(final: Snapshot, x: int, want: int, installed: int) -> str:
     """The version Azure records: the one it wants, else the one installed, else ""."""
     code = want if want >= 0 else installed
-    return world.ext_versions[x][code] if code >= 0 else ""
+    return final.ext_versions[x][code] if code >= 0 else ""
 
 
-def _extension(world: World, key: tuple[Any, ...]) -> dict[str, Any]:
+def _extension(final: Snapshot, key: tuple[Any, ...]) -> dict[str, Any]:
     gi, x, version, prov, settings = key
-    group, ext = world.fleet.groups[gi], world.ext_ids[x]
+    group, ext = final.groups[gi], final.ext_ids[x]
     properties: dict[str, Any] = {
         "publisher": ext.publisher,
         "type": ext.type,

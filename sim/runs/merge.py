@@ -1,5 +1,5 @@
-"""A run's records in canonical order, with its tables and metrics: from one world, or merged
-from the worlds of its shards (:mod:`sim.results.shards`).
+"""A run's records in canonical order, with its tables and metrics: from one world's snapshot,
+or merged from the snapshots of its shards' worlds (:mod:`sim.runs.shards`).
 
 **Canonical record order.** Records are stably sorted by (time, machine): at one instant the
 fleet-wide records (machine -1: a policy assigned, an exemption) come first, then each
@@ -24,10 +24,10 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
-from sim.engine import World
-from sim.engine.metrics import coverage
+from sim.engine.metrics import NameTables
 from sim.engine.metrics import metrics_of as engine_metrics
 from sim.engine.records import Records
+from sim.engine.snapshot import Snapshot
 from sim.errors import ArcsimError
 from sim.results.records import RunTables
 
@@ -62,24 +62,27 @@ def _in_order(time: npt.NDArray[Any], machine: npt.NDArray[Any]) -> bool:
     return bool(np.all((dt > 0) | ((dt == 0) & (np.diff(machine) >= 0))))
 
 
-def tables_of(world: World) -> RunTables:
-    """The run's name tables (groups, extensions, actors, paths)."""
-    return RunTables(groups=list(world.group_names),
-                     extensions=[ext.name for ext in world.ext_ids],
-                     actors=list(world.actor_names), paths=list(world.path_names))
+def tables_of(names: NameTables) -> RunTables:
+    """The run's name tables (groups, extensions, actors, paths) of a world or its
+    snapshot."""
+    return RunTables(groups=list(names.group_names),
+                     extensions=[ext.name for ext in names.ext_ids],
+                     actors=list(names.actor_names), paths=list(names.path_names))
 
 
-def metrics_of(columns: Columns, tables: World, covered: Mapping[str, int]) -> dict[str, Any]:
+def metrics_of(columns: Columns, tables: NameTables,
+               covered: Mapping[str, int]) -> dict[str, Any]:
     """The metrics (:func:`sim.engine.metrics.metrics_of`) of ``columns`` (canonical records)
-    with the name tables of world ``tables`` and ``covered`` as the coverage."""
+    with the name tables ``tables`` (a world's or a snapshot's) and ``covered`` as the
+    coverage."""
     return engine_metrics(Records(columns), tables, covered)
 
 
-def output_of(world: World, events: int | None = None) -> RunOutput:
-    """The output of an unsharded run of ``world`` (run to its end)."""
-    columns = canonical(world.records.columns)
-    return RunOutput(columns, tables_of(world), metrics_of(columns, world, coverage(world)),
-                     events)
+def output_of(final: Snapshot) -> RunOutput:
+    """The output of an unsharded run whose world's end is ``final``."""
+    columns = canonical(final.records.columns)
+    return RunOutput(columns, tables_of(final), metrics_of(columns, final, final.coverage),
+                     final.events)
 
 
 @dataclass(frozen=True)
@@ -94,17 +97,24 @@ class ShardPart:
     fleet_events: int = 0
     inventory: tuple[bytes, bytes] | None = None
 
+    @classmethod
+    def of(cls, final: Snapshot, inventory: tuple[bytes, bytes] | None = None) -> ShardPart:
+        """The part of a shard whose world's end is ``final``."""
+        return cls(dict(final.records.columns), dict(final.coverage), final.events,
+                   final.fleet_events, inventory)
+
 
 class MergeError(ArcsimError):
     """Shards that do not fit together (a bug in arcsim, not a user error)."""
 
 
-def merged_output(parts: Sequence[ShardPart], world: World) -> RunOutput:
-    """The output of a run split into ``parts`` (in machine order), whose unsharded world
-    (built, not run) is ``world``: fleet-wide records once (from the first shard, checked to be
-    the same in every shard), everything in canonical order, coverage added up, and the
-    events of the unsharded run: the shards' events with the fleet-wide ones counted once. The
-    parts' columns are consumed (emptied as they are merged, to hold the records about once).
+def merged_output(parts: Sequence[ShardPart], tables: NameTables) -> RunOutput:
+    """The output of a run split into ``parts`` (in machine order), whose name tables are
+    ``tables`` (its unsharded world's, built, not run): fleet-wide records once (from the
+    first shard, checked to be the same in every shard), everything in canonical order,
+    coverage added up, and the events of the unsharded run: the shards' events with the
+    fleet-wide ones counted once. The parts' columns are consumed (emptied as they are
+    merged, to hold the records about once).
 
     Raises:
         MergeError: shards whose fleet-wide records or fleet-wide event counts differ.
@@ -126,7 +136,7 @@ def merged_output(parts: Sequence[ShardPart], world: World) -> RunOutput:
     events = [p.events for p in parts]
     total = None if any(e is None for e in events) else \
         sum(cast(list[int], events)) - (len(parts) - 1) * parts[0].fleet_events
-    return RunOutput(columns, tables_of(world), metrics_of(columns, world, covered), total)
+    return RunOutput(columns, tables_of(tables), metrics_of(columns, tables, covered), total)
 
 
 def _merge_in_order(pieces: list[Columns]) -> Columns:

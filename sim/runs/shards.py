@@ -1,5 +1,6 @@
-"""Sharded single runs: a fleet split into independent parts, run on a backend, records merged
-(``sim.run(..., shards=K)``, ``arcsim run --shards K``).
+"""Split single runs: a fleet cut into independent parts (shards, blocks), run on a backend,
+records merged (``sim.run(..., shards=K)``, ``arcsim run --shards K``). Whether a run is split
+is decided by :func:`sim.runs.execute.run_world`, the one way a world runs.
 
 **How a fleet splits.** A shard is a contiguous range of machine ids ``[lo, hi)``; it may cut
 through a group. Machines interact only through a shared download path (a proxy with limited
@@ -23,7 +24,7 @@ tables and codes are the run's), the same actors in the same order, ``start_offs
 The engine keys randomness by (seed, purpose, global machine id) and orders equal-time events
 by machine, so a shard's records are exactly the whole run's records of its machines, plus the
 fleet-wide records (machine -1: policy changes), which every shard makes and the merge keeps
-once. Records are merged into the canonical order of :mod:`sim.results.merge`.
+once. Records are merged into the canonical order of :mod:`sim.runs.merge`.
 """
 
 from __future__ import annotations
@@ -34,12 +35,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sim.engine import FleetSpec, World
-from sim.engine.metrics import coverage
+from sim.engine.snapshot import snapshot
 from sim.errors import ArcsimError, ArcsimWarning
-from sim.results.backends import make_backend
 from sim.results.inventory_export import extension_lines, machine_lines, packed_lines
-from sim.results.merge import MergeError, RunOutput, ShardPart, merged_output, tables_of
-from sim.results.progress import task_progress
+from sim.runs.backends import make_backend
+from sim.runs.merge import MergeError, RunOutput, ShardPart, merged_output, tables_of
+from sim.runs.progress import task_progress
 from sim.scenario.build import build_world
 from sim.scenario.schema import Scenario
 
@@ -165,29 +166,25 @@ def run_shard(task: ShardTask) -> ShardPart:
     ``inventory``, render its machines' lines of the final inventory export)."""
     world = shard_world(build_world(task.scenario, base=task.base), task.lo, task.hi)
     world.run(task.scenario.duration)
-    lines = (packed_lines(machine_lines(world)), packed_lines(extension_lines(world))) \
+    final = snapshot(world)
+    lines = (packed_lines(machine_lines(final)), packed_lines(extension_lines(final))) \
         if task.inventory else None
-    return ShardPart(dict(world.records.columns), coverage(world), world.events_processed(),
-                     world.fleet_events, lines)
+    return ShardPart.of(final, lines)
 
 
-def run_sharded(scenario: Scenario, base: Path | None, shards: int, *,
-                scheduler: str | None = None, workers: int | None = None,
-                progress: bool = False, inventory: bool = False,
-                block: int | None = BLOCK_MACHINES) -> tuple[RunOutput, ShardPlan]:
-    """Run ``scenario`` split into (at most) ``shards`` shards on local processes (``workers``,
-    default one per shard up to the CPU count; one runs them in this process) or the Dask
-    ``scheduler``, each shard as blocks of at most about ``block`` machines (None: one block
-    per shard); merge the records (and, with ``inventory``, the lines of the final inventory
-    export, in machine order: the same bytes as an unsharded run's; every line travels back
-    from its worker).
+def run_parts(whole: World, plan: ShardPlan, scenario: Scenario, base: Path | None, *,
+              shards: int, scheduler: str | None = None, workers: int | None = None,
+              progress: bool = False, inventory: bool = False) -> RunOutput:
+    """Run the parts of ``plan`` (of ``whole``, ``scenario``'s world, built, not run; the
+    ``shards`` asked for) on local processes (``workers``, default one per shard up to the
+    CPU count; one runs them in this process) or the Dask ``scheduler``; merge the records
+    (and, with ``inventory``, the lines of the final inventory export, in machine order: the
+    same bytes as an unsplit run's; every line travels back from its worker).
 
     Raises:
-        ShardError: a bad shard count, or a shard that failed (its error).
+        ShardError: a part that failed (its error).
         BackendError: the backend cannot be used.
     """
-    whole = build_world(scenario, base=base)
-    plan = plan_shards(whole, shards, block)
     tasks = [ShardTask(scenario, base, lo, hi, inventory) for lo, hi in plan.ranges]
     parts: list[ShardPart | None] = [None] * len(tasks)
     pieces: list[tuple[bytes, bytes]] = [(b"", b"")] * len(tasks)  # packed inventory lines
@@ -210,8 +207,8 @@ def run_sharded(scenario: Scenario, base: Path | None, shards: int, *,
     if inventory:  # shards are contiguous ranges in machine order: concatenate
         lines = ([m for m, _ in pieces], [e for _, e in pieces])
     merged = merged_output([p for p in parts if p is not None], whole)
-    return (replace(merged, inventory=lines) if lines is not None else merged), plan
+    return replace(merged, inventory=lines) if lines is not None else merged
 
 
 __all__ = ["BLOCK_MACHINES", "ShardError", "ShardPlan", "ShardTask", "ShardWarning",
-           "plan_shards", "run_shard", "run_sharded", "shard_world", "shared_spans"]
+           "plan_shards", "run_parts", "run_shard", "shard_world", "shared_spans"]

@@ -107,7 +107,7 @@ class LocalBackend(Backend):
             self._pool = None
 
 
-PRELOAD = ("sim.api",)
+PRELOAD = ("sim.runs.single",)
 """Modules the fork server imports once, so that each worker starts without importing them."""
 
 

@@ -10,7 +10,7 @@ A sweep varies scenario values named by the same ``KEY`` paths as ``--set``
   point.
 
 Point ``p`` (in that order) and replication ``r`` make run ``p * R + r``; its seed is
-:func:`sim.results.seeds.replication_seed` ``(seed, r)`` (the same for every point) and its
+:func:`sim.runs.seeds.replication_seed` ``(seed, r)`` (the same for every point) and its
 folder ``runs/p<p>-r<r>/``, so a sweep resumed with more replications keeps what it has.
 """
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.errors import ArcsimError
-from sim.results.seeds import latin_hypercube, replication_seed
+from sim.runs.seeds import latin_hypercube, replication_seed
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-.\[\]\"']*")
 _INTEGER = re.compile(r"[-+]?\d+")

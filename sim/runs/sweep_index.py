@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.results.folder import ResultError, write_parquet
-from sim.results.sweep_plan import Run, SweepError, SweepSpec
+from sim.runs.sweep_plan import Run, SweepError, SweepSpec
 from sim.scenario import library
 from sim.scenario.loading import parse_key, scenario_from_document
 from sim.scenario.schema import Scenario
@@ -108,7 +108,7 @@ class Index:
         return sum(o.status == "ok" for o in self.outcomes)
 
     def frame(self) -> pd.DataFrame:
-        """One row per run, in run order (module :mod:`sim.results.sweep` lists the columns)."""
+        """One row per run, in run order (module :mod:`sim.runs.sweep` lists the columns)."""
         runs, outcomes = self.runs, self.outcomes
         columns: dict[str, Any] = {
             "run": np.array([r.index for r in runs], dtype=np.int64),

@@ -2,7 +2,7 @@
 
 A sweep folder (default ``results/sweeps/<scenario>-<hash>``, the hash of its definition)::
 
-    sweep.json        the definition (:class:`~sim.results.sweep_plan.SweepSpec`)
+    sweep.json        the definition (:class:`~sim.runs.sweep_plan.SweepSpec`)
     sweep.parquet     one row per run, in run order: run, point, replication, seed, the
                       parameters (numbers where the scenario reads them as numbers: seconds for
                       durations), status (ok, failed, pending), error, expect_ok, the headline
@@ -12,7 +12,7 @@ A sweep folder (default ``results/sweeps/<scenario>-<hash>``, the hash of its de
     runs/p0000-r000/<scenario>-<seed>-<hash>/   each run's own result folder
 
 Every point is validated before anything runs. Runs go to a backend
-(:mod:`sim.results.backends`); each writes its result folder when it finishes (nothing is held
+(:mod:`sim.runs.backends`); each writes its result folder when it finishes (nothing is held
 for the whole sweep but the index), and ``sweep.parquet`` is rewritten (atomically, sorted by
 run, with nothing that depends on timing or workers) as runs finish (at most once a second,
 and at the end). A run that raises is recorded ``failed`` with its error and the sweep goes on.
@@ -40,13 +40,14 @@ from typing import Any
 import pandas as pd
 from rich.console import Console
 
-from sim.results.backends import Backend, make_backend
 from sim.results.folder import ResultError, write_json, write_parquet
-from sim.results.progress import task_progress
 from sim.results.result import load
-from sim.results.sweep_index import Index, RunOutcome, parameter_values
-from sim.results.sweep_plan import Run, SweepError, SweepSpec, spec_of
-from sim.results.sweep_summary import summary_frame, summary_table, write_figures
+from sim.runs import single
+from sim.runs.backends import Backend, make_backend
+from sim.runs.progress import task_progress
+from sim.runs.sweep_index import Index, RunOutcome, parameter_values
+from sim.runs.sweep_plan import Run, SweepError, SweepSpec, spec_of
+from sim.runs.sweep_summary import summary_frame, summary_table, write_figures
 from sim.scenario.expect import ExpectError, check_path, lookup
 from sim.scenario.schema import Scenario
 
@@ -59,8 +60,9 @@ WRITE_EVERY_S = 1.0
 run that finished after the last write is not lost: resume finds its folder."""
 
 Runner = Callable[..., Any]
-"""Runs one scenario and writes its result folder: called like :func:`sim.api.run` as
-``runner(source, seed=..., overrides=[...], out=...)``; returns a :class:`~sim.results.Result`."""
+"""Runs one scenario and writes its result folder: called like :func:`sim.runs.single.run` as
+``runner(source, seed=..., overrides=[...], out=...)``; returns a :class:`~sim.results.Result`
+(a module-level function: it travels to worker processes)."""
 
 
 class SweepInterrupted(KeyboardInterrupt):
@@ -129,7 +131,7 @@ def sweep(source: str | os.PathLike[str] | Scenario, *,
           metrics: Sequence[str] = DEFAULT_METRICS, workers: int | None = None,
           scheduler: str | None = None, out: str | os.PathLike[str] | None = None,
           resume: bool = False, progress: bool = False, figures: bool = True,
-          runner: Runner) -> SweepResult:
+          runner: Runner = single.run) -> SweepResult:
     """Run ``source`` (a scenario file, a shipped scenario's name, or a :class:`Scenario`) at
     every parameter point × ``replications`` and summarise (module docstring).
 
@@ -138,7 +140,8 @@ def sweep(source: str | os.PathLike[str] | Scenario, *,
     ``seed`` is the base seed; ``overrides`` are ``KEY=VALUE`` texts applied to every run;
     ``metrics`` are the dotted metric paths to index and summarise. ``workers`` local
     processes (default: one per CPU; 1 runs here), or the Dask ``scheduler`` address.
-    ``figures=False`` skips the figures (a second or so).
+    ``figures=False`` skips the figures (a second or so). ``runner`` runs each run
+    (default: :func:`sim.runs.single.run`, without its report when it can skip one).
 
     Raises:
         SweepError: a bad axis or metric, a point the scenario rejects (named), or ``out``
