@@ -120,8 +120,8 @@ class ScenarioItem(pytest.Item):
         kept: str | None = self.config.getoption("arcsim_out")
         with tempfile.TemporaryDirectory(prefix="arcsim-") as tmp:
             result = run(self.path, scale=None if scale == 1.0 else scale,
-                             out=kept if kept is not None else tmp,
-                             report=kept is not None)  # nobody reads a discarded report
+                         out=kept if kept is not None else tmp,
+                         report=kept is not None)  # nobody reads a discarded report
         if not result.ok:
             raise ScenarioMiss(result, scale)
 

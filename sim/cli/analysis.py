@@ -1,7 +1,12 @@
-"""The analysis subcommands of ``arcsim``: ``report`` and ``compare``.
+"""The analysis commands of ``arcsim``, on result folders: ``activity-log``, ``report`` and
+``compare``.
 
-:func:`register` adds them to the ``arcsim`` parser (see :data:`sim.cli.FACES`). Exit status:
-0 done, 2 bad input (a folder that is not a result folder, one ``arcsim: error: ...`` line).
+``activity-log RESULT_DIR`` prints how many Azure activity log events each operation and
+status produced and who called (R29), or with ``--out FILE`` writes the events as
+``az monitor activity-log list`` JSON (``--format json``, the default) or a flat CSV;
+``report`` redraws a folder's figures and report; ``compare`` puts runs' headline metrics side
+by side. Exit status: 0 done, 2 bad input (a folder that is not a result folder, one
+``arcsim: error: ...`` line).
 """
 
 from __future__ import annotations
@@ -9,20 +14,35 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from collections import Counter
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
 
 from rich.table import Table
 
+from sim.cli.common import Subparsers
+from sim.cli.status import ExitStatus
 from sim.terminal import make_console
 
-Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-
-
+_ACTIVITY_LOG = ("Without ``--out`` it prints how many events each operation and status "
+                 "produced and who called; with ``--out FILE`` it writes the events as ``az "
+                 "monitor activity-log list`` JSON (``--format json``, the default) or a flat "
+                 "CSV.")
+"""``activity-log``'s description (as ``--help`` has always shown it)."""
 
 
 def register(sub: Subparsers) -> None:
-    """Add ``report`` and ``compare`` to ``sub``."""
+    """Add ``activity-log``, ``report`` and ``compare`` to ``sub``."""
+    activity = sub.add_parser("activity-log", help="a run's Azure activity log (R5, R29)",
+                              description=_ACTIVITY_LOG)
+    activity.add_argument("result", metavar="RESULT_DIR",
+                          help="a result folder of 'arcsim run'")
+    activity.add_argument("--out", metavar="FILE", help="write the events to FILE")
+    activity.add_argument("--format", choices=("json", "csv"), default="json",
+                          help="file format with --out (default: json, as the Azure CLI "
+                               "prints)")
+    activity.set_defaults(handler=run_activity_log)
+
     report = sub.add_parser("report", help="redraw a result folder's figures and report",
                             description="Draw the standard figures into RESULT_DIR/figures/ "
                                         "and write report.md and a self-contained "
@@ -47,6 +67,37 @@ def register(sub: Subparsers) -> None:
     compare.set_defaults(handler=run_compare)
 
 
+def run_activity_log(args: argparse.Namespace) -> int:
+    """``arcsim activity-log``: print a summary of the activity log, or write it with
+    ``--out``."""
+    from sim.results.activity import write_activity_log
+    from sim.results.result import load
+
+    result = load(args.result)
+    if args.out:
+        written = write_activity_log(result.activity_chunks(), args.out, fmt=args.format,
+                                     run=result.path.name)
+        print(f"{written.events} activity log events written to {written.path}")
+        return ExitStatus.OK
+    keys = ["operationName", "status", "caller"]
+    counts: Counter[tuple[str, str, str]] = Counter()
+    for chunk in result.activity_chunks():  # a big run's log is never held whole
+        columns = [chunk[k].astype(str).tolist() for k in keys]
+        counts.update(zip(*columns, strict=True))
+    total = sum(counts.values())
+    console = make_console()
+    table = Table(title=f"Activity log of {result.path.name}: {total} events")
+    for column in keys:
+        table.add_column(column)
+    table.add_column("events", justify="right")
+    for (name, status, caller), n in sorted(counts.items()):
+        table.add_row(name, status, caller, str(n))
+    console.print(table)
+    console.print("Reinstalls by resync (R6) and local azcmagent commands are not Azure "
+                  "operations: they are not in the activity log.")
+    return ExitStatus.OK
+
+
 def run_report(args: argparse.Namespace) -> int:
     """``arcsim report``: regenerate each folder's report; print where it is."""
     from sim.report.writer import regenerate
@@ -55,7 +106,7 @@ def run_report(args: argparse.Namespace) -> int:
         page = regenerate(folder)
         if not args.quiet:
             print(page)
-    return 0
+    return ExitStatus.OK
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -76,11 +127,11 @@ def run_compare(args: argparse.Namespace) -> int:
         path = comparing.write_comparison(results, labels, table, folder)
     if args.json:
         print(json.dumps(_as_json(table, path), indent=2, ensure_ascii=False))
-        return 0
+        return ExitStatus.OK
     make_console().print(_rich_table(table))
     if path is not None:
         print(f"Comparison (table, figures, comparison.html): {path}")
-    return 0
+    return ExitStatus.OK
 
 
 def _as_json(table: Any, path: Any) -> dict[str, Any]:
@@ -106,4 +157,4 @@ def _rich_table(table: Any) -> Table:
     return out
 
 
-__all__ = ["register", "run_compare", "run_report"]
+__all__ = ["register", "run_activity_log", "run_compare", "run_report"]

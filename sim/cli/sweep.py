@@ -2,9 +2,10 @@
 
 :func:`register` adds the subcommand to the ``arcsim`` parser. It prints the summary table
 (mean ± 95 % confidence half-width per point and metric), the failed runs and the sweep folder
-(``--quiet``: the folder only; ``--json``: the summary rows). Exit status: 0 every run ok, 1
-some run failed (the sweep went on; ``--resume`` reruns them), 2 bad input, 130 interrupted
-(finished runs stay; ``--resume`` goes on).
+(``--quiet``: the folder only; ``--json``: the summary rows). Exit status
+(:class:`~sim.cli.status.ExitStatus`): 0 every run ok, 1 some run failed (the sweep went on;
+``--resume`` reruns them), 2 bad input, 130 interrupted (finished runs stay; ``--resume`` goes
+on).
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import TypeAlias
 
+from sim.cli.common import Subparsers
+from sim.cli.status import ExitStatus
 from sim.terminal import make_console
-
-Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 _EPILOG = """\
 examples:
@@ -76,19 +76,16 @@ def register(sub: Subparsers) -> None:
 
 
 def run_sweep(args: argparse.Namespace) -> int:
-    """``arcsim sweep``: run the sweep, then print its summary."""
-    from sim.runs.sweep import DEFAULT_METRICS, SweepInterrupted, print_summary, sweep
+    """``arcsim sweep``: run the sweep, then print its summary (interrupted: a
+    :class:`~sim.runs.sweep.SweepInterrupted`, whose message says how far it got)."""
+    from sim.runs.sweep import DEFAULT_METRICS, print_summary, sweep
 
     progress = not (args.quiet or args.json) and sys.stderr.isatty()
-    try:
-        result = sweep(args.scenario, grid=args.grid, lhs=args.lhs, samples=args.samples,
-                           replications=args.replications, seed=args.seed, overrides=args.set,
-                           metrics=args.metric or DEFAULT_METRICS, workers=args.workers,
-                           scheduler=args.scheduler, out=args.out, resume=args.resume,
-                           progress=progress, figures=args.figures)
-    except SweepInterrupted as exc:
-        print(f"arcsim: {exc}", file=sys.stderr)
-        return 130
+    result = sweep(args.scenario, grid=args.grid, lhs=args.lhs, samples=args.samples,
+                   replications=args.replications, seed=args.seed, overrides=args.set,
+                   metrics=args.metric or DEFAULT_METRICS, workers=args.workers,
+                   scheduler=args.scheduler, out=args.out, resume=args.resume,
+                   progress=progress, figures=args.figures)
     failed = int((result.runs["status"] != "ok").sum())
     if args.json:
         print(json.dumps(json.loads(result.summary.to_json(orient="records")), indent=2))
@@ -96,9 +93,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         print(result.path)
     else:
         print_summary(result, make_console())
-    return 1 if failed else 0
-
-
+    return ExitStatus.FINDINGS if failed else ExitStatus.OK
 
 
 __all__ = ["register", "run_sweep"]

@@ -1,9 +1,10 @@
-"""The scenario subcommands of ``arcsim``: ``run``, ``validate``, ``check``, ``list``, ``schema``.
+"""The scenario commands of ``arcsim``: ``run``, ``validate``, ``check``, ``list``, ``schema``.
 
 :func:`register` adds them to the ``arcsim`` parser (each sets ``handler``, which returns the
-exit status); :func:`sim.cli.main` parses the command line and runs them. Exit status: 0 done,
-1 an expectation missed (``check``), 2 bad input (located scenario errors, or one
-``arcsim: error: ...`` line), 130 interrupted. Never a traceback for anything a user can cause.
+exit status); :func:`sim.cli.main` parses the command line and runs them. Exit status
+(:class:`~sim.cli.status.ExitStatus`): 0 done, 1 an expectation missed (``check``), 2 bad
+input (located scenario errors, or one ``arcsim: error: ...`` line), 130 interrupted. Never a
+traceback for anything a user can cause.
 """
 
 from __future__ import annotations
@@ -15,20 +16,15 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from sim.errors import ArcsimError
+from sim.cli.common import Subparsers, UsageError
+from sim.cli.status import ExitStatus, Interrupted, failure_status
 from sim.scenario.source import ScenarioError
 from sim.terminal import make_console
-
-Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-
-
-class UsageError(ArcsimError):
-    """A bad command line."""
 
 
 def _scale(text: str) -> float:
@@ -121,13 +117,12 @@ def run_run(args: argparse.Namespace) -> int:
         with warnings.catch_warnings(record=True) as notices:
             warnings.simplefilter("always")
             result = run(args.scenario, seed=args.seed, overrides=args.set,
-                             scale=args.scale, out=args.out, progress=progress,
-                             report=args.report, shards=args.shards, scheduler=args.scheduler,
-                             csv=args.csv, activity_log=args.activity_log,
-                             inventory=args.inventory)
+                         scale=args.scale, out=args.out, progress=progress,
+                         report=args.report, shards=args.shards, scheduler=args.scheduler,
+                         csv=args.csv, activity_log=args.activity_log,
+                         inventory=args.inventory)
     except KeyboardInterrupt:
-        print("arcsim: interrupted; no result folder was written", file=sys.stderr)
-        return 130
+        raise Interrupted("interrupted; no result folder was written") from None
     for notice in notices:
         print(f"arcsim: notice: {notice.message}", file=sys.stderr)
     if args.json:
@@ -136,7 +131,7 @@ def run_run(args: argparse.Namespace) -> int:
         print(result.path)
     else:
         print_summary(result, make_console())
-    return 0
+    return ExitStatus.OK
 
 
 def print_summary(result: Any, console: Console) -> None:
@@ -195,13 +190,12 @@ def run_validate(args: argparse.Namespace) -> int:
     from sim.scenario import library
     from sim.scenario.loading import load_scenario
 
-    status = 0
+    status = ExitStatus.OK
     for name in args.files:
         try:
             scenario = load_scenario(library.resolve(name), overrides=args.set)
-        except ScenarioError as exc:
-            print(exc, file=sys.stderr)
-            status = 2
+        except ScenarioError as exc:  # reported; the other files are still validated
+            status = ExitStatus(failure_status(exc))
             continue
         print(f"{name}: ok ({scenario.name}: {scenario.machines} machines, "
               f"{len(scenario.timeline)} timeline entries, {len(scenario.expect)} expectations)")
@@ -237,25 +231,24 @@ def run_check(args: argparse.Namespace) -> int:
     invalid."""
     from sim.runs.single import run
 
-    console, status = make_console(), 0
+    console, status = make_console(), ExitStatus.OK
     summary = Table(title="Scenarios", title_justify="left")
     for column in ("scenario", "expectations", ""):
         summary.add_column(column)
     for path in scenario_targets(args.paths):
         try:
             result = run(path, overrides=args.set, scale=args.scale, out=args.out,
-                             report=args.report)
-        except ScenarioError as exc:
-            print(exc, file=sys.stderr)
+                         report=args.report)
+        except ScenarioError as exc:  # reported; the other scenarios still run
+            status = ExitStatus(failure_status(exc))
             summary.add_row(str(path), "-", "INVALID")
-            status = 2
             continue
         held = sum(e.ok for e in result.expectations)
         verdict = "ok" if result.ok else "MISS"
         summary.add_row(str(path), f"{held}/{len(result.expectations)}", verdict)
         if not result.ok:
             console.print(expectation_table(result.misses, f"{path}: expected vs actual"))
-            status = max(status, 1)
+            status = max(status, ExitStatus.FINDINGS)
     console.print(summary)
     return status
 
@@ -268,14 +261,14 @@ def run_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([{"name": s.name, "path": str(s.path), "description": s.summary}
                           for s in scenarios], indent=2))
-        return 0
+        return ExitStatus.OK
     table = Table(title="Shipped scenarios (arcsim run NAME)", title_justify="left")
     table.add_column("name")
     table.add_column("question")
     for s in scenarios:
         table.add_row(s.name, s.summary)
     make_console().print(table)
-    return 0
+    return ExitStatus.OK
 
 
 def run_schema(args: argparse.Namespace) -> int:
@@ -285,10 +278,10 @@ def run_schema(args: argparse.Namespace) -> int:
     text = json.dumps(Scenario.model_json_schema(), indent=2) + "\n"
     if args.out is None:
         sys.stdout.write(text)
-        return 0
+        return ExitStatus.OK
     try:
         Path(args.out).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-    return 0
+    return ExitStatus.OK
 

@@ -13,13 +13,15 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
-from typing import Any, TypeAlias
+from typing import Any
 
 from rich.columns import Columns
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from sim.cli.common import Subparsers
+from sim.cli.status import ExitStatus
 from sim.scenario.inventory import (
     GROUP_KEYS,
     anonymised,
@@ -30,8 +32,6 @@ from sim.scenario.inventory import (
 from sim.scenario.inventory.documents import FORMAT_CHOICES
 from sim.scenario.inventory.summary import ImportSummary, describe
 from sim.terminal import make_console
-
-Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def register(sub: Subparsers) -> None:
@@ -86,7 +86,7 @@ def run_import(args: argparse.Namespace) -> int:
     if args.out and not args.json:
         print(f"{len(counted.groups)} groups ({counted.machines} machines) written to "
               f"{args.out}")
-    return 0
+    return ExitStatus.OK
 
 
 def print_summary(counted: ImportSummary, console: Console) -> None:
