@@ -1,9 +1,10 @@
-"""Extension names, agent commands and a one-group fleet shared by the engine tests."""
+"""Extension names, agent commands and a one-group fleet shared by the engine tests; the
+type of the ``arcsim`` CLI fixture (``conftest.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
 
 from sim.engine import FleetSpec, GroupSpec, InstalledExtension
 
@@ -34,3 +35,15 @@ def one_group(count: int = 1, version: str = "1.40",
                        for e in installed)
     return FleetSpec((GroupSpec(name, count, agent_versions={version: 1.0},
                                 extensions=extensions, **kw),))
+
+
+class CliResult(NamedTuple):
+    """What one ``arcsim`` command line did (the ``arcsim`` fixture's result)."""
+
+    status: int
+    out: str
+    err: str
+
+
+Arcsim = Callable[..., CliResult]
+"""The ``arcsim`` fixture: ``arcsim(*argv) -> CliResult``."""

@@ -49,15 +49,14 @@ def deny_scripts(at: float = 0.0) -> PolicyAdmin:
 # --- Azure Policy and roles (R16, R26, R27) ------------------------------------------------------
 
 
-def test_r26_deny_refuses_before_the_machine_sees_the_request() -> None:
-    w = World(one_group(4), seed=1)
-    w.add(deny_scripts())
-    w.add(CloudRequest("dev", operation="install", extension=CSE, timing=Timing(at=100)))
-    w.run(DAY)
-    denied = rows(w, op=Op.INSTALL, outcome=Outcome.DENIED)
+def test_r26_deny_refuses_before_the_machine_sees_the_request(world: World) -> None:
+    world.add(deny_scripts())
+    world.add(CloudRequest("dev", operation="install", extension=CSE, timing=Timing(at=100)))
+    world.run(DAY)
+    denied = rows(world, op=Op.INSTALL, outcome=Outcome.DENIED)
     assert [(t, why) for t, _, _, why in denied] == [(100.0, "policy_deny")] * 4
-    assert rows(w, op=Op.INSTALL, outcome=Outcome.REQUESTED) == []
-    assert all(w.provisioning_state(m, CSE) == "" for m in range(4))
+    assert rows(world, op=Op.INSTALL, outcome=Outcome.REQUESTED) == []
+    assert all(world.provisioning_state(m, CSE) == "" for m in range(4))
 
 
 def test_r26_deny_never_removes_existing_extensions_and_never_blocks_delete() -> None:
@@ -70,28 +69,26 @@ def test_r26_deny_never_removes_existing_extensions_and_never_blocks_delete() ->
     assert all(w.installed_version(m, CSE) is None for m in range(4))
 
 
-def test_r16_removed_assignment_lets_install_through_and_counts_as_override() -> None:
-    w = World(one_group(4), seed=1)
-    w.add(deny_scripts())
-    w.add(PolicyAdmin("owner", "unassign", "deny-scripts", at=200, role="Owner"))
-    w.add(CloudRequest("dev", operation="install", extension=CSE, timing=Timing(at=300)))
-    w.run(DAY)
-    assert len(rows(w, op=Op.INSTALL, outcome=Outcome.SUCCEEDED)) == 4
-    overrides = rows(w, outcome=Outcome.OVERRIDDEN, actor="owner")
+def test_r16_removed_assignment_lets_install_through_and_counts_as_override(world: World) -> None:
+    world.add(deny_scripts())
+    world.add(PolicyAdmin("owner", "unassign", "deny-scripts", at=200, role="Owner"))
+    world.add(CloudRequest("dev", operation="install", extension=CSE, timing=Timing(at=300)))
+    world.run(DAY)
+    assert len(rows(world, op=Op.INSTALL, outcome=Outcome.SUCCEEDED)) == 4
+    overrides = rows(world, outcome=Outcome.OVERRIDDEN, actor="owner")
     assert [(m, x) for _, m, x, _ in overrides] == [(m, CSE) for m in range(4)]
-    assert summarise(w)["overrides"]["by_actor"] == {"owner": 4}
+    assert summarise(world)["overrides"]["by_actor"] == {"owner": 4}
 
 
-def test_r27_contributor_cannot_remove_the_assignment() -> None:
-    w = World(one_group(4), seed=1)
-    w.add(deny_scripts())
-    w.add(PolicyAdmin("contrib", "unassign", "deny-scripts", at=200, role="Contributor"))
-    w.add(CloudRequest("dev", operation="install", extension=CSE, timing=Timing(at=300)))
-    w.run(DAY)
-    assert rows(w, op=Op.POLICY, outcome=Outcome.DENIED) == [
+def test_r27_contributor_cannot_remove_the_assignment(world: World) -> None:
+    world.add(deny_scripts())
+    world.add(PolicyAdmin("contrib", "unassign", "deny-scripts", at=200, role="Contributor"))
+    world.add(CloudRequest("dev", operation="install", extension=CSE, timing=Timing(at=300)))
+    world.run(DAY)
+    assert rows(world, op=Op.POLICY, outcome=Outcome.DENIED) == [
         (200.0, -1, "", "authorization_failed")]
-    assert len(rows(w, op=Op.INSTALL, outcome=Outcome.DENIED)) == 4
-    assert summarise(w)["overrides"]["total"] == 0
+    assert len(rows(world, op=Op.INSTALL, outcome=Outcome.DENIED)) == 4
+    assert summarise(world)["overrides"]["total"] == 0
 
 
 @pytest.mark.parametrize(("role", "accepted"), [

@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from sim.cli import main
+from helpers import Arcsim
 
 RUNBOOKS = Path(__file__).resolve().parent.parent / "scenarios" / "runbooks"
 AMA_RUNBOOK = str(RUNBOOKS / "article-linux-ama.txt")
@@ -17,24 +16,12 @@ CSE = "Microsoft.Compute/CustomScriptExtension"
 ALLOW_AMA = f'azcmagent config set extensions.allowlist "{AMA}"'
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
-@pytest.fixture(autouse=True)
-def _plain_output(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("COLUMNS", "200")
-
-
 # --- explain ---------------------------------------------------------------------------------
 
 
-def test_r13_explain_allowed(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, err = run(capsys, "explain", "--agent-version", "1.36", "--config", ALLOW_AMA,
-                           "--op", "install", "--extension", AMA.lower())
+def test_r13_explain_allowed(arcsim: Arcsim) -> None:
+    status, out, err = arcsim("explain", "--agent-version", "1.36", "--config", ALLOW_AMA,
+                      "--op", "install", "--extension", AMA.lower())
     assert (status, err) == (0, "")
     assert out.splitlines()[0] == f"install {AMA} on agent 1.36: allowed"
     assert "reason: allowed (R13)" in out
@@ -42,9 +29,9 @@ def test_r13_explain_allowed(capsys: pytest.CaptureFixture[str]) -> None:
     assert "catalogue: Azure Monitor agent (AMA)" in out
 
 
-def test_r13_explain_blocked_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, "explain", "--agent-version", "1.36", "--config", ALLOW_AMA,
-                         "--op", "install", "--extension", CSE)
+def test_r13_explain_blocked_exits_0(arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("explain", "--agent-version", "1.36", "--config", ALLOW_AMA,
+                    "--op", "install", "--extension", CSE)
     assert status == 0
     assert out.splitlines()[0] == f"install {CSE} on agent 1.36: blocked"
     assert "reason: not_on_allowlist (R13): an allowlist is set" in out
@@ -52,47 +39,47 @@ def test_r13_explain_blocked_exits_0(capsys: pytest.CaptureFixture[str]) -> None
     assert "config.mode          : full" in out
 
 
-def test_r13_explain_json(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, "explain", "--agent-version", "1.36", "--config", ALLOW_AMA,
-                         "--op", "UPGRADE", "--extension", CSE, "--json")
+def test_r13_explain_json(arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("explain", "--agent-version", "1.36", "--config", ALLOW_AMA,
+                    "--op", "UPGRADE", "--extension", CSE, "--json")
     assert status == 0
     assert json.loads(out) == {"allowed": False, "reason": "not_on_allowlist", "rule": "R13",
                                "extension": CSE, "operation": "upgrade", "agent_version": "1.36"}
 
 
-def test_r14_explain_delete_always_allowed(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, "explain", "--config", ALLOW_AMA, "--op", "delete",
-                         "--extension", CSE, "--json")
+def test_r14_explain_delete_always_allowed(arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("explain", "--config", ALLOW_AMA, "--op", "delete",
+                    "--extension", CSE, "--json")
     assert status == 0
     assert json.loads(out)["allowed"] is True
 
 
-def test_r12_explain_without_commands(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, "explain", "--op", "install", "--extension", "Contoso/Widget")
+def test_r12_explain_without_commands(arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("explain", "--op", "install", "--extension", "Contoso/Widget")
     assert status == 0
     assert "reason: allowed (R12)" in out
     assert "not in arcsim's catalogue" in out
 
 
 def test_r8a_explain_applies_config_and_files_in_order(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    arcsim: Arcsim, tmp_path: Path
 ) -> None:
     runbook = tmp_path / "runbook.txt"
     runbook.write_text(f"# lock down\n\nazcmagent config set extensions.blocklist {AMA}\n",
                        encoding="utf-8")
-    status, out, _ = run(capsys, "explain", "--config", ALLOW_AMA, "--config-file", str(runbook),
-                         "--config", f"azcmagent config set extensions.blocklist --remove {AMA}",
-                         "--op", "install", "--extension", AMA, "--json")
+    status, out, _ = arcsim("explain", "--config", ALLOW_AMA, "--config-file", str(runbook),
+                    "--config", f"azcmagent config set extensions.blocklist --remove {AMA}",
+                    "--op", "install", "--extension", AMA, "--json")
     assert status == 0
     assert json.loads(out)["allowed"] is True
-    status, out, _ = run(capsys, "explain", "--config", ALLOW_AMA, "--config-file", str(runbook),
-                         "--op", "install", "--extension", AMA, "--json")
+    status, out, _ = arcsim("explain", "--config", ALLOW_AMA, "--config-file", str(runbook),
+                    "--op", "install", "--extension", AMA, "--json")
     assert json.loads(out)["reason"] == "on_blocklist"
 
 
-def test_r1_explain_refused_command_json(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, "explain", "--config-file", BLOCKLIST_RUNBOOK, "--op", "install",
-                         "--extension", CSE, "--json")
+def test_r1_explain_refused_command_json(arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("explain", "--config-file", BLOCKLIST_RUNBOOK, "--op", "install",
+                    "--extension", CSE, "--json")
     assert status == 2
     error = json.loads(out)["error"]
     assert error["code"] == "usage"
@@ -101,19 +88,19 @@ def test_r1_explain_refused_command_json(capsys: pytest.CaptureFixture[str]) -> 
     assert error["command"].startswith("azcmagent config set extensions.blocklist “")
 
 
-def test_r1_explain_refused_command_text(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, err = run(capsys, "explain", "--config", ALLOW_AMA, "--config",
-                           "azcmagent config set extensions.blocklist NoSlash",
-                           "--op", "install", "--extension", CSE)
+def test_r1_explain_refused_command_text(arcsim: Arcsim) -> None:
+    status, out, err = arcsim("explain", "--config", ALLOW_AMA, "--config",
+                      "azcmagent config set extensions.blocklist NoSlash",
+                      "--op", "install", "--extension", CSE)
     assert (status, out) == (2, "")
     assert err.startswith("arcsim: error: --config #2: the agent refuses ")
     assert '"NoSlash"' in err
     assert len(err.strip().splitlines()) == 1
 
 
-def test_r30_explain_old_agent(capsys: pytest.CaptureFixture[str]) -> None:
-    status, _, err = run(capsys, "explain", "--agent-version", "1.15", "--config", ALLOW_AMA,
-                         "--op", "install", "--extension", CSE)
+def test_r30_explain_old_agent(arcsim: Arcsim) -> None:
+    status, _, err = arcsim("explain", "--agent-version", "1.15", "--config", ALLOW_AMA,
+                    "--op", "install", "--extension", CSE)
     assert status == 2
     assert "requires agent 1.16 or later" in err
 
@@ -132,44 +119,44 @@ BASE = ["--op", "install", "--extension", CSE]
     ([*BASE, "--frob"], "unrecognized arguments: --frob"),
 ])
 def test_explain_bad_input_is_one_error_line(
-    capsys: pytest.CaptureFixture[str], argv: list[str], expected: str
+    arcsim: Arcsim, argv: list[str], expected: str
 ) -> None:
-    status, out, err = run(capsys, "explain", *argv)
+    status, out, err = arcsim("explain", *argv)
     assert (status, out) == (2, "")
     assert err.startswith("arcsim: error: ")
     assert expected in err
     assert len(err.strip().splitlines()) == 1
 
 
-def test_explain_missing_required_flag(capsys: pytest.CaptureFixture[str]) -> None:
-    status, _, err = run(capsys, "explain", "--op", "install")
+def test_explain_missing_required_flag(arcsim: Arcsim) -> None:
+    status, _, err = arcsim("explain", "--op", "install")
     assert status == 2
     assert err.startswith("arcsim: error: the following arguments are required: --extension")
 
 
-def test_explain_unreadable_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_explain_unreadable_file(arcsim: Arcsim, tmp_path: Path) -> None:
     binary = tmp_path / "binary.txt"
     binary.write_bytes(b"\xff\xfe\x00bad")
-    status, _, err = run(capsys, "explain", "--config-file", str(binary), "--op", "install",
-                         "--extension", CSE)
+    status, _, err = arcsim("explain", "--config-file", str(binary), "--op", "install",
+                    "--extension", CSE)
     assert status == 2
     assert "not UTF-8 text" in err
-    status, _, err = run(capsys, "explain", "--config-file", str(tmp_path), "--op", "install",
-                         "--extension", CSE)
+    status, _, err = arcsim("explain", "--config-file", str(tmp_path), "--op", "install",
+                    "--extension", CSE)
     assert (status, "is a directory" in err) == (2, True)
 
 
 # --- lint ------------------------------------------------------------------------------------
 
 
-def test_r18_lint_clean_runbook_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, "lint", AMA_RUNBOOK)
+def test_r18_lint_clean_runbook_exits_0(arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("lint", AMA_RUNBOOK)
     assert status == 0
     assert out.strip() == f"{AMA_RUNBOOK}: no findings"
 
 
-def test_r1_lint_errors_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, "lint", BLOCKLIST_RUNBOOK)
+def test_r1_lint_errors_exit_1(arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("lint", BLOCKLIST_RUNBOOK)
     assert status == 1
     assert "typographic_quotes" in out
     assert "malformed_entry" in out
@@ -178,10 +165,10 @@ def test_r1_lint_errors_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
     assert "\x1b[" not in out
 
 
-def test_r18_lint_warnings_only_exit_0(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_r18_lint_warnings_only_exit_0(arcsim: Arcsim, tmp_path: Path) -> None:
     runbook = tmp_path / "blocklist.txt"
     runbook.write_text(f"azcmagent config set extensions.blocklist {CSE}\n", encoding="utf-8")
-    status, out, _ = run(capsys, "lint", str(runbook), "--json")
+    status, out, _ = arcsim("lint", str(runbook), "--json")
     assert status == 0
     report = json.loads(out)
     assert report["agent_version"] == "1.58"
@@ -192,16 +179,16 @@ def test_r18_lint_warnings_only_exit_0(capsys: pytest.CaptureFixture[str], tmp_p
     }
 
 
-def test_r30_lint_agent_version(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, "lint", AMA_RUNBOOK, "--agent-version", "1.15", "--json")
+def test_r30_lint_agent_version(arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("lint", AMA_RUNBOOK, "--agent-version", "1.15", "--json")
     assert status == 1
     findings = json.loads(out)["findings"]
     assert [(f["code"], f["line"]) for f in findings] == [("key_unavailable", 2),
                                                           ("key_unavailable", 3)]
 
 
-def test_lint_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, err = run(capsys, "lint", "no-such-runbook.txt")
+def test_lint_missing_file(arcsim: Arcsim) -> None:
+    status, out, err = arcsim("lint", "no-such-runbook.txt")
     assert (status, out) == (2, "")
     assert err == "arcsim: error: no-such-runbook.txt: no such file\n"
 
@@ -209,19 +196,19 @@ def test_lint_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
 # --- config ----------------------------------------------------------------------------------
 
 
-def test_r20_config_list_output(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, "config", "list", "--config",
-                         "sudo azcmagent config set extensions.blocklist "
-                         "Microsoft.EnterpriseCloud.Monitoring/MicrosoftMonitoringAgent")
+def test_r20_config_list_output(arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("config", "list", "--config",
+                    "sudo azcmagent config set extensions.blocklist "
+                    "Microsoft.EnterpriseCloud.Monitoring/MicrosoftMonitoringAgent")
     assert status == 0
     assert out.splitlines()[0] == "Local Configuration Settings"
     assert ("  extensions.blocklist   : "
             "[Microsoft.EnterpriseCloud.Monitoring/MicrosoftMonitoringAgent]") in out.splitlines()
 
 
-def test_r20_config_list_from_a_runbook(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, "config", "list", "--config-file", AMA_RUNBOOK,
-                         "--agent-version", "1.16")
+def test_r20_config_list_from_a_runbook(arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("config", "list", "--config-file", AMA_RUNBOOK,
+                    "--agent-version", "1.16")
     assert status == 0
     assert out == "\n".join([
         "Local Configuration Settings",
@@ -231,26 +218,26 @@ def test_r20_config_list_from_a_runbook(capsys: pytest.CaptureFixture[str]) -> N
     ]) + "\n"
 
 
-def test_r20_config_get(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, "config", "get", "extensions.allowlist", "--config", ALLOW_AMA)
+def test_r20_config_get(arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("config", "get", "extensions.allowlist", "--config", ALLOW_AMA)
     assert (status, out) == (0, f"[{AMA}]\n")
 
 
-def test_r8a_config_get_unknown_key(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, err = run(capsys, "config", "get", "extensions.alowlist")
+def test_r8a_config_get_unknown_key(arcsim: Arcsim) -> None:
+    status, out, err = arcsim("config", "get", "extensions.alowlist")
     assert (status, out) == (2, "")
     assert err.startswith("arcsim: error: ")
     assert 'did you mean "extensions.allowlist"?' in err
 
 
-def test_cli_needs_a_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
-    status, _, err = run(capsys)
+def test_cli_needs_a_subcommand(arcsim: Arcsim) -> None:
+    status, _, err = arcsim()
     assert status == 2
     assert err.startswith("arcsim: error: the following arguments are required")
 
 
-def test_cli_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, "--help")
+def test_cli_help_exits_0(arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("--help")
     assert status == 0
     for command in ("explain", "lint", "config"):
         assert command in out

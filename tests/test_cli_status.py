@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers import Arcsim
 
-from sim.cli import ExitStatus, main
+from sim.cli import ExitStatus
 from sim.cli.common import UsageError
 from sim.cli.status import Interrupted, failure_status
 from sim.runs.sweep import SweepInterrupted
@@ -15,26 +16,20 @@ from sim.runs.sweep import SweepInterrupted
 CSE = "Microsoft.Compute/CustomScriptExtension"
 
 
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
 def test_exit_statuses_are_the_documented_numbers() -> None:
     assert [(s.name, int(s)) for s in ExitStatus] == [
         ("OK", 0), ("FINDINGS", 1), ("BAD_INPUT", 2), ("INTERRUPTED", 130), ("CLOSED_PIPE", 141)]
 
 
-def test_a_usage_error_is_one_line_and_status_2(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, err = _run(capsys, "explain", "--op", "frobnicate", "--extension", CSE)
+def test_a_usage_error_is_one_line_and_status_2(arcsim: Arcsim) -> None:
+    status, out, err = arcsim("explain", "--op", "frobnicate", "--extension", CSE)
     assert (status, out) == (ExitStatus.BAD_INPUT, "")
     assert err == ("arcsim: error: argument --op: expected one of install, update, upgrade, "
                    "delete, got \"frobnicate\" (see 'arcsim explain --help')\n")
 
 
-def test_help_is_status_0(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = _run(capsys, "--help")
+def test_help_is_status_0(arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("--help")
     assert status == ExitStatus.OK and out.startswith("usage: arcsim")
     listed = out[out.index("  COMMAND\n"):out.index("\noptions:")].splitlines()[1:]
     commands = [line.split()[0] for line in listed if line.startswith("    ")
@@ -43,38 +38,37 @@ def test_help_is_status_0(capsys: pytest.CaptureFixture[str]) -> None:
                         "schema", "activity-log", "report", "compare", "sweep", "import"]
 
 
-def test_a_refused_command_is_json_with_json_and_a_message_without(
-        capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_refused_command_is_json_with_json_and_a_message_without(arcsim: Arcsim) -> None:
     argv = ("explain", "--agent-version", "1.30", "--config",
             'azcmagent config set extensions.allowlist "Allow/None"', "--op", "install",
             "--extension", CSE)
-    status, out, err = _run(capsys, *argv)
+    status, out, err = arcsim(*argv)
     assert (status, out) == (ExitStatus.BAD_INPUT, "")
     assert err.startswith('arcsim: error: --config #1: the agent refuses "azcmagent config set')
-    status, out, err = _run(capsys, *argv, "--json")
+    status, out, err = arcsim(*argv, "--json")
     assert (status, err) == (ExitStatus.BAD_INPUT, "")
     assert json.loads(out)["error"]["line"] == 1
 
 
 def test_an_interrupted_run_says_no_folder_was_written(
-        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        arcsim: Arcsim, monkeypatch: pytest.MonkeyPatch) -> None:
     def interrupted(*_args: object, **_options: object) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr("sim.runs.single.run", interrupted)
-    status, out, err = _run(capsys, "run", "default", "--quiet")
+    status, out, err = arcsim("run", "default", "--quiet")
     assert (status, out) == (ExitStatus.INTERRUPTED, "")
     assert err == "arcsim: interrupted; no result folder was written\n"
 
 
 def test_an_interrupted_sweep_says_how_far_it_got(
-        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        arcsim: Arcsim, monkeypatch: pytest.MonkeyPatch) -> None:
     def interrupted(*_args: object, **_options: object) -> None:
         raise SweepInterrupted("interrupted: 2 of 6 runs are finished in s; run the same "
                                "sweep with --resume to go on")
 
     monkeypatch.setattr("sim.runs.sweep.sweep", interrupted)
-    status, _, err = _run(capsys, "sweep", "default", "--grid", "params.check_period=5m,1h")
+    status, _, err = arcsim("sweep", "default", "--grid", "params.check_period=5m,1h")
     assert status == ExitStatus.INTERRUPTED
     assert err == ("arcsim: interrupted: 2 of 6 runs are finished in s; run the same sweep "
                    "with --resume to go on\n")

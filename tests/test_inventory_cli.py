@@ -7,30 +7,18 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import Arcsim
 
-from sim.cli import main
 from sim.scenario.inventory import convert_inventory, fleet_to_data, load_inventory
 
 DATA = Path(__file__).parent / "data" / "inventory"
 CLI_FILES = [str(DATA / n) for n in ("cli-list.json", "cli-show.json", "cli-extensions.json")]
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    status = main(["import", *argv])
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
-@pytest.fixture(autouse=True)
-def _plain_output(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("COLUMNS", "200")
-
-
 def test_import_prints_the_summary_and_writes_the_fleet_file(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        arcsim: Arcsim, tmp_path: Path) -> None:
     out_file = tmp_path / "fleet.yaml"
-    status, out, err = run(capsys, *CLI_FILES, "--out", str(out_file))
+    status, out, err = arcsim("import", *CLI_FILES, "--out", str(out_file))
     assert (status, err) == (0, "")
     assert out.startswith("Imported 6 machines (az-cli-list + az-cli-show)")
     for cell in ("│ windows │        5 │", "│ Disconnected │        1 │",
@@ -45,9 +33,9 @@ def test_import_prints_the_summary_and_writes_the_fleet_file(
     assert [p.name for p in tmp_path.iterdir()] == ["fleet.yaml"]
 
 
-def test_json_summary_and_anonymised_names(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, err = run(capsys, *CLI_FILES, "--json", "--anonymise", "--seed", "5",
-                           "--group-by", "location")
+def test_json_summary_and_anonymised_names(arcsim: Arcsim) -> None:
+    status, out, err = arcsim("import", *CLI_FILES, "--json", "--anonymise", "--seed", "5",
+                                "--group-by", "location")
     assert (status, err) == (0, "")
     data = json.loads(out)
     assert data["machines"] == 6 and data["by_os"] == {"windows": 5, "linux": 1}
@@ -56,9 +44,8 @@ def test_json_summary_and_anonymised_names(capsys: pytest.CaptureFixture[str]) -
     assert "web01" not in out and "rg-web" not in out and data["written"] is None
 
 
-def test_group_by_none_puts_every_machine_under_one_key(
-        capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, *CLI_FILES, "--json", "--group-by", "none")
+def test_group_by_none_puts_every_machine_under_one_key(arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("import", *CLI_FILES, "--json", "--group-by", "none")
     assert status == 0 and all(g.startswith("fleet-") for g in json.loads(out)["groups"])
 
 
@@ -69,31 +56,31 @@ def test_group_by_none_puts_every_machine_under_one_key(
     pytest.param(["--group-by", "rack"], "argument --group-by: expected resource_group, "
                  'subscription, location or none (comma-separated), got "rack"', id="group-by"),
 ])
-def test_bad_input_is_one_line_without_a_traceback(capsys: pytest.CaptureFixture[str],
+def test_bad_input_is_one_line_without_a_traceback(arcsim: Arcsim,
                                                    argv: list[str], message: str) -> None:
-    status, out, err = run(capsys, CLI_FILES[0], *argv)
+    status, out, err = arcsim("import", CLI_FILES[0], *argv)
     assert status == 2 and out == ""
     assert err.startswith("arcsim: error: ") and message in err and len(err.splitlines()) == 1
 
 
-def test_a_malformed_export_names_the_json_path(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, err = run(capsys, str(DATA / "missing-ostype.json"))
+def test_a_malformed_export_names_the_json_path(arcsim: Arcsim) -> None:
+    status, out, err = arcsim("import", str(DATA / "missing-ostype.json"))
     assert status == 2 and out == ""
     assert err == (f"arcsim: error: {DATA / 'missing-ostype.json'}: value[1].properties.osType: "
                    'missing (expected "Windows" or "Linux")\n')
 
 
-def test_format_relabels_a_plain_list_and_reads_csv(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, CLI_FILES[0], "--format", "arg-json", "--json")
+def test_format_relabels_a_plain_list_and_reads_csv(arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("import", CLI_FILES[0], "--format", "arg-json", "--json")
     assert status == 0 and json.loads(out)["format"] == "resource-graph-json"
-    status, out, _ = run(capsys, str(DATA / "arg.csv"), "--format", "arg-csv", "--quiet")
+    status, out, _ = arcsim("import", str(DATA / "arg.csv"), "--format", "arg-csv", "--quiet")
     assert (status, out) == (0, "")
 
 
-def test_a_failed_write_leaves_no_file(capsys: pytest.CaptureFixture[str],
+def test_a_failed_write_leaves_no_file(arcsim: Arcsim,
                                        tmp_path: Path) -> None:
     target = tmp_path / "absent" / "fleet.yaml"
-    status, _, err = run(capsys, *CLI_FILES, "--out", str(target), "--quiet")
+    status, _, err = arcsim("import", *CLI_FILES, "--out", str(target), "--quiet")
     assert status == 2 and err == (f"arcsim: error: {target}: cannot write: No such file or "
                                    "directory\n")
     assert not target.parent.exists()

@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from helpers import Arcsim
 
 import sim
-from sim.cli import main
 from sim.engine.metrics import summarise
 from sim.runs.execute import advance
 from sim.scenario import library
@@ -166,10 +166,10 @@ def test_progress_shows_on_simulated_time_without_changing_the_result(
 # --- the CLI ------------------------------------------------------------------------------
 
 
-def test_cli_run_prints_a_summary_and_the_folder(
-        small: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run", str(small), "--out", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
+def test_cli_run_prints_a_summary_and_the_folder(small: Path, tmp_path: Path,
+                                                 arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("run", small, "--out", tmp_path)
+    assert status == 0
     assert "small (seed 5): 20 machines, 2 days" in out
     assert "not_on_allowlist" in out and "Reinstall churn:" in out and "Overrides: 0" in out
     assert "blocked.install.not_on_allowlist" in out
@@ -177,50 +177,52 @@ def test_cli_run_prints_a_summary_and_the_folder(
     assert Path(folder).is_dir() and Path(folder).parent == tmp_path
 
 
-def test_cli_run_json_and_quiet(small: Path, tmp_path: Path,
-                                capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run", str(small), "--json", "--seed", "8", "--out", str(tmp_path)]) == 0
-    metrics = json.loads(capsys.readouterr().out)
-    assert metrics["blocked"]["install"]["not_on_allowlist"] == 20
-    assert main(["run", str(small), "--quiet", "--set", "duration=1d", "--scale", "0.5",
-                 "--out", str(tmp_path)]) == 0
-    folder = Path(capsys.readouterr().out.strip())
+def test_cli_run_json_and_quiet(small: Path, tmp_path: Path, arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("run", small, "--json", "--seed", "8", "--out", tmp_path)
+    assert status == 0
+    assert json.loads(out)["blocked"]["install"]["not_on_allowlist"] == 20
+    status, out, _ = arcsim("run", small, "--quiet", "--set", "duration=1d", "--scale", "0.5",
+                            "--out", tmp_path)
+    folder = Path(out.strip())
+    assert status == 0
     assert folder.is_dir() and sim.load(folder).manifest["counts"]["machines"] == 10
 
 
-def test_cli_check_exit_1_on_a_miss_with_a_table(
-        small: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = ["--out", str(tmp_path / "results")]
-    assert main(["check", str(small), *out]) == 0
+def test_cli_check_exit_1_on_a_miss_with_a_table(small: Path, tmp_path: Path,
+                                                 arcsim: Arcsim) -> None:
+    out = ["--out", tmp_path / "results"]
+    assert arcsim("check", small, *out).status == 0
     missing = tmp_path / "miss.yaml"
     missing.write_text(SMALL.replace("overrides.total: 0", "overrides.total: 3"))
-    assert main(["check", str(small), str(missing), *out]) == 1
-    text = capsys.readouterr().out
+    status, text, _ = arcsim("check", small, missing, *out)
+    assert status == 1
     assert "expected vs actual" in text and "overrides.total" in text and "MISS" in text
-    assert main(["check", str(tmp_path), *out]) == 1  # the folder: both files
+    assert arcsim("check", tmp_path, *out).status == 1  # the folder: both files
 
 
-def test_cli_check_invalid_file_is_exit_2(small: Path, tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_check_invalid_file_is_exit_2(small: Path, tmp_path: Path, arcsim: Arcsim) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(SMALL.replace("duration: 2d", "duration: 2 days"))
-    assert main(["check", str(small), str(bad), "--out", str(tmp_path / "r")]) == 2
-    assert f"{bad}:4: duration: expected a duration" in capsys.readouterr().err
+    status, _, err = arcsim("check", small, bad, "--out", tmp_path / "r")
+    assert status == 2
+    assert f"{bad}:4: duration: expected a duration" in err
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert main(["check", str(empty)]) == 2
-    assert "no scenario files (*.yaml) in this folder" in capsys.readouterr().err
+    status, _, err = arcsim("check", empty)
+    assert status == 2
+    assert "no scenario files (*.yaml) in this folder" in err
 
 
-def test_cli_list_and_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["list"]) == 0
-    out = capsys.readouterr().out
+def test_cli_list_and_schema(tmp_path: Path, arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("list")
+    assert status == 0
     assert "default" in out and "policy-deny-override" in out
-    assert main(["list", "--json"]) == 0
-    listed = json.loads(capsys.readouterr().out)
-    assert all(entry["description"] for entry in listed)
-    assert main(["schema"]) == 0
-    assert json.loads(capsys.readouterr().out)["title"] == "Scenario"
+    status, out, _ = arcsim("list", "--json")
+    assert status == 0
+    assert all(entry["description"] for entry in json.loads(out))
+    status, out, _ = arcsim("schema")
+    assert status == 0
+    assert json.loads(out)["title"] == "Scenario"
     target = tmp_path / "schema.json"
-    assert main(["schema", "--out", str(target)]) == 0
+    assert arcsim("schema", "--out", target).status == 0
     assert "timeline" in json.loads(target.read_text())["properties"]
