@@ -21,6 +21,7 @@ from sim.engine.params import DAY, ParamError
 from sim.engine.rng import stream_key, uniforms
 from sim.engine.world import Kind, World, machine_priority
 from sim.rules.commands import Command, CommandError, parse
+from sim.rules.roles import check_role
 
 
 def schedule_each(world: World, times: npt.ArrayLike, machines: npt.ArrayLike,
@@ -183,7 +184,7 @@ class CloudRequest(Actor):
 
     def attach(self, world: World) -> None:
         super().attach(world)
-        from sim.engine.policy import PolicyBook, check_role
+        from sim.engine.policy import PolicyBook
 
         world.actor_roles[self.actor_id] = check_role(self.role, self.name)
         PolicyBook.of(world)

@@ -1,4 +1,4 @@
-"""Azure's side of the rules: Azure Policy at request time, remediation, roles (R6b, R16, R26, R27).
+"""Azure's side of the rules: Azure Policy at request time, remediation (R6b, R16, R26, R27).
 
 * :class:`PolicyRule` is what the engine needs from a policy definition: its effect, whether an
   extension request matches its ``if`` condition, and for ``DeployIfNotExists`` which extension
@@ -28,26 +28,11 @@ from sim.engine.fleet import GroupSpec
 from sim.engine.params import DAY, ParamError
 from sim.engine.world import World
 from sim.rules.identity import ExtensionId
+from sim.rules.roles import EXTENSION_ROLES, POLICY_ROLES, check_role
 
 _DELETE = int(Op.DELETE)  # a plain int: cheaper to compare than the IntEnum member
 _UNKNOWN = object()
 """Not yet evaluated (a cached evaluation may be None)."""
-
-EXTENSION_ROLES = frozenset({"owner", "contributor",
-                             "azure connected machine resource administrator"})
-"""Roles that may install, update, upgrade and delete extensions (R27)."""
-POLICY_ROLES = frozenset({"owner", "resource policy contributor"})
-"""Roles that may change policy assignments and exemptions (R27)."""
-ROLES = EXTENSION_ROLES | POLICY_ROLES | {"azure connected machine onboarding", "reader"}
-
-
-def check_role(role: str, where: str) -> str:
-    """Normalise a role name; raise :class:`ParamError` for an unknown one."""
-    lowered = role.strip().lower()
-    if lowered not in ROLES:
-        known = ", ".join(sorted(ROLES))
-        raise ParamError(f'{where}: unknown role "{role}"; known roles: {known}')
-    return lowered
 
 
 @dataclass(frozen=True)
