@@ -13,16 +13,15 @@ same small scenario in one process (wall times, ratio, records identical column 
 Last, a bare SimPy callback loop processes as many events as the largest run: the floor
 arcsim cannot beat with SimPy. See ``benchmarks/README.md`` for what every number means.
 
-Events are counted without touching the hot path: every event SimPy schedules (including
-``World.at``'s pushes) takes an id from ``env._eid``; processed = ids taken - events still
-queued - the one stop event of ``env.run(until)``. Prints figures; asserts nothing.
+Events are counted without touching the hot path, by the engine's clock
+(:meth:`sim.engine.clock.Clock.events_processed`: event ids taken - events still queued - the
+stop events of ``run(until)``). Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import heapq
 import importlib.util
 import itertools
 import json
@@ -42,9 +41,9 @@ import simpy
 from scenario_in_code import build
 
 from sim.engine import DAY, World
+from sim.engine.clock import Clock
 from sim.engine.codes import Op, Outcome
 from sim.engine.records import RecordLog
-from sim.engine.world import _Call
 
 ROOT = Path(__file__).resolve().parent.parent
 POLLING_FILE = ROOT / "tests" / "reference_polling.py"
@@ -61,17 +60,10 @@ def peak_rss_mib() -> float:
     return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
-def scheduled_events(env: simpy.Environment) -> int:
-    """Events ever scheduled on ``env``: the next id ``env._eid`` would hand out. Reads the
-    counter's repr (``count(N)``) so nothing is consumed and nothing is added to the hot path."""
-    text = repr(env._eid)
-    return int(text[text.index("(") + 1:text.rindex(")")])
-
-
-def processed_events(env: simpy.Environment, stop_events: int = 1) -> int:
-    """Events processed so far: scheduled, minus still queued, minus ``env.run(until)``'s own
-    stop event (one per ``run`` call with a time; SimPy re-queues it, so it is counted once)."""
-    return scheduled_events(env) - len(env._queue) - stop_events
+def processed_events(world_or_clock: Any) -> int:
+    """Events processed so far by a world (or a bare clock), not counting ``run(until)``'s own
+    stop events."""
+    return int(world_or_clock.events_processed())
 
 
 def breakdown(records: Any) -> dict[str, int]:
@@ -92,7 +84,7 @@ def child_size(machines: int, days: float, seed: int, profile: str | None = None
     world.run(0)  # builds the state and starts the actors; runs no event
     t1 = time.perf_counter()
     rss_build = peak_rss_mib()
-    queued_at_start = len(world.env._queue)
+    queued_at_start = world.env.events_queued()
     profiler = None
     if profile:
         import cProfile
@@ -107,7 +99,7 @@ def child_size(machines: int, days: float, seed: int, profile: str | None = None
     t2 = time.perf_counter()
     records = world.records
     t3 = time.perf_counter()
-    events = processed_events(world.env)
+    events = processed_events(world)
     result = {
         "machines": machines, "days": days, "seed": seed, "records": len(records),
         "events": events, "queued_at_start": queued_at_start,
@@ -166,13 +158,11 @@ def child_polling(machines: int, days: float, seed: int) -> dict[str, Any]:
             equal[name] = bool(np.array_equal(ours[name], theirs[name]))
         except (KeyError, TypeError):
             equal[name] = False
-    penv = getattr(pworld, "env", None)
     return {
         "available": True, "machines": machines, "days": days, "seed": seed,
         "world_s": world_s, "polling_s": polling_s, "ratio": polling_s / world_s,
         "world_records": len(ours), "polling_records": len(theirs),
-        "world_events": processed_events(world.env),
-        "polling_events": processed_events(penv) if isinstance(penv, simpy.Environment) else None,
+        "world_events": processed_events(world), "polling_events": processed_events(pworld),
         "columns_equal": equal, "identical": len(ours) == len(theirs) and all(equal.values()),
     }
 
@@ -180,7 +170,7 @@ def child_polling(machines: int, days: float, seed: int) -> dict[str, Any]:
 def _timeout_loop(events: int, chains: int, delays: list[float]) -> tuple[int, float]:
     """Public API: each callback creates the next ``env.timeout(delay)`` (an Event object)
     and appends itself to its callbacks."""
-    env = simpy.Environment()
+    env = Clock()
     left = [events - chains]
     counter = itertools.count()
 
@@ -193,17 +183,18 @@ def _timeout_loop(events: int, chains: int, delays: list[float]) -> tuple[int, f
         env.timeout(delays[next(counter) & 4095]).callbacks.append(on_timeout)
     t0 = time.perf_counter()
     env.run()
-    return processed_events(env, 0), time.perf_counter() - t0
+    return processed_events(env), time.perf_counter() - t0
 
 
 def _raw_loop(events: int, chains: int, delays: list[float],
               record: bool = False) -> tuple[int, float]:
-    """``World.at``'s trick: push a slotted, already-triggered ``_Call`` onto ``env._queue``.
-    With ``record`` each event also writes one record through the engine's ``RecordLog.add``
-    (arcsim writes about 0.9 records an event): the least any event of a model that records
-    what happens can cost on SimPy."""
-    env = simpy.Environment()
-    queue, eid, push = env._queue, env._eid, heapq.heappush
+    """The engine's push: each callback schedules the next with ``Clock.at`` (a slotted,
+    already-triggered event pushed on SimPy's heap, no ``Event`` object). With ``record`` each
+    event also writes one record through the engine's ``RecordLog.add`` (arcsim writes about
+    0.9 records an event): the least any event of a model that records what happens can cost
+    on SimPy."""
+    env = Clock()
+    at = env.at
     add = RecordLog().add
     left = [events - chains]
     counter = itertools.count()
@@ -211,18 +202,18 @@ def _raw_loop(events: int, chains: int, delays: list[float],
     def on_call(_e: Any) -> None:
         if left[0] > 0:
             left[0] -= 1
-            push(queue, (env._now + delays[next(counter) & 4095], 8, next(eid), _Call(callback)))
+            at(delays[next(counter) & 4095], 8, callback)
 
     def on_recorded_call(_e: Any) -> None:
-        add(env._now, 7, 1, 2, 3, 4, 5, 6, 0)
+        add(env.now, 7, 1, 2, 3, 4, 5, 6, 0)
         on_call(_e)
 
     callback: Callable[[Any], None] = on_recorded_call if record else on_call
     for _ in range(chains):
-        push(queue, (delays[next(counter) & 4095], 8, next(eid), _Call(callback)))
+        at(delays[next(counter) & 4095], 8, callback)
     t0 = time.perf_counter()
     env.run()
-    return processed_events(env, 0), time.perf_counter() - t0
+    return processed_events(env), time.perf_counter() - t0
 
 
 def child_floor(events: int, chains: int = FLOOR_CHAINS) -> dict[str, Any]:
@@ -322,7 +313,7 @@ def print_floor(f: dict[str, Any], run: dict[str, Any] | None) -> None:
           "(no model work)")
     print(f"  {'loop':<42}  {'s':>8}  {'events/s':>11}  {'arcsim share':>12}")
     for key, label in (("timeout", "env.timeout(d) + callback (public API)"),
-                       ("raw", "_Call pushed on env._queue (World.at's trick)"),
+                       ("raw", "Clock.at: slotted event on the heap"),
                        ("recorded", "the same, writing one record an event")):
         loop = f[key]
         share = (f"{run['events_per_s'] / loop['events_per_s']:>11.1%}"

@@ -244,7 +244,7 @@ def child_polling(scenario: str, machines: int, days: float,
     return {
         "available": True, "machines": sc.machines, "days": sc.duration / 86_400.0,
         "world_s": world_s, "polling_s": polling_s, "ratio": polling_s / world_s,
-        "world_events": processed_events(w.env), "polling_events": processed_events(p.env),
+        "world_events": processed_events(w), "polling_events": processed_events(p),
         "world_records": len(ours), "polling_records": len(theirs),
         "records_identical": len(ours) == len(theirs) and all(equal.values()),
         "columns_differing": [c for c, ok in equal.items() if not ok],

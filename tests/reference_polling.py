@@ -17,26 +17,16 @@ are broken exactly as in the event-driven world.
 from __future__ import annotations
 
 from collections.abc import Generator
-from heapq import heappush
 from typing import Any
 
 import simpy
 
 from sim.engine import manager
+from sim.engine.clock import Kind, machine_priority
 from sim.engine.records import Records
-from sim.engine.world import Kind, World, machine_priority
+from sim.engine.world import World
 
 __all__ = ["PollingWorld"]
-
-
-class CheckInstant(simpy.Event):
-    """A SimPy event that fires at absolute time ``at`` with equal-time key ``priority``."""
-
-    def __init__(self, env: simpy.Environment, at: float, priority: int) -> None:
-        super().__init__(env)
-        self._ok = True
-        self._value = None
-        heappush(env._queue, (at, priority, next(env._eid), self))
 
 
 class PollingWorld(World):
@@ -61,7 +51,7 @@ class PollingWorld(World):
         env, priority = self.env, machine_priority(m, Kind.SYNC)
         k = 0
         while True:
-            yield CheckInstant(env, self.check_time(m, k), priority)
+            yield env.timeout_at(self.check_time(m, k), priority)
             self.m_next[m] = env.now  # the check is due now: on_check does its real work
             manager.on_check(self, m)
             k += 1

@@ -1,80 +1,26 @@
 """Actors: schedulers of timed actions over targets (a group, a share of it, machines).
 
 An actor resolves its targets and per-machine times once (vectorised, keyed randomness) and
-then runs them as one *chain*: a single pending SimPy event at a time, so a rollout to a
-million machines keeps the event heap small. Each step has the stable equal-time key of its
-machine.
+then runs them as one *chain* (:func:`sim.engine.clock.schedule_each`): a single pending SimPy
+event at a time, so a rollout to a million machines keeps the event heap small. Each step has
+the stable equal-time key of its machine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from heapq import heappush
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from sim.engine.clock import Kind, machine_priority, schedule_each
 from sim.engine.codes import RULE_CODE, Op, Outcome
 from sim.engine.params import DAY, ParamError
 from sim.engine.rng import stream_key, uniforms
-from sim.engine.world import Kind, World, machine_priority
+from sim.engine.world import World
 from sim.rules.commands import Command, CommandError, parse
 from sim.rules.roles import check_role
-
-
-def schedule_each(world: World, times: npt.ArrayLike, machines: npt.ArrayLike,
-                  effect: Callable[[int], None], kind: int = Kind.EFFECT, rank: int = 0) -> None:
-    """Call ``effect(m)`` at ``times[i]`` for ``machines[i]`` (absolute seconds, exactly: not
-    rounded through delays, so a shard's chain keeps the whole fleet's times), as a chain.
-    Times before now mean now.
-
-    ``rank`` (an actor's position in the world, < 2**20) orders the effects of several chains
-    on one machine at one instant: lower rank first, whatever each chain did before.
-    """
-    t = np.asarray(times, dtype=np.float64)
-    ms = np.asarray(machines, dtype=np.int64)
-    if not t.size:
-        return
-    order = np.lexsort((ms, t))
-    ms = ms[order]
-    # the equal-time key of each step: machine_priority(m, kind) + the rank's fraction
-    priorities = (8 + 8 * ms + kind).astype(np.float64) + rank * 2.0**-20
-    _Chain(world, np.maximum(t[order], world.env.now).tolist(), ms.tolist(),
-           priorities.tolist(), effect).schedule(0)
-
-
-class _Chain:
-    """The pending step of a chain, pushed on SimPy's queue as its own (already triggered)
-    event, like :meth:`World.at`'s: one object for the whole chain, one step at a time."""
-
-    __slots__ = ("_defused", "_ok", "_value", "callbacks", "effect", "env", "fire", "i",
-                 "machines", "priorities", "times")
-
-    def __init__(self, world: World, times: list[float], machines: list[int],
-                 priorities: list[float], effect: Callable[[int], None]) -> None:
-        self.env, self.effect = world.env, effect
-        self.times, self.machines, self.priorities = times, machines, priorities
-        self._ok, self._value = True, None
-        self.fire = self._fire
-        self.callbacks: list[Callable[[object], None]] | None = None
-        self.i = 0
-
-    def schedule(self, i: int) -> None:
-        """Push step ``i`` at its instant (not before now: the times were clamped to the
-        instant the chain was made, and steps come in time order)."""
-        self.i = i
-        self.callbacks = [self.fire]
-        env = self.env
-        queue: list[Any] = env._queue
-        heappush(queue, (self.times[i], self.priorities[i], next(env._eid), self))
-
-    def _fire(self, _event: object) -> None:
-        i = self.i
-        self.effect(self.machines[i])
-        if i + 1 < len(self.times):
-            self.schedule(i + 1)
 
 
 @dataclass(frozen=True)
@@ -152,7 +98,7 @@ class Actor:
             ids = ids[uniforms(key, ids + world.offset, 7) < self.coverage]
         times, machines = self.timing.times(key, ids, world.offset)
         rank = next(i for i, actor in enumerate(world._actors) if actor is self)
-        schedule_each(world, times, machines, lambda m: self.act(world, m), rank=rank)
+        schedule_each(world.env, times, machines, lambda m: self.act(world, m), rank=rank)
 
     def act(self, world: World, m: int) -> None:
         """Do the action on machine ``m`` now."""

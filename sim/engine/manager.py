@@ -59,7 +59,7 @@ def request(w: World, m: int, x: int, op: Op, actor: int, version: str | int | N
     keeps as desired state; ``protected`` are protected settings, which Azure does not keep
     (R4): they travel with this one request to the machine and exist only there (encrypted at
     rest), so a reinstall by resync (R6) or a remediation goes out without them."""
-    now, s, mid, group = w.env._now, m * w.n_ext + x, m + w.offset, w.m_group[m]
+    now, s, mid, group = w.env.now, m * w.n_ext + x, m + w.offset, w.m_group[m]
     log = w.log
     if w.cloud_gate is not None:
         refusal = w.cloud_gate(w, m, x, op, actor)
@@ -92,8 +92,8 @@ def request(w: World, m: int, x: int, op: Op, actor: int, version: str | int | N
 def _deliver(w: World, m: int, s: int) -> None:
     if w.m_push[m] and w.m_conn[m] == 1 and w.m_service[m]:
         latency = w.params.push_latency_s
-        w.at(latency, 8 + 8 * m + 1, lambda _e: _on_push(w, m, s))
-        now = w.env._now
+        w.env.at(latency, 8 + 8 * m + 1, lambda _e: _on_push(w, m, s))
+        now = w.env.now
         if w.next_check(m, now) <= now + latency:
             w.wake(m)  # a check comes before the push: it takes the request
     else:
@@ -120,7 +120,7 @@ def has_work(w: World, m: int) -> bool:
 
 def on_check(w: World, m: int) -> None:
     """Machine ``m``'s extension manager checks with Azure (R6a)."""
-    if w.m_next[m] != w.env._now:
+    if w.m_next[m] != w.env.now:
         return
     w.m_next[m] = float("inf")
     if not (w.m_conn[m] == 1 and w.m_service[m]):
@@ -154,23 +154,23 @@ def _process(w: World, m: int, s: int, op: int, actor: int) -> None:
     allowed, reason, rule = decision_under(w, w.m_cfg[m], x, op)
     if op == _DELETE and not w.controls[w.m_cfg[m]].manager_enabled:
         w.s_want[s], w.s_prov[s] = -1, _P_NONE
-        w.log.add(w.env._now, m + w.offset, w.m_group[m], x, op, _ORPHANED,
+        w.log.add(w.env.now, m + w.offset, w.m_group[m], x, op, _ORPHANED,
                   REASON_CODE["manager_disabled"], _R24, actor)
         return
     if not allowed:
         w.s_prov[s] = _P_FAILED
-        w.log.add(w.env._now, m + w.offset, w.m_group[m], x, op, _BLOCKED, reason, rule, actor)
+        w.log.add(w.env.now, m + w.offset, w.m_group[m], x, op, _BLOCKED, reason, rule, actor)
         hook = w.result_hooks.get((actor, x))
         if hook is not None:
             hook(w, m, x, op, Outcome.BLOCKED, actor)
         if w.params.retry_refused_s > 0:
-            w.at(w.params.retry_refused_s, 8 + 8 * m + 3,
+            w.env.at(w.params.retry_refused_s, 8 + 8 * m + 3,
                     lambda _e: _retry(w, m, s, op, actor))
         return
     w.s_busy[s] = 1
     if op in (_UPDATE, _DELETE):
         duration = w.params.update_s if op == _UPDATE else w.params.delete_s
-        w.at(duration, 8 + 8 * m + 3, lambda _e: _finish(w, m, s, op, actor, 0, 0.0))
+        w.env.at(duration, 8 + 8 * m + 3, lambda _e: _finish(w, m, s, op, actor, 0, 0.0))
     else:
         _download(w, m, s, op, actor)
 
@@ -191,7 +191,7 @@ def _download(w: World, m: int, s: int, op: int, actor: int) -> None:
     resource = w.resources[pi]
     if resource is None:
         total = seconds if mismatch else seconds + w.params.install_s
-        w.at(total, 8 + 8 * m + 3,
+        w.env.at(total, 8 + 8 * m + 3,
                 lambda _e: _finish(w, m, s, op, actor, w.x_size[x], 0.0, mismatch))
         return
     asked = w.env.now
@@ -199,14 +199,14 @@ def _download(w: World, m: int, s: int, op: int, actor: int) -> None:
 
     def granted(_e: object) -> None:
         wait = w.env.now - asked
-        w.at(seconds, 8 + 8 * m + 3, lambda _e2: downloaded(wait))
+        w.env.at(seconds, 8 + 8 * m + 3, lambda _e2: downloaded(wait))
 
     def downloaded(wait: float) -> None:
         resource.release(req)
         if mismatch:
             _finish(w, m, s, op, actor, w.x_size[x], wait, True)
         else:
-            w.at(w.params.install_s, 8 + 8 * m + 3,
+            w.env.at(w.params.install_s, 8 + 8 * m + 3,
                     lambda _e3: _finish(w, m, s, op, actor, w.x_size[x], wait))
 
     req.callbacks.append(granted)
@@ -229,7 +229,7 @@ def _finish(w: World, m: int, s: int, op: int, actor: int, nbytes: int, wait: fl
     w.s_nops[s] += 1
     path = w.m_path[m] if nbytes else -1
     if mismatch or failed:
-        now, mid, group = w.env._now, m + w.offset, w.m_group[m]
+        now, mid, group = w.env.now, m + w.offset, w.m_group[m]
         w.s_prov[s] = _P_FAILED
         outcome, reason = ((Outcome.ABORTED, "catalog_mismatch") if mismatch
                            else (Outcome.FAILED, "install_failure"))
@@ -248,7 +248,7 @@ def _finish(w: World, m: int, s: int, op: int, actor: int, nbytes: int, wait: fl
 
 def _succeed(w: World, m: int, s: int, x: int, op: int, actor: int, nbytes: int,
              path: int, wait: float) -> None:
-    now = w.env._now
+    now = w.env.now
     absent = 0.0
     if op == _DELETE:
         w.s_inst[s] = w.s_want[s] = -1
@@ -293,7 +293,7 @@ def _count_override(w: World, m: int, s: int, x: int, op: int) -> None:
         if baseline is None or decision_under(w, baseline[0], x, op)[0]:
             return
         overrider, rule = baseline[1], "R17"
-    w.log.add(w.env._now, m + w.offset, w.m_group[m], x, op, _OVERRIDDEN, _OVERRIDE, _R[rule],
+    w.log.add(w.env.now, m + w.offset, w.m_group[m], x, op, _OVERRIDDEN, _OVERRIDE, _R[rule],
               overrider)
 
 

@@ -22,7 +22,7 @@ from fnmatch import fnmatchcase
 import numpy as np
 import numpy.typing as npt
 
-from sim.engine.actors import schedule_each
+from sim.engine.clock import schedule_each
 from sim.engine.codes import REASON_CODE, RULE_CODE, Op, Outcome, Prov
 from sim.engine.fleet import GroupSpec
 from sim.engine.params import DAY, ParamError
@@ -340,7 +340,7 @@ class Remediation:
         groups = [applies is None or applies(g) for g in world.fleet.groups]
         ids = [m for m in ids if groups[world.m_group[m]] and book.in_scope(a.scope, m)
                and book.exempt(a.name, m) is None]
-        schedule_each(world, np.full(len(ids), world.env.now), ids, self._requester(world, x))
+        schedule_each(world.env, np.full(len(ids), world.env.now), ids, self._requester(world, x))
 
 
 def noncompliant(world: World, x: int, os_name: str | None,
@@ -402,7 +402,8 @@ class SqlAutoDeploy:
                 continue
             members = np.isin(np.frombuffer(world.m_group, dtype=np.int16), groups)
             ids = noncompliant(world, x, os_name, np.nonzero(members)[0])
-            schedule_each(world, np.full(len(ids), world.env.now), ids, self._requester(world, x))
+            schedule_each(world.env, np.full(len(ids), world.env.now), ids,
+                          self._requester(world, x))
         world.at_fleet(self.period, lambda _e: self.round(world))
 
     def _requester(self, world: World, x: int) -> Callable[[int], None]:

@@ -10,11 +10,12 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.engine import manager
-from sim.engine.actors import Actor, schedule_each
+from sim.engine.actors import Actor
+from sim.engine.clock import Kind, machine_priority, schedule_each
 from sim.engine.codes import REASON_CODE, RULE_CODE, Op, Outcome
 from sim.engine.params import DAY
 from sim.engine.rng import stream_key, uniform, uniforms
-from sim.engine.world import Kind, World, machine_priority
+from sim.engine.world import World
 from sim.rules.activity import AUTO_UPGRADE_CALLER
 from sim.rules.identity import ExtensionId
 from sim.rules.versions import AgentVersion, Feature, has
@@ -86,7 +87,7 @@ class AutoUpgrade:
         ids = np.nonzero(member & (inst >= 0) & (inst != target))[0]
         key = stream_key(world.seed, f"upgrade-spread:{self.extension}:{self.version}")
         times = world.env.now + uniforms(key, ids + world.offset) * self.batch_spread
-        schedule_each(world, times, ids, lambda m: self._request(world, m))
+        schedule_each(world.env, times, ids, lambda m: self._request(world, m))
 
     def _request(self, world: World, m: int) -> None:
         inst = world.s_inst[m * world.n_ext + self.x]

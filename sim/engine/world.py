@@ -6,9 +6,7 @@ no SimPy process per machine and no polling that finds nothing to do: a machine'
 is scheduled only when its desired and actual state differ (:meth:`World.wake`), at the
 instant its polling schedule would reach (:meth:`World.next_check`).
 
-Equal-time events are ordered by a stable key, ``8 + 8 * machine + kind`` (plus a fraction for
-the rank of the actor whose effect it is, :func:`sim.engine.actors.schedule_each`), so the order
-does not depend on insertion accidents or on how the fleet is split into shards.
+Time and the equal-time order of events are the :class:`~sim.engine.clock.Clock`'s.
 """
 
 from __future__ import annotations
@@ -16,7 +14,6 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Callable, Iterable, Sequence
-from heapq import heappush
 from typing import Any
 
 import numpy as np
@@ -24,6 +21,7 @@ import numpy.typing as npt
 import simpy
 
 from sim.engine import manager
+from sim.engine.clock import Clock, Kind, machine_priority, schedule_each
 from sim.engine.codes import REASON_CODE, RULE_CODE, Op, Outcome, Prov
 from sim.engine.fleet import FleetSpec, GroupSpec
 from sim.engine.params import EngineParams, ParamError
@@ -37,49 +35,12 @@ from sim.rules.identity import ExtensionId
 from sim.rules.versions import AgentVersion, Feature, has
 
 INF = math.inf
-GLOBAL_PRIORITY = 0.5
-"""The equal-time key of fleet-wide events: after SimPy's URGENT (0: the stop event of
-``env.run(until)``, so an event at exactly ``until`` never runs in that call, however the run
-is stepped), before SimPy's NORMAL (1: resource grants) and every machine's events (>= 8)."""
 # Plain-int record codes for the hot paths (an IntEnum member costs ~7x an int to look up)
 _CONFIG, _SERVICE, _LOCAL_REMOVE = int(Op.CONFIG), int(Op.SERVICE), int(Op.LOCAL_REMOVE)
 _APPLIED, _SUCCEEDED = int(Outcome.APPLIED), int(Outcome.SUCCEEDED)
 _STARTED, _STOPPED = int(Outcome.STARTED), int(Outcome.STOPPED)
 _COMMAND, _LOCAL_REMOVAL = REASON_CODE["command"], REASON_CODE["local_removal"]
 _R6, _R8 = RULE_CODE["R6"], RULE_CODE["R8"]
-
-
-class _Call:
-    """A triggered event that only carries callbacks (see :meth:`World.at`). SimPy reads
-    ``_ok`` (and ``_value`` when not ok): class attributes, so an instance sets one field."""
-
-    __slots__ = ("_defused", "callbacks")
-    _ok = True
-    _value = None
-
-    def __init__(self, callback: Callable[[Any], None]) -> None:
-        self.callbacks: list[Callable[[Any], None]] | None = [callback]
-
-
-class Kind:
-    """Sub-keys of the equal-time order for one machine's events.
-
-    A check comes last: at an instant it sees every other change to its machine at that
-    instant, so "the first check at or after t" does not depend on what else happens at t (and
-    equals the naive polling model's check, ``tests/reference_polling.py``).
-    """
-
-    EFFECT = 0
-    PUSH = 1
-    COMPLETE = 3
-    SERVICE = 4
-    CONNECTIVITY = 5
-    SYNC = 7
-
-
-def machine_priority(machine: int, kind: int) -> int:
-    """The stable equal-time order key of an event about ``machine``."""
-    return 8 + 8 * machine + kind
 
 
 def _packed(code: str, values: npt.NDArray[Any]) -> array[Any]:
@@ -119,7 +80,7 @@ class World:
         """Build the world. ``extensions`` adds names to the run's extension table (actors
         register theirs before :meth:`run` through :meth:`extension`). ``start_offset`` is the
         id of this world's first machine when it is one shard of a larger fleet."""
-        self.env = simpy.Environment()
+        self.env = Clock()
         self.params = params or EngineParams()
         self.seed = seed
         self.fleet = fleet
@@ -142,10 +103,6 @@ class World:
         self.actor_roles: dict[int, str] = {}
         """Azure role of each cloud actor (R27); actors not listed act as the platform."""
         self._started = False
-        self._stops = 0  # env.run(until) calls, each with its own stop event
-        self.fleet_events = 0
-        """Fleet-wide events processed so far (:meth:`at_fleet`): every shard of a sharded run
-        processes the same ones, which the merge counts once."""
         for group in fleet.groups:
             for installed in group.extensions:
                 self.extension(installed.name, installed.version)
@@ -354,36 +311,25 @@ class World:
     # --- scheduling -------------------------------------------------------------------------
 
     def at(self, delay: float, priority: float, callback: Callable[[Any], None]) -> None:
-        """Run ``callback`` after ``delay`` seconds with equal-time order key ``priority``.
-
-        The hot path of the engine: it pushes a slotted, already-triggered event straight onto
-        SimPy's queue (what ``Environment.schedule`` does for an ``Event``) to save the cost of
-        a full ``Event`` object. SimPy 4 processes it like any triggered event.
-        """
-        env = self.env
-        queue: list[Any] = env._queue
-        heappush(queue, (env._now + delay, priority, next(env._eid), _Call(callback)))
+        """Call ``callback(event)`` after ``delay`` seconds with equal-time key ``priority``
+        (:meth:`Clock.at <sim.engine.clock.Clock.at>`)."""
+        self.env.at(delay, priority, callback)
 
     def at_fleet(self, delay: float, callback: Callable[[Any], None]) -> None:
-        """Run ``callback`` after ``delay`` seconds as a fleet-wide event (about no one machine:
-        a policy assigned, an upgrade batch started), first among equal-time events. Counted in
-        :attr:`fleet_events`. Whether one is scheduled must not depend on which machines the
-        world holds, so that every shard of a run has the same fleet-wide events."""
-        def fire(event: Any) -> None:
-            self.fleet_events += 1
-            callback(event)
-
-        self.at(delay, GLOBAL_PRIORITY, fire)
+        """Call ``callback(event)`` after ``delay`` seconds as a fleet-wide event
+        (:meth:`Clock.at_fleet <sim.engine.clock.Clock.at_fleet>`)."""
+        self.env.at_fleet(delay, callback)
 
     def at_instant(self, t: float, priority: float, callback: Callable[[Any], None]) -> None:
-        """Run ``callback`` at simulated time ``t`` (not before now), like :meth:`at`.
+        """Call ``callback(event)`` at simulated time ``t``, not before now
+        (:meth:`Clock.at_instant <sim.engine.clock.Clock.at_instant>`)."""
+        self.env.at_instant(t, priority, callback)
 
-        For instants computed as absolute times (checks, actor schedules): ``now + (t - now)``
-        is not always ``t`` in floating point, and a check must run exactly at its instant.
-        """
-        env = self.env
-        queue: list[Any] = env._queue
-        heappush(queue, (t, priority, next(env._eid), _Call(callback)))
+    @property
+    def fleet_events(self) -> int:
+        """Fleet-wide events processed so far (:meth:`at_fleet`): every shard of a sharded run
+        processes the same ones, which the merge counts once."""
+        return self.env.fleet_events
 
     def check_time(self, m: int, k: int) -> float:
         """The instant of machine ``m``'s ``k``-th check (R6a): phase + k periods + jitter."""
@@ -413,11 +359,10 @@ class World:
         """Schedule machine ``m``'s next check if it has work and can do it."""
         if not (self.m_conn[m] == 1 and self.m_service[m] and manager.has_work(self, m)):
             return
-        now = self.env._now
-        t = self.next_check(m, now)
+        t = self.next_check(m, self.env.now)
         if t < self.m_next[m]:
             self.m_next[m] = t
-            self.at_instant(t, machine_priority(m, Kind.SYNC),
+            self.env.at_instant(t, machine_priority(m, Kind.SYNC),
                             lambda _e: manager.on_check(self, m))
 
     # --- the extension manager and control plane (sim.engine.manager) ------------------------
@@ -460,7 +405,7 @@ class World:
             self.m_baseline.setdefault(m, (before, actor))
         else:
             self.m_baseline.pop(m, None)
-        self.log.add(self.env._now, m + self.offset, self.m_group[m], -1, _CONFIG, _APPLIED,
+        self.log.add(self.env.now, m + self.offset, self.m_group[m], -1, _CONFIG, _APPLIED,
                      _COMMAND, _R8, actor)
         now_enabled = self.controls[after].manager_enabled
         if self.controls[before].manager_enabled != now_enabled:
@@ -489,7 +434,7 @@ class World:
         if bool(self.m_service[m]) == running:
             return
         self.m_service[m] = running
-        self.log.add(self.env._now, m + self.offset, self.m_group[m], -1, _SERVICE,
+        self.log.add(self.env.now, m + self.offset, self.m_group[m], -1, _SERVICE,
                      _STARTED if running else _STOPPED, 0, _R6, actor)
         if running:
             self.wake(m)
@@ -518,7 +463,7 @@ class World:
         if isinstance(removed, CommandError):
             self.record_refusal(m, removed, actor)
             return False
-        now = self.env._now
+        now = self.env.now
         for x in removed:
             s = base + x
             inst[s] = -1
@@ -560,8 +505,6 @@ class World:
                          Outcome.EXPIRED, self.reason_code("outage"), RULE_CODE["R28"], 0)
 
     def _schedule_outages(self) -> None:
-        from sim.engine.actors import schedule_each
-
         first = 0
         for group in self.fleet.groups:
             ids = np.arange(first, first + group.count)
@@ -569,13 +512,13 @@ class World:
                 draws = uniforms(self.keys["outage"], ids + self.offset, oi)
                 hit = ids[draws < outage.share]
                 start = np.full(hit.shape, outage.start_s)
-                schedule_each(self, start, hit, lambda m: self.set_connected(m, False))
+                schedule_each(self.env, start, hit, lambda m: self.set_connected(m, False))
                 if outage.duration_s >= self.params.expire_after_s:
                     expire_at = start + self.params.expire_after_s
-                    schedule_each(self, expire_at, hit, self.expire, Kind.CONNECTIVITY)
+                    schedule_each(self.env, expire_at, hit, self.expire, Kind.CONNECTIVITY)
                 else:
                     end = start + outage.duration_s
-                    schedule_each(self, end, hit, lambda m: self.set_connected(m, True),
+                    schedule_each(self.env, end, hit, lambda m: self.set_connected(m, True),
                                   Kind.CONNECTIVITY)
             first += group.count
 
@@ -592,23 +535,13 @@ class World:
             for actor in self._actors:
                 actor.start(self)
         if until > self.env.now:
-            self._stops += 1
             self.env.run(until=until)
         return self.records
 
-    def events_processed(self) -> int | None:
-        """SimPy events processed so far, not counting :meth:`run`'s own stop events (each
-        ``env.run(until)`` call's stop event takes two event ids and is processed twice, but
-        the last one's second turn has not come); None if SimPy does not tell. Reads SimPy's
-        id counter without consuming an id, so it changes nothing in the run."""
-        try:
-            text = repr(self.env._eid)
-            scheduled = int(text[text.index("(") + 1:text.rindex(")")])
-            queued = len(self.env._queue)
-        except (AttributeError, ValueError):
-            return None
-        return scheduled - queued - max(2 * self._stops - 1, 0)
-
+    def events_processed(self) -> int:
+        """SimPy events processed so far, exactly, not counting :meth:`run`'s own stop events
+        (:meth:`Clock.events_processed <sim.engine.clock.Clock.events_processed>`)."""
+        return self.env.events_processed()
 
     @property
     def records(self) -> Records:
