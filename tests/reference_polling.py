@@ -40,7 +40,7 @@ class PollingWorld(World):
 
     def run(self, until: float) -> Records:
         """Build the world and start one polling process per machine (first call), then run."""
-        if not self._started:
+        if not self.started:
             super().run(self.env.now)
             for m in range(self.n_machines):
                 self.env.process(self._poll(m))

@@ -174,7 +174,7 @@ def test_determinism_split_random_fleet_equals_whole(scenario: Scenario, seed: i
 def _drop_foreign_targets(w: World, fleet: FleetSpec) -> None:
     """Actors aimed at a group that is in another shard act on no machine here."""
     names = {g.name for g in fleet.groups}
-    for actor in w._actors:
+    for actor in w.actors:
         target = getattr(actor, "target", None)
         if target is not None and target.group is not None and target.group not in names:
             actor.target = Target(machines=(-1,))

@@ -97,7 +97,7 @@ class Actor:
         if self.coverage < 1.0:
             ids = ids[uniforms(key, ids + world.offset, 7) < self.coverage]
         times, machines = self.timing.times(key, ids, world.offset)
-        rank = next(i for i, actor in enumerate(world._actors) if actor is self)
+        rank = next(i for i, actor in enumerate(world.actors) if actor is self)
         schedule_each(world.env, times, machines, lambda m: self.act(world, m), rank=rank)
 
     def act(self, world: World, m: int) -> None:
@@ -132,10 +132,10 @@ class CloudRequest(Actor):
         super().attach(world)
         from sim.engine.policy import PolicyBook
 
-        world.actor_roles[self.actor_id] = check_role(self.role, self.name)
+        world.tables.actor_roles[self.actor_id] = check_role(self.role, self.name)
         PolicyBook.of(world)
         if self.override:
-            world.actor_overrides.add(self.actor_id)
+            world.tables.actor_overrides.add(self.actor_id)
         if self.operation not in _REQUEST_OPS:
             raise ParamError(f'{self.name}: unknown operation "{self.operation}"; expected one '
                              f"of {', '.join(_REQUEST_OPS)}")
@@ -161,7 +161,7 @@ class LocalCommands(Actor):
     def attach(self, world: World) -> None:
         super().attach(world)
         if self.override:
-            world.actor_overrides.add(self.actor_id)
+            world.tables.actor_overrides.add(self.actor_id)
         self.parsed: list[Command | CommandError] = []
         for line in self.commands:
             try:

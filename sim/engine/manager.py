@@ -20,22 +20,25 @@ Semantics, shared with the naive polling reference model (``tests/reference_poll
   (a shared proxy queues, R2), checks it against the catalog (abort, R3), installs (may fail),
   and reports: ``Succeeded`` or ``Failed`` (R6c). One operation per extension at a time; a
   request that arrives meanwhile runs right after.
+* A script extension that succeeds runs the ``azcmagent`` lines of its settings on the machine
+  (R7, :func:`run_script`), as local commands (:mod:`sim.engine.local`).
+
+Functions take the world's :class:`~sim.engine.state.FleetState` first; a
+:class:`~sim.engine.World` has them as methods (``request``, ``wake``). :func:`wake` is the one
+operation the modules below ask of this one (through ``FleetState.wake``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from sim.engine.checks import has_work, next_check
+from sim.engine.clock import Kind, machine_priority
 from sim.engine.codes import REASON_CODE, RULE_CODE, Op, Outcome, Prov
+from sim.engine.local import record_refusal, run_command
 from sim.engine.rng import uniform
-from sim.rules.decision import Operation
+from sim.engine.state import FleetState
+from sim.rules.commands import CommandError, parse
+from sim.rules.scripts import command_lines
 
-if TYPE_CHECKING:
-    from sim.engine.world import World
-
-_OPERATIONS = (Operation.INSTALL, Operation.UPDATE, Operation.UPGRADE, Operation.DELETE,
-               Operation.INSTALL)
-"""Rules operation for each request Op code (a reinstall is decided as an install)."""
 _START_PROV = (Prov.CREATING, Prov.UPDATING, Prov.UPDATING, Prov.DELETING, Prov.CREATING)
 _R = RULE_CODE
 # Plain-int codes for the hot paths (an IntEnum member lookup and comparison costs ~7x an int's)
@@ -51,7 +54,7 @@ _OVERRIDE = REASON_CODE["override"]
 
 # --- Azure side -----------------------------------------------------------------------------
 
-def request(w: World, m: int, x: int, op: Op, actor: int, version: str | int | None = None,
+def request(w: FleetState, m: int, x: int, op: Op, actor: int, version: str | int | None = None,
             settings: str | None = None, protected: str | None = None) -> bool:
     """An extension request for machine ``m`` reaches Azure now (R5). Returns True if
     accepted. ``op`` is INSTALL, UPDATE, UPGRADE or DELETE; ``version`` defaults to the
@@ -73,7 +76,7 @@ def request(w: World, m: int, x: int, op: Op, actor: int, version: str | int | N
         if overrider is not None:
             w.s_override[s] = overrider
     if op in (_INSTALL, _UPGRADE):
-        w.s_want[s] = version if isinstance(version, int) else w.version_code(x, version)
+        w.s_want[s] = version if isinstance(version, int) else w.tables.version_code(x, version)
     elif op == _DELETE and w.s_want[s] < 0 and w.s_inst[s] < 0:
         w.s_prov[s] = _P_NONE
         return True
@@ -85,40 +88,40 @@ def request(w: World, m: int, x: int, op: Op, actor: int, version: str | int | N
         w.s_transit_protected.pop(s, None)
     w.s_prov[s] = _START_PROV[op]
     w.s_pend[s] = op + 1
-    w._pend_actor[s] = actor
+    w.s_pend_actor[s] = actor
     _deliver(w, m, s)
     return True
 
-def _deliver(w: World, m: int, s: int) -> None:
+def _deliver(w: FleetState, m: int, s: int) -> None:
     if w.m_push[m] and w.m_conn[m] == 1 and w.m_service[m]:
         latency = w.params.push_latency_s
         w.env.at(latency, 8 + 8 * m + 1, lambda _e: _on_push(w, m, s))
         now = w.env.now
-        if w.next_check(m, now) <= now + latency:
+        if next_check(w, m, now) <= now + latency:
             w.wake(m)  # a check comes before the push: it takes the request
     else:
         w.wake(m)
 
-def _on_push(w: World, m: int, s: int) -> None:
+def _on_push(w: FleetState, m: int, s: int) -> None:
     if w.s_pend[s] and w.m_conn[m] == 1 and w.m_service[m]:
-        _process(w, m, s, w.s_pend[s] - 1, w._pend_actor[s])
+        _process(w, m, s, w.s_pend[s] - 1, w.s_pend_actor[s])
     else:
         w.wake(m)
 
 # --- machine side ---------------------------------------------------------------------------
 
-def has_work(w: World, m: int) -> bool:
-    """True when a check of machine ``m`` would do something (pending request or resync)."""
-    base = m * w.n_ext
-    for s in range(base, base + w.n_ext):
-        if w.s_pend[s] and not w.s_busy[s]:
-            return True
-        if (w.s_inst[s] < 0 and w.s_want[s] >= 0 and w.s_prov[s] == Prov.SUCCEEDED
-                and not w.s_busy[s]):
-            return True
-    return False
+def wake(w: FleetState, m: int) -> None:
+    """Schedule machine ``m``'s next check if it has work and can do it (connected, service
+    running), at the first instant of its check schedule from now (R6a); an earlier pending
+    check is kept."""
+    if not (w.m_conn[m] == 1 and w.m_service[m] and has_work(w, m)):
+        return
+    t = next_check(w, m, w.env.now)
+    if t < w.m_next[m]:
+        w.m_next[m] = t
+        w.env.at_instant(t, machine_priority(m, Kind.SYNC), lambda _e: on_check(w, m))
 
-def on_check(w: World, m: int) -> None:
+def on_check(w: FleetState, m: int) -> None:
     """Machine ``m``'s extension manager checks with Azure (R6a)."""
     if w.m_next[m] != w.env.now:
         return
@@ -131,28 +134,20 @@ def on_check(w: World, m: int) -> None:
         if w.s_busy[s]:
             continue
         if w.s_pend[s]:
-            _process(w, m, s, w.s_pend[s] - 1, w._pend_actor[s])
+            _process(w, m, s, w.s_pend[s] - 1, w.s_pend_actor[s])
         elif w.s_inst[s] < 0 and w.s_want[s] >= 0 and w.s_prov[s] == _P_SUCCEEDED:
             _process(w, m, s, _REINSTALL, 1)
 
-def decision_under(w: World, cid: int, x: int, op: int) -> tuple[bool, int, int]:
-    """(allowed, reason code, rule code) of ``op`` on extension ``x`` under config ``cid``."""
-    key = (cid * 1024 + x) * 8 + op
-    cached = w._decisions.get(key)
-    if cached is None:
-        d = w.controls[cid].decide(_OPERATIONS[op], w.ext_ids[x].key)
-        cached = w._decisions[key] = (d.allowed, REASON_CODE[d.reason.value], _R[d.rule])
-    return cached
-
-def _process(w: World, m: int, s: int, op: int, actor: int) -> None:
+def _process(w: FleetState, m: int, s: int, op: int, actor: int) -> None:
     if w.s_busy[s]:
         if op != _REINSTALL:
             w.s_pend[s] = op + 1
         return
     w.s_pend[s] = 0
     x = s - m * w.n_ext
-    allowed, reason, rule = decision_under(w, w.m_cfg[m], x, op)
-    if op == _DELETE and not w.controls[w.m_cfg[m]].manager_enabled:
+    cid = w.m_cfg[m]
+    allowed, reason, rule = w.tables.decision(cid, x, op)
+    if op == _DELETE and not w.tables.controls[cid].manager_enabled:
         w.s_want[s], w.s_prov[s] = -1, _P_NONE
         w.log.add(w.env.now, m + w.offset, w.m_group[m], x, op, _ORPHANED,
                   REASON_CODE["manager_disabled"], _R24, actor)
@@ -162,7 +157,7 @@ def _process(w: World, m: int, s: int, op: int, actor: int) -> None:
         w.log.add(w.env.now, m + w.offset, w.m_group[m], x, op, _BLOCKED, reason, rule, actor)
         hook = w.result_hooks.get((actor, x))
         if hook is not None:
-            hook(w, m, x, op, Outcome.BLOCKED, actor)
+            hook(m, x, op, Outcome.BLOCKED, actor)
         if w.params.retry_refused_s > 0:
             w.env.at(w.params.retry_refused_s, 8 + 8 * m + 3,
                     lambda _e: _retry(w, m, s, op, actor))
@@ -174,13 +169,13 @@ def _process(w: World, m: int, s: int, op: int, actor: int) -> None:
     else:
         _download(w, m, s, op, actor)
 
-def _retry(w: World, m: int, s: int, op: int, actor: int) -> None:
+def _retry(w: FleetState, m: int, s: int, op: int, actor: int) -> None:
     if not w.s_pend[s] and w.s_prov[s] == Prov.FAILED:
         w.s_pend[s] = op + 1
-        w._pend_actor[s] = actor
+        w.s_pend_actor[s] = actor
         w.wake(m)
 
-def _download(w: World, m: int, s: int, op: int, actor: int) -> None:
+def _download(w: FleetState, m: int, s: int, op: int, actor: int) -> None:
     """Download (R2) and verify (R3); then install. One event unless the path is shared."""
     x = s - m * w.n_ext
     pi = w.m_path[m]
@@ -211,15 +206,15 @@ def _download(w: World, m: int, s: int, op: int, actor: int) -> None:
 
     req.callbacks.append(granted)
 
-def _draw_mismatch(w: World, m: int, s: int, x: int) -> bool:
+def _draw_mismatch(w: FleetState, m: int, s: int, x: int) -> bool:
     """A chance catalog mismatch (R3); the caller handles forced ones and ``p == 0``."""
     return uniform(w.x_catalog_key[x], m + w.offset, w.s_nops[s]) < w.params.catalog_mismatch_p
 
-def _draw_failure(w: World, m: int, s: int, x: int) -> bool:
+def _draw_failure(w: FleetState, m: int, s: int, x: int) -> bool:
     """A chance install failure; the caller handles ``p == 0``."""
     return uniform(w.x_failure_key[x], m + w.offset, w.s_nops[s]) < w.params.install_failure_p
 
-def _finish(w: World, m: int, s: int, op: int, actor: int, nbytes: int, wait: float,
+def _finish(w: FleetState, m: int, s: int, op: int, actor: int, nbytes: int, wait: float,
             mismatch: bool = False) -> None:
     """An operation completes: report the result to Azure (R6c, R10)."""
     x = s - m * w.n_ext
@@ -238,15 +233,15 @@ def _finish(w: World, m: int, s: int, op: int, actor: int, nbytes: int, wait: fl
         w.s_override.pop(s, None)
         hook = w.result_hooks.get((actor, x))
         if hook is not None:
-            hook(w, m, x, op, outcome, actor)
+            hook(m, x, op, outcome, actor)
     else:
         _succeed(w, m, s, x, op, actor, nbytes, path, wait)
     if w.s_pend[s]:
-        _process(w, m, s, w.s_pend[s] - 1, w._pend_actor[s])
+        _process(w, m, s, w.s_pend[s] - 1, w.s_pend_actor[s])
     elif w.s_inst[s] < 0 and w.s_want[s] >= 0 and w.s_prov[s] == _P_SUCCEEDED:
         w.wake(m)  # an update of an extension missing locally: the next check reinstalls it
 
-def _succeed(w: World, m: int, s: int, x: int, op: int, actor: int, nbytes: int,
+def _succeed(w: FleetState, m: int, s: int, x: int, op: int, actor: int, nbytes: int,
              path: int, wait: float) -> None:
     now = w.env.now
     absent = 0.0
@@ -282,7 +277,7 @@ def _succeed(w: World, m: int, s: int, x: int, op: int, actor: int, nbytes: int,
                 run_script(w, m, protected, actor)
 
 
-def _count_override(w: World, m: int, s: int, x: int, op: int) -> None:
+def _count_override(w: FleetState, m: int, s: int, x: int, op: int) -> None:
     """An operation that succeeded only because a protection was lifted is an override (R16,
     R17): a removed or exempted Azure Policy deny, or local config rewritten by an override
     actor (script extension, guest configuration policy, mode switched back)."""
@@ -290,25 +285,22 @@ def _count_override(w: World, m: int, s: int, x: int, op: int) -> None:
     rule = "R16"
     if overrider is None:
         baseline = w.m_baseline.get(m)
-        if baseline is None or decision_under(w, baseline[0], x, op)[0]:
+        if baseline is None or w.tables.decision(baseline[0], x, op)[0]:
             return
         overrider, rule = baseline[1], "R17"
     w.log.add(w.env.now, m + w.offset, w.m_group[m], x, op, _OVERRIDDEN, _OVERRIDE, _R[rule],
               overrider)
 
 
-def run_script(w: World, m: int, script: str, actor: int) -> None:
+def run_script(w: FleetState, m: int, script: str, actor: int) -> None:
     """A script extension runs its script as root / Local System (R7): every ``azcmagent`` (or
     extension service) command line in its settings (plain text, or the JSON fields that hold
     a script, see :mod:`sim.rules.scripts`) is run on the machine, as by a local admin (R17).
     Other lines are not simulated."""
-    from sim.rules.commands import CommandError, parse
-    from sim.rules.scripts import command_lines
-
     for line in command_lines(script):
         try:
             command = parse(line)
         except CommandError as exc:
-            w.record_refusal(m, exc, actor)
+            record_refusal(w, m, exc, actor)
             continue
-        w.run_command(m, command, actor)
+        run_command(w, m, command, actor)

@@ -150,7 +150,7 @@ def _reinstalls(world: NameTables, op: np.ndarray[Any, Any], out: np.ndarray[Any
 
 def coverage(world: World) -> dict[str, int]:
     """State at the end: drift between machines and Azure, stopped extensions, old agents."""
-    if not world._started:
+    if not world.started:
         return {}
     n, e = world.n_machines, world.n_ext
     inst = np.frombuffer(world.s_inst, dtype=np.int16).reshape(n, e)

@@ -26,6 +26,7 @@ from sim.engine.clock import schedule_each
 from sim.engine.codes import REASON_CODE, RULE_CODE, Op, Outcome, Prov
 from sim.engine.fleet import GroupSpec
 from sim.engine.params import DAY, ParamError
+from sim.engine.state import FleetState
 from sim.engine.world import World
 from sim.rules.identity import ExtensionId
 from sim.rules.roles import EXTENSION_ROLES, POLICY_ROLES, check_role
@@ -152,7 +153,7 @@ class PolicyBook:
         self._gates.clear()
         self._probes.clear()
 
-    def gate(self, w: World, m: int, x: int, op: Op, actor: int) -> tuple[str, str] | None:
+    def gate(self, w: FleetState, m: int, x: int, op: Op, actor: int) -> tuple[str, str] | None:
         """Refusal of a request in Azure, before the machine sees it, or None (R26, R27).
 
         Evaluations depend only on the machine's group, the extension, whether it is a delete
@@ -167,9 +168,9 @@ class PolicyBook:
                       REASON_CODE["policy_audit"], RULE_CODE["R26"], actor)
         return refusal
 
-    def _evaluate(self, w: World, m: int, x: int, op: Op,
+    def _evaluate(self, w: FleetState, m: int, x: int, op: Op,
                   actor: int) -> tuple[tuple[str, str] | None, bool]:
-        role = w.actor_roles.get(actor)
+        role = w.tables.actor_roles.get(actor)
         if role is not None and role not in EXTENSION_ROLES:
             return ("authorization_failed", "R27"), False
         if op == Op.DELETE:
@@ -185,7 +186,7 @@ class PolicyBook:
             audit = audit or a.rule.effect == "audit"
         return None, audit
 
-    def probe(self, w: World, m: int, x: int, op: Op) -> int | None:
+    def probe(self, w: FleetState, m: int, x: int, op: Op) -> int | None:
         """The actor whose removal or exemption is the only reason this request passed (R16);
         cached per (group, extension) until policy changes."""
         key = (w.m_group[m], x)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -55,7 +56,7 @@ class AutoUpgrade:
         """Register the actor and the new version; hook the retries."""
         self.actor_id = world.actor(self.name)
         self.x = world.extension(self.extension, self.version)
-        world.result_hooks[(self.actor_id, self.x)] = self._on_result
+        world.result_hooks[(self.actor_id, self.x)] = partial(self._on_result, world)
 
     def start(self, world: World) -> None:
         """Schedule the batches (global events; each picks its machines when it starts)."""

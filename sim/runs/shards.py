@@ -143,7 +143,7 @@ def shard_world(whole: World, lo: int, hi: int) -> World:
     world = World(FleetSpec(tuple(groups)), whole.params, whole.seed,
                   catalogue=whole.catalogue, extensions=[e.name for e in whole.ext_ids],
                   start_offset=lo)
-    for actor in whole._actors:
+    for actor in whole.actors:
         world.add(actor)
     if tables_of(world) != tables_of(whole):
         raise MergeError(f"shard {lo}-{hi - 1}: its name tables differ from the whole run's")
