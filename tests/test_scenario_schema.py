@@ -10,7 +10,7 @@ import pytest
 from sim.engine import CloudRequest, LocalCommands, LocalRemoval, Target, Timing
 from sim.engine.actors import GuestConfigTamper
 from sim.engine.params import DAY
-from sim.engine.policy import PolicyAdmin, Remediation, SqlAutoDeploy
+from sim.engine.policy import PolicyAdmin, Remediation, SqlAutoDeploy, book_of
 from sim.engine.upgrades import AgentUpdate, AutoUpgrade, MonitorListUpdate
 from sim.scenario import library
 from sim.scenario.build import actors_of, build_world, params_of
@@ -198,6 +198,6 @@ def test_r26_policies_map_onto_engine_rules(policy: dict[str, Any], effect: str,
     text = MINIMAL + "policies:\n  - " + json.dumps({"name": "p", **policy}) + "\n"
     world = build_world(scenario_from_text(text))
     world.run(1.0)
-    (assignment,) = world.policy_book.assignments.values()  # type: ignore[attr-defined]
+    (assignment,) = book_of(world, "test").assignments.values()
     assert assignment.rule.effect == effect
     assert {name: assignment.rule.matches(ExtensionId.parse(name)) for name in denied} == denied

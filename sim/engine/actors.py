@@ -130,10 +130,7 @@ class CloudRequest(Actor):
 
     def attach(self, world: World) -> None:
         super().attach(world)
-        from sim.engine.policy import PolicyBook
-
         world.tables.actor_roles[self.actor_id] = check_role(self.role, self.name)
-        PolicyBook.of(world)
         if self.override:
             world.tables.actor_overrides.add(self.actor_id)
         if self.operation not in _REQUEST_OPS:

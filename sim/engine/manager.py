@@ -64,15 +64,15 @@ def request(w: FleetState, m: int, x: int, op: Op, actor: int, version: str | in
     rest), so a reinstall by resync (R6) or a remediation goes out without them."""
     now, s, mid, group = w.env.now, m * w.n_ext + x, m + w.offset, w.m_group[m]
     log = w.log
-    if w.cloud_gate is not None:
-        refusal = w.cloud_gate(w, m, x, op, actor)
-        if refusal is not None:
-            reason, rule = refusal
-            log.add(now, mid, group, x, op, _DENIED, REASON_CODE[reason], _R[rule], actor)
-            return False
+    gate = w.gate
+    refusal = gate.refusal(w, m, x, op, actor)
+    if refusal is not None:
+        reason, rule = refusal
+        log.add(now, mid, group, x, op, _DENIED, REASON_CODE[reason], _R[rule], actor)
+        return False
     log.add(now, mid, group, x, op, _REQUESTED, 0, _R5, actor)
-    if w.override_probe is not None and op != _DELETE:
-        overrider = w.override_probe(w, m, x, op)
+    if op != _DELETE:
+        overrider = gate.overrider(w, m, x, op)
         if overrider is not None:
             w.s_override[s] = overrider
     if op in (_INSTALL, _UPGRADE):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable
+from typing import Protocol
 
 import simpy
 
@@ -31,13 +32,27 @@ ResultHook = Callable[[int, int, int, int, int], None]
 fails or aborts (codes of :mod:`sim.engine.codes`)."""
 
 
+class CloudGate(Protocol):
+    """What Azure checks of an extension request before the machine sees it (R16, R26, R27):
+    :class:`sim.engine.gate.PolicyBook`, given when a world is made."""
+
+    def refusal(self, w: FleetState, m: int, x: int, op: Op,
+                actor: int) -> tuple[str, str] | None:
+        """(reason, rule) when Azure refuses ``actor``'s request ``op`` of extension ``x`` on
+        machine ``m`` (R26, R27); None when it passes. May record (an audit)."""
+
+    def overrider(self, w: FleetState, m: int, x: int, op: Op) -> int | None:
+        """The actor whose override (a deny assignment removed or exempted) is the only reason
+        the request passes (R16); None if there is none."""
+
+
 class FleetState:
     """The state of one world's fleet, and what its processes keep it with."""
 
     __slots__ = (
-        "cloud_gate", "env", "fleet", "keys", "log", "m_baseline", "m_cfg", "m_conn", "m_group",
+        "env", "fleet", "gate", "keys", "log", "m_baseline", "m_cfg", "m_conn", "m_group",
         "m_next", "m_path", "m_phase", "m_push", "m_service", "n_ext", "n_machines", "offset",
-        "override_probe", "params", "resources", "result_hooks", "s_busy", "s_inst",
+        "params", "resources", "result_hooks", "s_busy", "s_inst",
         "s_local_protected", "s_local_settings", "s_nops", "s_override", "s_pend",
         "s_pend_actor", "s_prov", "s_removed", "s_settings", "s_transit_protected", "s_want",
         "tables", "x_catalog_key", "x_failure_key", "x_forced_mismatch", "x_order",
@@ -59,12 +74,8 @@ class FleetState:
     keys: dict[str, int]
     """Keyed random streams of the world by purpose: ``phase``, ``push``, ``jitter``,
     ``version``, ``outage`` (:func:`sim.engine.rng.stream_key`)."""
-    cloud_gate: Callable[[FleetState, int, int, Op, int], tuple[str, str] | None] | None
-    """Refusal in Azure before the machine sees a request, as (reason, rule): Azure Policy
-    deny (R26), authorization (R27); None: every request passes. Set by the policy actors."""
-    override_probe: Callable[[FleetState, int, int, Op], int | None] | None
-    """Returns the actor whose override (assignment removed, exemption) is the only reason a
-    request is not denied, else None (R16). Set by the policy actors."""
+    gate: CloudGate
+    """What Azure checks of a request before the machine sees it: roles, Azure Policy."""
     result_hooks: dict[tuple[int, int], ResultHook]
     """By (actor, extension): called when an operation that actor asked for is blocked, fails
     or aborts (automatic upgrade retries, R25)."""

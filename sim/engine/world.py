@@ -35,10 +35,11 @@ from sim.engine import checks, connectivity, initial, local, manager
 from sim.engine.clock import Clock
 from sim.engine.codes import REASON_CODE, Prov
 from sim.engine.fleet import FleetSpec
+from sim.engine.gate import PolicyBook
 from sim.engine.params import EngineParams, ParamError
 from sim.engine.records import RecordLog, Records
 from sim.engine.rng import stream_key
-from sim.engine.state import FleetState
+from sim.engine.state import CloudGate, FleetState
 from sim.engine.tables import Tables
 from sim.rules.catalogue import BUILTIN, Catalogue
 from sim.rules.commands import Command, CommandError
@@ -58,10 +59,13 @@ class World(FleetState):
 
     def __init__(self, fleet: FleetSpec, params: EngineParams | None = None, seed: int = 0, *,
                  catalogue: Catalogue = BUILTIN, extensions: Iterable[str] = (),
-                 start_offset: int = 0) -> None:
+                 start_offset: int = 0, gate: CloudGate | None = None) -> None:
         """Make the world. ``extensions`` adds names to the run's extension table (actors
         register theirs before :meth:`run` through :meth:`extension`). ``start_offset`` is the
-        id of this world's first machine when it is one shard of a larger fleet."""
+        id of this world's first machine when it is one shard of a larger fleet. ``gate`` is
+        what Azure checks of a request before the machine sees it (roles, Azure Policy); by
+        default a new, empty :class:`~sim.engine.gate.PolicyBook` (the policy actors change
+        it). Give every world its own."""
         self.params = params or EngineParams()
         self.env = Clock()
         self.log = RecordLog()
@@ -69,8 +73,7 @@ class World(FleetState):
         self.offset = start_offset
         self.tables = Tables([g.name for g in fleet.groups], [p.name for p in self.params.paths])
         self.keys = {purpose: stream_key(seed, purpose) for purpose in STREAMS}
-        self.cloud_gate = None
-        self.override_probe = None
+        self.gate = gate if gate is not None else PolicyBook()
         self.result_hooks = {}
         self.seed = seed
         self.catalogue = catalogue
