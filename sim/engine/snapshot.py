@@ -100,7 +100,7 @@ def snapshot(world: World) -> Snapshot:
         ValueError: ``world`` has not started (:meth:`World.run` never called): it has no
             state yet.
     """
-    if not world._started:
+    if not world.started:
         raise ValueError("a world has state to show only once it has started (World.run)")
     n, e = world.n_machines, world.n_ext
     return Snapshot(

@@ -65,6 +65,7 @@ class FleetState:
     log: RecordLog
     """Where every state change is recorded."""
     params: EngineParams
+    """Timing and failure parameters of the run (seconds, probabilities)."""
     fleet: FleetSpec
     """The whole world's groups (a shard holds only some of each group's machines)."""
     offset: int

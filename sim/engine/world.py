@@ -1,29 +1,17 @@
 """The world: a fleet, Azure's view of it and the actors that act on it, on one clock (design:
 Scale, Determinism).
 
-A :class:`World` is built in two phases. Made, it holds its clock, record log, parameters and
-name tables, and actors are added (each registers its names: extensions, actors). When its run
+A :class:`World` is built in two phases. Made, it holds its clock, record log, parameters,
+name tables and Azure's gate (:mod:`sim.engine.gate`), and actors are added (each registers
+its names: extensions, actors). When its run
 starts (the first :meth:`World.run`), the extension table is closed, the state arrays are
 filled (:mod:`sim.engine.initial`), outages and the actors' schedules are set up, and the clock
 runs. There is no SimPy process per machine and no polling that finds nothing to do: a machine's
 next check is scheduled only when its desired and actual state differ
 (:func:`sim.engine.manager.wake`).
 
-The rooms of the engine, each a module (imports go down this list only, checked by
-``lint-imports``):
-
-* :mod:`~sim.engine.policy`, :mod:`~sim.engine.upgrades`: actors of Azure Policy, automatic
-  upgrades, agent updates; :mod:`~sim.engine.actors`: timeline actors and their targets;
-* this module: the world, its build and run phases and its public methods;
-* :mod:`~sim.engine.manager`: the control plane's intake and the extension manager;
-* :mod:`~sim.engine.connectivity`, :mod:`~sim.engine.initial`, :mod:`~sim.engine.local`:
-  outages (R28), the state before the first event, local commands (R6, R8, R24);
-* :mod:`~sim.engine.checks`: when a machine checks with Azure (R6a);
-* :mod:`~sim.engine.state`: :class:`~sim.engine.state.FleetState`, every state array declared
-  once with its type, unit and sentinel; :mod:`~sim.engine.tables`: the names behind the codes;
-* :mod:`~sim.engine.clock`: the only door to SimPy's internals, and the equal-time order.
-
-Most of :class:`World`'s methods are those modules' functions, which take the world first.
+Most of :class:`World`'s methods are the functions of the modules below it (see
+:mod:`sim.engine`), which take the world's :class:`~sim.engine.state.FleetState` first.
 """
 
 from __future__ import annotations
