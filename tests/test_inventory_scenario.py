@@ -188,10 +188,26 @@ def test_an_imported_group_the_schema_rejects_names_the_group(
 def test_in_code_files_are_relative_to_the_working_directory(
         folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(folder)
-    scenario = scenario_from_text(HEAD + FROM_CLI)
-    assert scenario.machines == 6
-    data = {"name": "x", "duration": "1d", "fleet": {"from": list(CLI_FILES), "scale": 2}}
-    assert Scenario.model_validate(data).machines == 12
+    scenario = scenario_from_text(HEAD + FROM_CLI + "  scale: 2\n")
+    assert scenario.machines == 12
+
+
+def test_the_model_alone_does_not_import_a_fleet(folder: Path) -> None:
+    """The import is part of loading a file, before validation: the schema never reads
+    files (and does not import the inventory reader)."""
+    data = {"name": "x", "duration": "1d", "fleet": {"from": list(CLI_FILES)}}
+    with pytest.raises(ValueError, match=r"is read when a scenario file is loaded"):
+        Scenario.model_validate(data)
+
+
+def test_imported_groups_list_their_machines_for_a_replay(folder: Path) -> None:
+    imported = groups(load(folder, FROM_CLI))
+    names = [n for g in imported.values() for n in g.machine_names]
+    assert len(names) == sum(g.count for g in imported.values()) == 6
+    assert all("/" in n and n == n.lower() for n in names)
+    anonymised = groups(load(folder, FROM_CLI.replace("]\n", "]\n  anonymise: true\n")))
+    assert all(n.startswith("rg-") and "/m-" in n
+               for g in anonymised.values() for n in g.machine_names)
 
 
 def test_the_schema_offers_both_forms_of_fleet() -> None:

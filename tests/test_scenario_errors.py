@@ -91,7 +91,8 @@ def test_the_base_file_is_valid() -> None:
                  id="unknown-actor-in-expect"),
     pytest.param("  - at: 2d\n", "  - at: 2d\n    window: 1h\n",
                  'broken.yaml:16: timeline[1].window: "window" does not apply to unassign (it '
-                 "takes actor, at, role)", id="modifier-that-does-not-apply"),
+                 "takes actor, at, every, from, jitter, name, role, until)",
+                 id="modifier-that-does-not-apply"),
     pytest.param("    unassign: deny-scripts",
                  "    unassign: deny-scripts\n    delete: Microsoft.Compute/CustomScriptExtension",
                  'broken.yaml:16: timeline[1].unassign: one action per entry, found "delete" and '
@@ -124,8 +125,8 @@ def test_the_base_file_is_valid() -> None:
                  "broken.yaml:10: policies[0].definition: deny.json: cannot read: No such file "
                  "or directory", id="policy-definition-file-missing"),
     pytest.param("  - at: 2d\n", "  - at: 2d\n    until: 3d\n",
-                 'broken.yaml:16: timeline[1].until: "until" does not apply to unassign (it takes '
-                 "actor, at, role)", id="until-on-a-policy-change"),
+                 'broken.yaml:16: timeline[1].until: "until" ends a recurrence: give "every" (or '
+                 '"rate") too, or drop "until"', id="until-without-a-recurrence"),
     pytest.param("    count: 10\n", "    count: 10\n    agent_versions: {\"1.30\": 1}\n",
                  'broken.yaml:4: fleet[0]: give exactly one of agent_version ("1.40") or '
                  'agent_versions ({"1.30": 0.2, "1.40": 0.8})', id="two-agent-version-keys"),

@@ -113,8 +113,13 @@ def test_expected_holds() -> None:
     ({"install", "delete"}, ["delete"]),
     ({"assign", "target"}, ["target"]),
     ({"auto_upgrade", "window"}, ["window"]),
-    ({"remove_locally", "rate", "window"}, ["window"]),
+    ({"remove_locally", "rate", "window"}, []),
     ({"remove_locally", "until"}, ["until"]),
+    ({"run", "every", "from", "until", "jitter"}, []),
+    ({"run", "every", "at"}, ["at"]),
+    ({"run", "from"}, ["from"]),
+    ({"unassign", "every", "until"}, []),
+    ({"sql_auto_deploy", "every"}, ["every"]),
     ({"sql_auto_deploy", "at"}, ["at"]),
 ])
 def test_entry_keys(keys: set[str], problems: list[str | None]) -> None:

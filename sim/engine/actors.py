@@ -45,16 +45,40 @@ class Target:
 
 @dataclass(frozen=True)
 class Timing:
-    """When: ``at`` seconds, spread uniformly over ``window`` seconds; or ``rate`` per day.
+    """When: once at ``at`` seconds, spread uniformly over ``window`` seconds; at a daily
+    ``rate``; or at each of ``occurrences``.
 
-    With ``rate`` each target machine acts on each day with probability ``rate`` (at a uniform
-    time within that day), from ``at`` until ``until`` (default: 30 days after ``at``).
+    With ``rate`` (and no occurrences) each target machine acts on each day from ``at`` with
+    probability ``rate``, at a uniform time within that day (within ``window`` from the day's
+    start when ``window`` > 0), until ``until`` (default: 30 days after ``at``); the target is
+    drawn once. With ``occurrences`` (start instants, seconds) each occurrence draws its own
+    machines (target share, coverage, and ``rate`` as the chance a machine takes part), each
+    acting up to ``window`` after the start.
     """
 
     at: float = 0.0
     window: float = 0.0
     rate: float = 0.0
     until: float | None = None
+    occurrences: tuple[float, ...] = ()
+
+    def plan(self, world: World, key: int, target: Target,
+             coverage: float) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+        """(times, local machines) of the action in ``world``: ``target``'s machines, the
+        ``coverage`` share of them reached, and their times (stream ``key``)."""
+        if not self.occurrences:
+            return self.times(key, _reached(world, key, target, coverage), world.offset)
+        times, machines = [], []
+        for k, start in enumerate(self.occurrences):
+            drawn = stream_key(key, f"occurrence:{k}")
+            ids = _reached(world, drawn, target, coverage)
+            if self.rate > 0.0:
+                ids = ids[uniforms(drawn, ids + world.offset, 2) < self.rate]
+            spread = uniforms(drawn, ids + world.offset, 1) * self.window \
+                if self.window > 0 else 0.0
+            times.append(np.full(ids.shape, start) + spread)
+            machines.append(ids)
+        return _joined(times, machines)
 
     def times(self, key: int, ids: npt.NDArray[np.int64],
               offset: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
@@ -67,13 +91,29 @@ class Timing:
         times, machines = [], []
         for day in range(int(np.ceil((end - self.at) / DAY))):
             hit = uniforms(key, gid, 2 + 2 * day) < self.rate
-            when = self.at + (day + uniforms(key, gid[hit], 3 + 2 * day)) * DAY
+            u = uniforms(key, gid[hit], 3 + 2 * day)
+            when = (self.at + day * DAY + u * self.window if self.window > 0
+                    else self.at + (day + u) * DAY)
             keep = when < end
             times.append(when[keep])
             machines.append(ids[hit][keep])
-        if not times:
-            return np.empty(0), np.empty(0, dtype=np.int64)
-        return np.concatenate(times), np.concatenate(machines)
+        return _joined(times, machines)
+
+
+def _reached(world: World, key: int, target: Target,
+             coverage: float) -> npt.NDArray[np.int64]:
+    """``target``'s machines in ``world`` and, below full ``coverage``, the share reached."""
+    ids = target.resolve(world, key)
+    if coverage < 1.0:
+        ids = ids[uniforms(key, ids + world.offset, 7) < coverage]
+    return ids
+
+
+def _joined(times: list[npt.NDArray[np.float64]], machines: list[npt.NDArray[np.int64]]
+            ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    if not times:
+        return np.empty(0), np.empty(0, dtype=np.int64)
+    return np.concatenate(times), np.concatenate(machines)
 
 
 @dataclass
@@ -93,10 +133,7 @@ class Actor:
     def start(self, world: World) -> None:
         """Resolve targets and times and schedule the chain."""
         key = stream_key(world.seed, f"actor:{self.name}:{type(self).__name__}")
-        ids = self.target.resolve(world, key)
-        if self.coverage < 1.0:
-            ids = ids[uniforms(key, ids + world.offset, 7) < self.coverage]
-        times, machines = self.timing.times(key, ids, world.offset)
+        times, machines = self.timing.plan(world, key, self.target, self.coverage)
         rank = next(i for i, actor in enumerate(world.actors) if actor is self)
         schedule_each(world.env, times, machines, lambda m: self.act(world, m), rank=rank)
 

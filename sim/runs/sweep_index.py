@@ -20,7 +20,7 @@ import pandas as pd
 from sim.results.folder import ResultError, write_parquet
 from sim.runs.sweep_plan import Run, SweepError, SweepSpec
 from sim.scenario import library
-from sim.scenario.loading import parse_key, scenario_from_document
+from sim.scenario.loading import parse_key, resolve_names, scenario_from_document
 from sim.scenario.schema import Scenario
 from sim.scenario.source import LocatedDocument, ScenarioError, load_yaml_file
 
@@ -78,7 +78,7 @@ def parameter_values(source: str | Scenario, spec: SweepSpec) -> dict[str, list[
 
 def _number_at(data: Any, key: str, text: str) -> float | str:
     node = data
-    for part in parse_key(key, key):
+    for part in resolve_names(data, parse_key(key, key), key):
         try:
             node = node[part]
         except (KeyError, IndexError, TypeError):

@@ -12,15 +12,21 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
-from sim.engine.policy import SQL_EXTENSIONS
-from sim.scenario import build
+from sim.scenario import policies
+from sim.scenario.action import MAX_OCCURRENCES, Build, count_occurrences
 from sim.scenario.expect import ExpectError, check_path
 from sim.scenario.policy_definitions import definition_problems, deployed_extension
 from sim.scenario.schema import Policy, Scenario, TimelineEntry
 from sim.scenario.source import FieldPath, Problem, ScenarioError
-from sim.scenario.timeline import ENGINE_ACTORS, POLICY_ADMIN, actor_of, remediation_actor
+from sim.scenario.timeline import (
+    ACTIONS,
+    ENGINE_ACTORS,
+    POLICY_ADMIN,
+    actor_of,
+    remediation_actor,
+)
+from sim.scenario.units import format_duration
 
 Locate = Callable[[FieldPath, str], Problem]
 """Makes a located problem from a field path and a message."""
@@ -80,7 +86,7 @@ def _policy(policy: Policy, path: FieldPath, groups: list[str],
     yield from _known(policy.scope, groups, (*path, "scope"), "group")
     if policy.definition is None:
         return
-    if build.definition_loader is None:
+    if policies.definition_loader is None:
         yield ((*path, "definition"), "policy definition files are not supported: write "
                "the policy with deny, audit, allow_only or deploy")
         return
@@ -91,14 +97,22 @@ def _policy(policy: Policy, path: FieldPath, groups: list[str],
 def _timeline(scenario: Scenario, groups: list[str],
               base: Path | None) -> Iterator[tuple[FieldPath, str]]:
     assignments = [p.name for p in scenario.policies]
-    assignments += [e.assign.name for e in scenario.timeline if e.assign is not None]
+    assignments += [p.name for p in _assigned(scenario)]
+    yield from _unique([e.name for e in scenario.timeline if e.name is not None], "timeline",
+                       "name", "timeline entry")
     roles: dict[str, tuple[str, int]] = {}
+    build = Build(scenario.duration, scenario.seed, base, scenario)
     for i, entry in enumerate(scenario.timeline):
         path: FieldPath = ("timeline", i)
+        action = ACTIONS[entry.action]
         yield from _entry_names(entry, path, groups, assignments, scenario.machines)
-        if entry.assign is not None:
-            yield from _policy(entry.assign, (*path, "assign"), groups, base)
-        if entry.action in _ROLE_ACTIONS:
+        policy = action.assigns(entry.value)
+        if policy is not None:
+            yield from _policy(policy, (*path, entry.action), groups, base)
+        yield from _occurrences(entry, path, scenario.duration)
+        for where, message in action.problems(entry, build):
+            yield (*path, *where), message
+        if action.role:
             name, role = actor_of(entry.action, entry.actor), entry.role or "Owner"
             first = roles.setdefault(name, (role, i))
             if first[0] != role:
@@ -106,9 +120,18 @@ def _timeline(scenario: Scenario, groups: list[str],
                        f"[{first[1]}]; one actor has one role (give this one another name)")
 
 
-_ROLE_ACTIONS = frozenset({"install", "update", "upgrade", "delete", "assign", "unassign",
-                           "exempt", "unexempt"})
-"""Actions done with an Azure role (R27)."""
+def _assigned(scenario: Scenario) -> list[Policy]:
+    """The policies the timeline assigns."""
+    found = (ACTIONS[e.action].assigns(e.value) for e in scenario.timeline)
+    return [p for p in found if p is not None]
+
+
+def _occurrences(entry: TimelineEntry, path: FieldPath,
+                 duration: float) -> Iterator[tuple[FieldPath, str]]:
+    count = count_occurrences(entry, duration)
+    if count > MAX_OCCURRENCES:
+        yield ((*path, "every"), f"every {format_duration(entry.every or 0.0)} makes "
+               f"{count:,} occurrences in this run; at most {MAX_OCCURRENCES:,}")
 
 
 def _entry_names(entry: TimelineEntry, path: FieldPath, groups: list[str],
@@ -119,14 +142,9 @@ def _entry_names(entry: TimelineEntry, path: FieldPath, groups: list[str],
             if m >= machines:
                 yield ((*path, "target", "machines", j),
                        f"machine {m} is not in the fleet (ids 0 to {machines - 1})")
-    if entry.unassign is not None:
-        yield from _known(entry.unassign, assignments, (*path, "unassign"), "assignment")
-    for key in ("exempt", "unexempt"):
-        change = getattr(entry, key)
-        if change is not None:
-            yield from _known(change.assignment, assignments, (*path, key, "assignment"),
-                              "assignment")
-            yield from _known(change.scope, groups, (*path, key, "scope"), "group")
+    known = {"group": groups, "assignment": assignments}
+    for where, kind, name in ACTIONS[entry.action].refers(entry.value):
+        yield from _known(name, known[kind], (*path, entry.action, *where), kind)
 
 
 def _expect(scenario: Scenario, groups: list[str], paths: list[str],
@@ -147,10 +165,16 @@ def actor_names(scenario: Scenario, base: Path | None = None) -> list[str]:
     if scenario.policies:
         names.append(POLICY_ADMIN)
     names += [remediation_actor(p.name) for p in scenario.policies if _deploys(p, base)]
+    build = Build(scenario.duration, scenario.seed, base, scenario)
     for entry in scenario.timeline:
-        names.append(actor_of(entry.action, entry.actor))
-        if entry.assign is not None and _deploys(entry.assign, base):
-            names.append(remediation_actor(entry.assign.name))
+        action = ACTIONS[entry.action]
+        if action.actors is None:
+            names.append(actor_of(entry.action, entry.actor))
+        else:
+            names += action.actors(entry, build)
+        policy = action.assigns(entry.value)
+        if policy is not None and _deploys(policy, base):
+            names.append(remediation_actor(policy.name))
     return list(dict.fromkeys(names))
 
 
@@ -166,23 +190,8 @@ def extension_names(scenario: Scenario, base: Path | None = None) -> list[str]:
     """Every extension a run of ``scenario`` can record (``base``: as for
     :func:`check_scenario`)."""
     names: list[str] = [e.name for g in scenario.fleet for e in g.extensions]
-    for policy in [*scenario.policies, *(e.assign for e in scenario.timeline if e.assign)]:
+    for policy in [*scenario.policies, *_assigned(scenario)]:
         names += _deploys(policy, base)
     for entry in scenario.timeline:
-        names += _entry_extensions(entry)
+        names += ACTIONS[entry.action].extensions(entry.value)
     return list(dict.fromkeys(names))
-
-
-def _entry_extensions(entry: TimelineEntry) -> list[str]:
-    value: Any = getattr(entry, entry.action)
-    if entry.action in ("install", "update", "upgrade", "delete"):
-        return [value]
-    if entry.action == "remove_locally" and value != "all":
-        return [value]
-    if entry.auto_upgrade is not None:
-        return [entry.auto_upgrade.extension]
-    if entry.monitor_list is not None:
-        return [*entry.monitor_list.add, *entry.monitor_list.remove]
-    if entry.sql_auto_deploy is not None:
-        return list(SQL_EXTENSIONS.values())
-    return []

@@ -1,4 +1,5 @@
-"""Load a scenario: YAML -> ``--set`` overrides -> ``--scale`` -> schema -> whole-file checks.
+"""Load a scenario: YAML -> ``--set`` overrides -> ``--scale`` -> imported fleet -> schema ->
+whole-file checks.
 
 Overrides are applied to the loaded document *before* validation, so an overridden value is
 checked like one written in the file; a problem with it names the ``--set`` argument instead
@@ -7,7 +8,10 @@ of a line::
     --set fleet[0].count=lots: fleet[0].count: input should be a valid integer (got "lots")
 
 A key is a dotted path with list indices, as errors print it: ``duration``, ``seed``,
-``params.check_period``, ``fleet[0].count``, ``expect["blocked.install.not_on_allowlist"]``.
+``params.check_period``, ``fleet[0].count``, ``expect["blocked.install.not_on_allowlist"]``. An
+item of a list may also be named instead of numbered: ``timeline[cleanup].at`` is the timeline
+entry whose ``name`` is ``cleanup``, ``fleet[web-win].count`` the group ``web-win``,
+``policies[deny-scripts].scope`` the policy ``deny-scripts``.
 The value is read as YAML (``50`` is a number, ``10m`` a text, ``'"1.40"'`` a quoted version);
 a value YAML cannot read (``>= 1``) is taken as the text it is.
 """
@@ -25,6 +29,7 @@ from typing import Any
 import yaml
 
 from sim.scenario.checks import check_scenario
+from sim.scenario.inventory.scenario_fleet import FleetFrom, FleetFromError, imported_groups
 from sim.scenario.schema import Scenario, TimelineEntry
 from sim.scenario.source import (
     FieldPath,
@@ -37,8 +42,10 @@ from sim.scenario.source import (
     validate_document,
 )
 from sim.scenario.timeline import entry_problems
+from sim.scenario.values import Model
 
-_TOKEN = re.compile(r'\.?([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\["([^"]*)"\]|\[\'([^\']*)\'\]')
+_TOKEN = re.compile(r'\.?([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\["([^"]*)"\]|\[\'([^\']*)\'\]'
+                    r"|\[([A-Za-z0-9][A-Za-z0-9_.-]*)\]")
 
 
 def load_scenario(path: str | os.PathLike[str], *, overrides: Sequence[str] = (),
@@ -68,6 +75,7 @@ def scenario_from_document(doc: LocatedDocument, *, overrides: Sequence[str] = (
     early = _timeline_problems(doc, where)
     flagged = {p.path[:2] for p in early}
     base = Path(doc.filename).parent
+    doc = _with_imported_fleet(doc, base, where, early)
     try:
         scenario = validate_document(doc, Scenario, context={"base": base})
     except ScenarioError as exc:
@@ -78,6 +86,34 @@ def scenario_from_document(doc: LocatedDocument, *, overrides: Sequence[str] = (
         raise ScenarioError(early)
     check_scenario(scenario, where.problem, base)
     return scenario
+
+
+class _FleetFromOnly(Model):
+    fleet: FleetFrom
+
+
+def _with_imported_fleet(doc: LocatedDocument, base: Path, where: _Where,
+                         early: list[Problem]) -> LocatedDocument:
+    """``doc`` with ``fleet: {from: ...}`` replaced by the imported groups (files relative to
+    ``base``).
+
+    Raises:
+        ScenarioError: the ``fleet`` mapping or an import problem, located (with ``early``).
+    """
+    fleet = doc.data.get("fleet")
+    if not isinstance(fleet, dict):
+        return doc
+    try:
+        validate_document(LocatedDocument({"fleet": fleet}, doc.filename, doc.positions),
+                          _FleetFromOnly)
+        groups = imported_groups(fleet, base)
+    except ScenarioError as exc:
+        problems = [where.relocate(p) for p in exc.problems]
+        raise ScenarioError(sorted([*early, *problems], key=lambda p: p.line or 0)) from None
+    except FleetFromError as exc:
+        problem = where.problem(("fleet", *exc.where), str(exc))
+        raise ScenarioError(sorted([*early, problem], key=lambda p: p.line or 0)) from None
+    return LocatedDocument({**doc.data, "fleet": groups}, doc.filename, doc.positions)
 
 
 class _Where:
@@ -138,9 +174,9 @@ def parse_key(key: str, argument: str) -> FieldPath:
         if match is None or (position == 0 and key.startswith(".")):
             raise _set_error(argument, f'cannot read the key at "{key[position:]}": expected '
                              'a path like params.check_period or fleet[0].count')
-        name, index, double, single = match.groups()
+        name, index, double, single, bare = match.groups()
         path.append(int(index) if index is not None else next(
-            t for t in (name, double, single) if t is not None))
+            t for t in (name, double, single, bare) if t is not None))
         position = match.end()
     if not path:
         raise _set_error(argument, "expected KEY=VALUE, e.g. fleet[0].count=50")
@@ -158,10 +194,38 @@ def apply_overrides(doc: LocatedDocument, overrides: Sequence[str]
         key, sep, text = argument.partition("=")
         if not sep or not key.strip():
             raise _set_error(argument, "expected KEY=VALUE, e.g. fleet[0].count=50")
-        path = parse_key(key.strip(), argument)
+        path = resolve_names(data, parse_key(key.strip(), argument), argument)
         _assign(data, path, _read_value(text), argument)
         origins[path] = argument
     return LocatedDocument(data, doc.filename, doc.positions), origins
+
+
+def resolve_names(data: Any, path: FieldPath, argument: str) -> FieldPath:
+    """``path`` with each name that stands for an item of a list (``timeline[cleanup]``)
+    replaced by the item's index: the item whose ``name`` (a fleet group: ``group``) it is.
+
+    Raises:
+        ScenarioError: naming ``argument``, when the list has no item of that name.
+    """
+    node, out = data, []
+    for depth, element in enumerate(path):
+        if isinstance(node, list) and isinstance(element, str):
+            element = _named_item(node, element, format_path(path[:depth]), argument)
+        out.append(element)
+        try:
+            node = node[element]
+        except (KeyError, IndexError, TypeError):
+            return (*out, *path[depth + 1:])
+    return tuple(out)
+
+
+def _named_item(items: list[Any], name: str, where: str, argument: str) -> int:
+    names = [item.get("name", item.get("group")) if isinstance(item, dict) else None
+             for item in items]
+    if name in names:
+        return names.index(name)
+    known = ", ".join(str(n) for n in names if n is not None) or "none"
+    raise _set_error(argument, f'{where} has no entry named "{name}" (named entries: {known})')
 
 
 def _read_value(text: str) -> Any:

@@ -61,7 +61,7 @@ from sim.rules.azure_policy_conditions import (
 from sim.rules.azure_policy_parameters import bind_arguments
 from sim.rules.azure_policy_views import extension_resource, machine_resource
 from sim.rules.identity import ExtensionId
-from sim.scenario.schema import Policy
+from sim.scenario.policy_model import Policy
 from sim.scenario.source import FieldPath
 
 _MACHINE_ALIASES: Final = frozenset(a for a, (owner, _) in ALIASES.items()
@@ -91,7 +91,7 @@ _EXISTING: Final = (
 
 def load_rule(path: Path, parameters: Mapping[str, Any]) -> PolicyRule:
     """The engine rule of the definition file at ``path`` assigned with ``parameters`` (the
-    scenario build's :data:`~sim.scenario.build.definition_loader`).
+    scenario's :data:`~sim.scenario.policies.definition_loader`).
 
     Raises:
         PolicyDefinitionError: the file cannot be read or parsed, a parameter value does not

@@ -1,68 +1,51 @@
-"""Timeline entries: which action keys exist, and which other keys each action takes.
+"""The timeline actions, as one registry: :data:`ACTIONS` (style point 14).
 
 One entry is one action (``run``, ``install``, ``assign``...) plus *modifiers*: when (``at``,
-``window``, ``rate``, ``until``), by whom (``actor``, ``role``), on which machines
-(``target``, ``coverage``) and how (``version``, ``settings``, ``override``). Not every
-modifier fits every action: a policy change happens once, in Azure, so it takes no
-``target``; an automatic upgrade has its own rollout ``window``. :func:`entry_problems` says
-what does not fit; both the schema (for scenarios built in code) and the loader (to point at
-the exact key in a file) use it.
+``window``, ``rate``, ``until``; ``every``, ``from``, ``jitter``), by whom (``actor``,
+``role``), on which machines (``target``, ``coverage``) and how (``version``, ``settings``,
+``override``). Not every modifier fits every action: a policy change happens in Azure, so it
+takes no ``target``; an automatic upgrade has its own rollout ``window``. Each action is one
+:class:`~sim.scenario.action.Action` row saying which modifiers it takes, its default actor and
+how it is built; :func:`entry_problems` says what does not fit (the schema uses it for
+scenarios built in code, the loader to point at the exact key in a file).
+
+A new action is two edits: its row (in :mod:`sim.scenario.actions_machine` or
+:mod:`sim.scenario.actions_azure`) and the engine actor that carries it out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from pathlib import Path
+from typing import Any
 
-_WHEN = frozenset({"at", "window", "rate", "until"})
-_ON_MACHINES = _WHEN | {"actor", "target", "coverage"}
-_IN_AZURE = frozenset({"at", "actor", "role"})
+from sim.scenario.action import Action, Build, EntryBase
+from sim.scenario.actions_azure import AZURE_ACTIONS
+from sim.scenario.actions_machine import MACHINE_ACTIONS
+from sim.scenario.policies import POLICY_ADMIN, remediation_actor
 
-ACTIONS: dict[str, frozenset[str]] = {
-    "run": _ON_MACHINES | {"override"},
-    "guest_config": _ON_MACHINES | {"override"},
-    "remove_locally": _ON_MACHINES,
-    "agent_update": _ON_MACHINES,
-    "monitor_list": _ON_MACHINES,
-    "install": _ON_MACHINES | {"role", "version", "settings", "protected_settings", "override"},
-    "update": _ON_MACHINES | {"role", "settings", "protected_settings", "override"},
-    "upgrade": _ON_MACHINES | {"role", "version", "override"},
-    "delete": _ON_MACHINES | {"role"},
-    "assign": _IN_AZURE,
-    "unassign": _IN_AZURE,
-    "exempt": _IN_AZURE,
-    "unexempt": _IN_AZURE,
-    "auto_upgrade": frozenset({"at", "actor"}),
-    "sql_auto_deploy": frozenset({"actor"}),
-}
-"""Action key -> the modifier keys it takes."""
+ACTIONS: dict[str, Action] = {a.key: a for a in (*MACHINE_ACTIONS, *AZURE_ACTIONS)}
+"""Action key -> its registry row, in the order errors list them."""
 
-MODIFIERS = frozenset().union(*ACTIONS.values())
+MODIFIERS = frozenset().union(*(a.takes for a in ACTIONS.values()))
+"""Every modifier key some action takes."""
 
-DEFAULT_ACTORS: dict[str, str] = {
-    "run": "local_admin",
-    "remove_locally": "local_admin",
-    "guest_config": "guest_config",
-    "agent_update": "agent_update",
-    "monitor_list": "Microsoft",
-    "install": "cloud_admin",
-    "update": "cloud_admin",
-    "upgrade": "cloud_admin",
-    "delete": "cloud_admin",
-    "assign": "policy_admin",
-    "unassign": "policy_admin",
-    "exempt": "policy_admin",
-    "unexempt": "policy_admin",
-    "auto_upgrade": "Azure Regional Service Manager",
-    "sql_auto_deploy": "sql_auto_deploy",
-}
+DEFAULT_ACTORS: dict[str, str] = {key: a.actor for key, a in ACTIONS.items()}
 """The actor name records carry when an entry names none."""
+
+ENGINE_ACTORS = ("system", "resync", "local_admin", "cloud_admin")
+"""Actors every run's record table starts with (:class:`sim.engine.World`)."""
+
+__all__ = ["ACTIONS", "DEFAULT_ACTORS", "ENGINE_ACTORS", "MODIFIERS", "POLICY_ADMIN",
+           "actor_of", "actors_of", "entry_problems", "remediation_actor"]
 
 
 def entry_problems(keys: Collection[str]) -> list[tuple[str | None, str]]:
     """What is wrong with an entry that has ``keys`` (with values): ``(key or None, message)``.
 
-    Exactly one action key; only the modifiers that action takes; ``until`` only with
-    ``rate``; ``window`` and ``rate`` not together. Unknown keys are the schema's business.
+    Exactly one action key; only the modifiers that action takes; ``until`` only with ``rate``
+    or ``every``; ``from`` and ``jitter`` only with ``every``, which replaces ``at``. Unknown
+    keys are the schema's business.
     """
     actions = [key for key in ACTIONS if key in keys]
     if not actions:
@@ -70,15 +53,25 @@ def entry_problems(keys: Collection[str]) -> list[tuple[str | None, str]]:
     if len(actions) > 1:
         return [(actions[1], f'one action per entry, found "{actions[0]}" and "{actions[1]}": '
                              "write them as two entries")]
-    allowed = ACTIONS[actions[0]]
+    allowed = ACTIONS[actions[0]].takes
     problems: list[tuple[str | None, str]] = [
         (key, f'"{key}" does not apply to {actions[0]} (it takes {", ".join(sorted(allowed))})')
         for key in sorted(keys) if key in MODIFIERS and key not in allowed]
-    if "until" in keys and "rate" not in keys and "until" in allowed:
-        problems.append(("until", '"until" ends a rate: give "rate" too, or drop "until"'))
-    if "rate" in keys and "window" in keys:
-        problems.append(("window", '"window" and "rate" do not combine: a rate spreads the '
-                                   "action over days by itself"))
+    return problems + [p for p in _recurrence_problems(keys) if p[0] in allowed]
+
+
+def _recurrence_problems(keys: Collection[str]) -> list[tuple[str | None, str]]:
+    problems: list[tuple[str | None, str]] = []
+    if "until" in keys and "rate" not in keys and "every" not in keys:
+        problems.append(("until", '"until" ends a recurrence: give "every" (or "rate") too, '
+                                  'or drop "until"'))
+    for key in ("from", "jitter"):
+        if key in keys and "every" not in keys:
+            problems.append((key, f'"{key}" goes with "every": give "every" too, or drop '
+                                  f'"{key}"'))
+    if "every" in keys and "at" in keys:
+        problems.append(("at", 'with "every", the first occurrence is "from" (write from: '
+                               "instead of at:)"))
     return problems
 
 
@@ -87,12 +80,11 @@ def actor_of(action: str, actor: str | None) -> str:
     return actor if actor is not None else DEFAULT_ACTORS[action]
 
 
-def remediation_actor(policy: str) -> str:
-    """The actor name of a DeployIfNotExists policy's remediation task (R6b)."""
-    return f"{policy}-remediation"
-
-
-POLICY_ADMIN = "policy_admin"
-"""Who assigns the ``policies:`` in force at the start (role Owner)."""
-ENGINE_ACTORS = ("system", "resync", "local_admin", "cloud_admin")
-"""Actors every run's record table starts with (:class:`sim.engine.World`)."""
+def actors_of(entry: EntryBase, duration: float, base: Path | None = None, *,
+              seed: int = 0, scenario: Any = None) -> list[Any]:
+    """The engine actor(s) that carry out one timeline entry in a run of ``duration``
+    seconds with ``seed`` (``base``: the directory the scenario's files are relative to;
+    ``scenario``: the whole scenario, for actions that read it)."""
+    action = ACTIONS[entry.action]
+    return action.build(entry, Build(duration, seed, base, scenario),
+                        actor_of(entry.action, entry.actor))

@@ -14,8 +14,9 @@ relative to the scenario file, with changes to the imported groups::
 
 The machines' local configuration as Azure reports it (allowlists, blocklists, modes) becomes
 each group's initial ``commands`` (R8), so a scenario starts from the fleet as it is. The import
-happens while the scenario is validated (:func:`imported_fleet`, the ``fleet`` field's
-validator): every later check sees plain groups, and the resolved scenario holds them. What
+happens while the scenario file is loaded, before it is validated
+(:func:`imported_groups`, called by :mod:`sim.scenario.loading`): validation and every later
+check see plain groups, and the resolved scenario holds them. What
 the import could not take as it is (a machine left out, a configuration its agent cannot hold)
 is an :class:`ImportedFleetWarning` per problem, as ``arcsim import`` lists them (``arcsim run``
 prints them as notices).
@@ -29,13 +30,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, TypeAdapter, ValidationError, ValidationInfo
+from pydantic import Field, TypeAdapter, ValidationError
 from pydantic import model_validator as _model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from sim.errors import ArcsimError, ArcsimWarning
+from sim.scenario.fleet_model import Group
 from sim.scenario.inventory.anonymise import anonymised
-from sim.scenario.inventory.assembly import load_inventory
+from sim.scenario.inventory.assembly import Inventory, load_inventory
 from sim.scenario.inventory.fleet_file import fleet_to_data
 from sim.scenario.inventory.grouping import convert_inventory
 from sim.scenario.inventory.located import InventoryError
@@ -52,7 +53,6 @@ from sim.scenario.values import Label, Model, SchemaValueError
 FLEET_FILE_SUFFIXES = (".yaml", ".yml")
 """A ``from`` file with one of these suffixes is a fleet file, not an inventory export."""
 _EXPORT_ONLY = ("group_by", "anonymise", "unknown_agent_version")
-_ERROR_TYPE = "arcsim_import"
 
 
 class GroupOverride(Model):
@@ -121,35 +121,43 @@ class FleetFrom(Model):
         return any(Path(f).suffix.lower() in FLEET_FILE_SUFFIXES for f in self.files)
 
 
-def imported_fleet(value: Any, info: ValidationInfo) -> Any:
-    """The scenario ``fleet`` field's validator: ``value`` unchanged unless it is a
-    ``{from: ...}`` mapping, which becomes the imported groups. Files are relative to the
-    validation context's ``base`` (the scenario's folder; default: cwd).
+class FleetFromError(ArcsimError):
+    """An imported fleet that cannot be used: ``where`` is the path under ``fleet`` (``from``,
+    ``from[1]``, ``groups["rg-*"]``), the message says what is wrong."""
+
+    def __init__(self, where: FieldPath, message: str) -> None:
+        super().__init__(message)
+        self.where = where
+
+
+def imported_groups(value: Mapping[str, Any], base: Path) -> list[dict[str, Any]]:
+    """The groups (plain data, as a scenario's ``fleet:`` list) of ``fleet: {from: ...}``,
+    which must already be valid :class:`FleetFrom` data. Files are relative to ``base``. An
+    imported group lists its machines as ``resource-group/name`` in ``machine_names`` (lower
+    case; pseudonyms with ``anonymise``), in id order: what a replayed activity log's
+    resource ids are matched with.
 
     Raises:
-        ValidationError: located at ``from`` (an export or fleet file that cannot be used, an
+        FleetFromError: located at ``from`` (an export or fleet file that cannot be used, an
             imported group the schema rejects) or ``groups.<pattern>`` (matching no group).
     """
-    if not isinstance(value, Mapping):
-        return value
     spec = FleetFrom.model_validate(value)
-    context = info.context if isinstance(info.context, Mapping) else {}
-    base = Path(context.get("base") or Path.cwd())
     try:
         data = _fleet_file(spec, base) if spec.is_fleet_file else _exports(spec, base)
     except (InventoryError, ScenarioError) as exc:
-        raise _error(_where(spec, exc), exc, value) from None
+        raise FleetFromError(_where(spec, exc), str(exc)) from None
     for pattern, change in spec.groups.items():
         matched = [g for g in data if fnmatch.fnmatchcase(g["group"], pattern)]
         if not matched:
             names = ", ".join(g["group"] for g in data[:8]) + (", ..." if len(data) > 8 else "")
-            raise _error(("groups", pattern), SchemaValueError(
-                f'"{pattern}" matches no imported group; imported: {names}'), value)
+            raise FleetFromError(("groups", pattern),
+                                 f'"{pattern}" matches no imported group; imported: {names}')
         for group in matched:
             _override(group, change)
     for group in data:
         group["count"] = max(1, round(group["count"] * spec.scale))
-    return _groups(data, value)
+    _check_groups(data)
+    return data
 
 
 class ImportedFleetWarning(ArcsimWarning):
@@ -168,13 +176,26 @@ def _exports(spec: FleetFrom, base: Path) -> list[dict[str, Any]]:
         warnings.warn(f"fleet.from {', '.join(spec.files)}: {note}", ImportedFleetWarning,
                       stacklevel=2)
     groups: list[dict[str, Any]] = fleet_to_data(result.fleet)["fleet"]
+    members = _members(inventory, result.members)
+    for group in groups:
+        group["machine_names"] = members[group["group"]]
     return groups
+
+
+def _members(inventory: Inventory, names: Mapping[str, tuple[str, ...]]
+             ) -> dict[str, list[str]]:
+    """Each group's machines as ``resource-group/name`` (lower case), in the group's order:
+    machines of the same name (in other resource groups) are taken in export order."""
+    where: dict[str, list[str]] = {}
+    for machine in inventory.machines:
+        where.setdefault(machine.name, []).append(
+            f"{machine.resource_group}/{machine.name}".lower())
+    return {group: [where[name].pop(0) for name in members]
+            for group, members in names.items()}
 
 
 def _fleet_file(spec: FleetFrom, base: Path) -> list[dict[str, Any]]:
     """The groups of a fleet file, checked (errors located in that file)."""
-    from sim.scenario.schema import Group  # the schema imports this module
-
     class FleetFile(Model):
         fleet: tuple[Group, ...]
 
@@ -200,22 +221,19 @@ def _override(group: dict[str, Any], change: GroupOverride) -> None:
         group["tags"] = {**group.get("tags", {}), **change.tags}
 
 
-def _groups(data: list[dict[str, Any]], value: Any) -> Any:
-    """The groups validated as the schema's groups; an imported group it rejects (a version
-    the import took as written ...) is an error at ``from`` naming the group."""
-    from sim.scenario.schema import Group
-
+def _check_groups(data: list[dict[str, Any]]) -> None:
+    """Check the imported groups as the schema's groups; an imported group it rejects (a
+    version the import took as written ...) is an error at ``from`` naming the group."""
     try:
-        return TypeAdapter(tuple[Group, ...]).validate_python(data)
+        TypeAdapter(tuple[Group, ...]).validate_python(data)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         index, *rest = first["loc"]
         group = data[index]["group"] if isinstance(index, int) else "?"
         text = first["msg"][:1].lower() + first["msg"][1:]
         message = text if "got " in text else f"{text} (got {show_value(first['input'])})"
-        problem = SchemaValueError(f"imported group {group}: {format_path(rest)}: {message}; "
-                                   "change it in a fleet file")
-        raise _error(("from",), problem, value) from None
+        raise FleetFromError(("from",), f"imported group {group}: {format_path(rest)}: "
+                             f"{message}; change it in a fleet file") from None
 
 
 def _where(spec: FleetFrom, exc: ArcsimError) -> FieldPath:
@@ -228,11 +246,3 @@ def _where(spec: FleetFrom, exc: ArcsimError) -> FieldPath:
         if file and Path(file).as_posix().endswith(Path(name).as_posix()):
             return ("from", i)
     return ("from",)
-
-
-def _error(loc: FieldPath, exc: Exception, value: Any) -> ValidationError:
-    """A validation error at ``loc`` (within ``fleet``) whose message is ``exc``'s text."""
-    detail = InitErrorDetails(
-        type=PydanticCustomError(_ERROR_TYPE, "{reason}", {"reason": str(exc), "error": exc}),
-        loc=loc, input=value)
-    return ValidationError.from_exception_data("fleet", [detail])
