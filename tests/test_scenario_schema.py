@@ -206,3 +206,29 @@ def test_r26_policies_map_onto_engine_rules(policy: dict[str, Any], effect: str,
     (assignment,) = book_of(world, "test").assignments.values()
     assert assignment.rule.effect == effect
     assert {name: assignment.rule.matches(ExtensionId.parse(name)) for name in denied} == denied
+
+
+def test_a_timeline_action_is_one_registry_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Schema field, allowed modifiers, default actor and builder all come from the action's
+    row in ACTIONS: nothing else lists the actions."""
+    from dataclasses import replace
+
+    from sim.scenario.timeline import DEFAULT_ACTORS
+
+    schema = TimelineEntry.model_json_schema()["properties"]
+    for key, row in ACTIONS.items():
+        assert schema[key]["description"] == row.description
+        assert DEFAULT_ACTORS[key] == row.actor
+    built: list[str] = []
+
+    def build(entry: Any, _build: Any, actor: str) -> list[Any]:
+        built.append(f"{entry.action} by {actor}")
+        return []
+
+    monkeypatch.setitem(ACTIONS, "delete", replace(ACTIONS["delete"], build=build,
+                                                   actor="janitor"))
+    build_world(scenario_from_text(MINIMAL + f"timeline:\n  - {{at: 1h, delete: {CSE}}}\n"))
+    assert built == ["delete by janitor"]
+    monkeypatch.setitem(ACTIONS, "delete", replace(ACTIONS["delete"],
+                                                   takes=frozenset({"at", "coverage"})))
+    assert [k for k, _ in entry_problems({"delete", "at", "role"})] == ["role"]

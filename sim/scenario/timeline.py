@@ -31,7 +31,7 @@ MODIFIERS = frozenset().union(*(a.takes for a in ACTIONS.values()))
 """Every modifier key some action takes."""
 
 DEFAULT_ACTORS: dict[str, str] = {key: a.actor for key, a in ACTIONS.items()}
-"""The actor name records carry when an entry names none."""
+"""The actor name records carry when an entry names none (a view of :data:`ACTIONS`)."""
 
 ENGINE_ACTORS = ("system", "resync", "local_admin", "cloud_admin")
 """Actors every run's record table starts with (:class:`sim.engine.World`)."""
@@ -77,7 +77,7 @@ def _recurrence_problems(keys: Collection[str]) -> list[tuple[str | None, str]]:
 
 def actor_of(action: str, actor: str | None) -> str:
     """The actor name an entry's records carry: its ``actor``, else the action's default."""
-    return actor if actor is not None else DEFAULT_ACTORS[action]
+    return actor if actor is not None else ACTIONS[action].actor
 
 
 def actors_of(entry: EntryBase, duration: float, base: Path | None = None, *,
