@@ -66,6 +66,10 @@ def register(sub: Subparsers) -> None:
                      help="also write records.csv and timeseries.csv")
     run.add_argument("--activity-log", action="store_true",
                      help="also write activity_log.json, the run's Azure activity log (R29)")
+    run.add_argument("--replay", metavar="LOG",
+                     help="send again the extension operations of an Azure activity log (az "
+                          "monitor activity-log list JSON, or the portal's CSV): what would "
+                          "they have done under this scenario's lockdown?")
     run.add_argument("--inventory", action="store_true",
                      help="also write inventory/machines.json and inventory/extensions.json, "
                           "the final fleet as an Azure inventory export (arcsim import reads "
@@ -120,7 +124,7 @@ def run_run(args: argparse.Namespace) -> int:
                          scale=args.scale, out=args.out, progress=progress,
                          report=args.report, shards=args.shards, scheduler=args.scheduler,
                          csv=args.csv, activity_log=args.activity_log,
-                         inventory=args.inventory)
+                         inventory=args.inventory, replay=args.replay)
     except KeyboardInterrupt:
         raise Interrupted("interrupted; no result folder was written") from None
     for notice in notices:

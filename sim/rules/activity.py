@@ -44,3 +44,59 @@ def operation_name(operation: Operation | str) -> str:
     'Microsoft.HybridCompute/machines/upgradeExtensions/action'
     """
     return OPERATION_NAMES[Operation(operation)]
+
+
+# --- reading an activity log (replay) -------------------------------------------------------
+
+WRITE: Final = "write"
+DELETE: Final = "delete"
+UPGRADE: Final = "upgrade"
+
+_READ_NAMES: Final[dict[str, str]] = {
+    EXTENSION_WRITE.lower(): WRITE,
+    EXTENSION_DELETE.lower(): DELETE,
+    UPGRADE_ACTION.lower(): UPGRADE,
+    "upgrade extensions on azure arc machines": UPGRADE,
+    "upgrades extensions on azure arc machines": UPGRADE,
+}
+"""Operation names (and the display names the portal shows) of the operations a replay
+takes, lower case."""
+EXTENSION_OPERATIONS: Final = "microsoft.hybridcompute/machines/extensions/"
+"""The prefix of every operation on an Arc extension resource (lower case)."""
+EXTENSION_RESOURCE_TYPE: Final = "microsoft.hybridcompute/machines/extensions"
+
+
+class UnknownOperation(ValueError):
+    """An operation on Arc extensions that is not a write, a delete or an upgrade."""
+
+
+def read_operation(name: str, resource_type: str = "") -> str | None:
+    """What an activity log operation is for a replay (R29): :data:`WRITE` (install or
+    update), :data:`DELETE`, :data:`UPGRADE`, or None for an operation on anything else.
+
+    ``name`` is the operation's name (``Microsoft.HybridCompute/machines/extensions/write``)
+    or the portal's display name of it; ``resource_type`` the event's resource type, when the
+    log has one (the portal's CSV), which tells a display name on an extension apart.
+
+    Raises:
+        UnknownOperation: an operation on Arc extensions this cannot tell (the message says
+            which are known).
+
+    >>> read_operation("Microsoft.HybridCompute/machines/upgradeExtensions/action")
+    'upgrade'
+    """
+    key = " ".join(name.split()).lower()
+    found = _READ_NAMES.get(key)
+    if found is not None:
+        return found
+    on_extension = key.startswith(EXTENSION_OPERATIONS) or (
+        "/" not in key and resource_type.strip().lower() == EXTENSION_RESOURCE_TYPE)
+    if not on_extension:
+        return None
+    if "/" not in key:  # a display name of an operation on an extension resource
+        for verb, kind in (("delete", DELETE), ("write", WRITE), ("create", WRITE),
+                           ("update", WRITE), ("install", WRITE)):
+            if verb in key:
+                return kind
+    raise UnknownOperation(f'unknown operation "{name}" on an Arc extension: expected '
+                           f"{EXTENSION_WRITE}, {EXTENSION_DELETE} or {UPGRADE_ACTION}")

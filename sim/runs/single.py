@@ -46,23 +46,25 @@ ScenarioSource = Scenario | str | os.PathLike[str]
 
 
 def resolve(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[str] = (),
-            scale: float | None = None) -> tuple[Scenario, Path | None]:
-    """The validated scenario (with ``seed``, ``overrides`` and ``scale`` applied) and its
-    file (None for a :class:`Scenario` given in code). A string that is not a file names a
-    shipped scenario (``"default"``).
+            scale: float | None = None, replay: str | os.PathLike[str] | None = None
+            ) -> tuple[Scenario, Path | None]:
+    """The validated scenario (with ``seed``, ``overrides`` and ``scale`` applied, and a
+    timeline entry replaying the activity log ``replay``) and its file (None for a
+    :class:`Scenario` given in code). A string that is not a file names a shipped scenario
+    (``"default"``).
 
     Raises:
         ScenarioError: every problem, located.
     """
     extra = (*overrides, f"seed={seed}") if seed is not None else tuple(overrides)
     if isinstance(source, Scenario):
-        if not extra and scale is None:
+        if not extra and scale is None and replay is None:
             return source, None
         data = source.model_dump(mode="json", exclude_unset=True)
         doc = LocatedDocument(data, f"<scenario {source.name}>")
-        return scenario_from_document(doc, overrides=extra, scale=scale), None
+        return scenario_from_document(doc, overrides=extra, scale=scale, replay=replay), None
     path = library.resolve(source)
-    return load_scenario(path, overrides=extra, scale=scale), path
+    return load_scenario(path, overrides=extra, scale=scale, replay=replay), path
 
 
 def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[str] = (),
@@ -70,7 +72,8 @@ def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[
         progress: bool = False, report: bool = True, shards: int = 1,
         scheduler: str | None = None, csv: bool = False,
         activity_log: bool = False, inventory: bool = False,
-        block: int | None = BLOCK_MACHINES) -> Result:
+        block: int | None = BLOCK_MACHINES,
+        replay: str | os.PathLike[str] | None = None) -> Result:
     """Run a scenario (a file, a shipped scenario's name, or a :class:`Scenario`) and write its
     result folder under ``out`` (default ``results/``).
 
@@ -88,7 +91,9 @@ def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[
     ``activity_log.json``, the run's Azure activity log as the Azure CLI prints it;
     ``inventory`` adds ``inventory/machines.json`` and ``inventory/extensions.json``, the final
     fleet as Azure's inventory export (:mod:`sim.results.inventory_export`; the same bytes
-    with ``shards``, whose workers send their lines back).
+    with ``shards``, whose workers send their lines back). ``replay`` names an Azure activity
+    log whose extension operations the run sends again (a ``replay:`` timeline entry,
+    :mod:`sim.scenario.replay`).
 
     Raises:
         ScenarioError: the scenario is invalid (nothing runs).
@@ -97,7 +102,8 @@ def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[
         ResultError: the result folder cannot be written.
     """
     clock = {"start": time.perf_counter()}
-    scenario, path = resolve(source, seed=seed, overrides=overrides, scale=scale)
+    scenario, path = resolve(source, seed=seed, overrides=overrides, scale=scale,
+                             replay=replay)
     ran = run_world(scenario, path.parent if path else None, shards=shards, block=block,
                     scheduler=scheduler, progress=progress, inventory=inventory)
     plan, output = ran.plan, ran.output

@@ -161,6 +161,10 @@ def _nothing(_value: Any) -> list[Any]:
     return []
 
 
+def _no_extensions(_entry: EntryBase, _build: Build) -> list[str]:
+    return []
+
+
 def _no_policy(_value: Any) -> Any:
     return None
 
@@ -183,8 +187,8 @@ class Action:
     """What it does, for the JSON Schema."""
     role: bool = False
     """Done with an Azure role (R27): one actor keeps one role across the timeline."""
-    extensions: Callable[[Any], Iterable[str]] = field(default=_nothing)
-    """The extensions a run can record because of it, from its value."""
+    extensions: Callable[[EntryBase, Build], Iterable[str]] = field(default=_no_extensions)
+    """The extensions a run can record because of it."""
     refers: Refers = field(default=_nothing)
     """The names its value refers to, checked against the scenario."""
     assigns: Callable[[Any], Any] = field(default=_no_policy)

@@ -109,11 +109,12 @@ def _exemption_names(value: ExemptModel | UnexemptModel) -> list[tuple[FieldPath
     return [(("assignment",), "assignment", value.assignment), (("scope",), "group", value.scope)]
 
 
-def _upgraded(value: AutoUpgradeModel) -> list[str]:
-    return [value.extension]
+def _upgraded(entry: EntryBase, _build: Build) -> list[str]:
+    upgrade: AutoUpgradeModel = entry.value
+    return [upgrade.extension]
 
 
-def _sql(_value: Any) -> list[str]:
+def _sql(_entry: EntryBase, _build: Build) -> list[str]:
     return list(SQL_EXTENSIONS.values())
 
 

@@ -62,16 +62,17 @@ def _request(entry: EntryBase, build: Build, actor: str) -> list[Any]:
                          role=entry.role or "Owner", override=bool(entry.override))]
 
 
-def _named(value: Any) -> list[str]:
-    return [value]
+def _named(entry: EntryBase, _build: Build) -> list[str]:
+    return [entry.value]
 
 
-def _removed(value: str) -> list[str]:
-    return [] if value == "all" else [value]
+def _removed(entry: EntryBase, _build: Build) -> list[str]:
+    return [] if entry.value == "all" else [entry.value]
 
 
-def _listed(value: MonitorListModel) -> list[str]:
-    return [*value.add, *value.remove]
+def _listed(entry: EntryBase, _build: Build) -> list[str]:
+    change: MonitorListModel = entry.value
+    return [*change.add, *change.remove]
 
 
 _REQUEST = ON_MACHINES | {"role", "override"}

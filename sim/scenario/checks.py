@@ -192,6 +192,7 @@ def extension_names(scenario: Scenario, base: Path | None = None) -> list[str]:
     names: list[str] = [e.name for g in scenario.fleet for e in g.extensions]
     for policy in [*scenario.policies, *_assigned(scenario)]:
         names += _deploys(policy, base)
+    build = Build(scenario.duration, scenario.seed, base, scenario)
     for entry in scenario.timeline:
-        names += ACTIONS[entry.action].extensions(entry.value)
+        names += ACTIONS[entry.action].extensions(entry, build)
     return list(dict.fromkeys(names))

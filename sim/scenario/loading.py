@@ -49,13 +49,16 @@ _TOKEN = re.compile(r'\.?([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\["([^"]*)"\]|\[\'(
 
 
 def load_scenario(path: str | os.PathLike[str], *, overrides: Sequence[str] = (),
-                  scale: float | None = None) -> Scenario:
-    """The validated scenario in the YAML file at ``path``.
+                  scale: float | None = None,
+                  replay: str | os.PathLike[str] | None = None) -> Scenario:
+    """The validated scenario in the YAML file at ``path`` (with ``replay``: also replaying
+    that activity log, as ``arcsim run --replay``).
 
     Raises:
         ScenarioError: every problem, located (file and line, or the ``--set`` argument).
     """
-    return scenario_from_document(load_yaml_file(path), overrides=overrides, scale=scale)
+    return scenario_from_document(load_yaml_file(path), overrides=overrides, scale=scale,
+                                  replay=replay)
 
 
 def scenario_from_text(text: str, filename: str = "<string>", *,
@@ -66,10 +69,13 @@ def scenario_from_text(text: str, filename: str = "<string>", *,
 
 
 def scenario_from_document(doc: LocatedDocument, *, overrides: Sequence[str] = (),
-                           scale: float | None = None) -> Scenario:
-    """Apply ``overrides`` and ``scale`` to ``doc``, then validate and check it. Files it
-    names (``fleet.from``, policy ``definition``) are relative to ``doc``'s file."""
+                           scale: float | None = None,
+                           replay: str | os.PathLike[str] | None = None) -> Scenario:
+    """Apply ``overrides`` and ``scale`` to ``doc`` (and add a timeline entry replaying the
+    activity log ``replay``), then validate and check it. Files it names (``fleet.from``,
+    policy ``definition``, ``replay``) are relative to ``doc``'s file."""
     doc, origins = apply_overrides(doc, overrides)
+    doc = apply_replay(doc, origins, replay)
     doc = apply_scale(doc, scale)
     where = _Where(doc, origins)
     early = _timeline_problems(doc, where)
@@ -126,19 +132,20 @@ class _Where:
         return self.relocate(self.doc.problem(path, message))
 
     def relocate(self, problem: Problem) -> Problem:
-        """``problem`` at the ``--set`` that set its field (or all of its overridden fields,
-        when the file does not have it); at its line, naming them, when the file has it."""
+        """``problem`` at the ``--set`` (or ``--replay``) that set its field (or all of its
+        overridden fields, when the file does not have it); at its line, naming them, when the
+        file has it."""
         path = problem.path
         for origin, argument in self.origins.items():
             if path[:len(origin)] == origin:
-                return Problem(f"--set {argument}", None, path, problem.message)
+                return Problem(argument, None, path, problem.message)
         inside = [a for origin, a in self.origins.items() if origin[:len(path)] == path]
         if not inside:
             return problem
         if path not in self.doc.positions:
-            where = ", ".join(f"--set {a}" for a in inside)
+            where = ", ".join(inside)
             return Problem(where, None, path, problem.message)
-        setting = ", ".join(f"--set {a}" for a in inside)
+        setting = ", ".join(inside)
         return Problem(problem.file, problem.line, path, f"{problem.message} (after {setting})")
 
 
@@ -196,8 +203,23 @@ def apply_overrides(doc: LocatedDocument, overrides: Sequence[str]
             raise _set_error(argument, "expected KEY=VALUE, e.g. fleet[0].count=50")
         path = resolve_names(data, parse_key(key.strip(), argument), argument)
         _assign(data, path, _read_value(text), argument)
-        origins[path] = argument
+        origins[path] = f"--set {argument}"
     return LocatedDocument(data, doc.filename, doc.positions), origins
+
+
+def apply_replay(doc: LocatedDocument, origins: dict[FieldPath, str],
+                 log: str | os.PathLike[str] | None) -> LocatedDocument:
+    """``doc`` with a timeline entry replaying the activity log ``log`` (a path from the
+    working directory) at its end, problems with it located at ``--replay LOG``."""
+    if log is None:
+        return doc
+    timeline = doc.data.get("timeline", [])
+    if not isinstance(timeline, list):
+        return doc
+    origins[("timeline", len(timeline))] = f"--replay {os.fspath(log)}"
+    entry = {"name": "replay", "replay": os.fspath(Path(log).resolve())}
+    return LocatedDocument({**doc.data, "timeline": [*timeline, entry]}, doc.filename,
+                           doc.positions)
 
 
 def resolve_names(data: Any, path: FieldPath, argument: str) -> FieldPath:

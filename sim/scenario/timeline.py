@@ -9,8 +9,9 @@ takes no ``target``; an automatic upgrade has its own rollout ``window``. Each a
 how it is built; :func:`entry_problems` says what does not fit (the schema uses it for
 scenarios built in code, the loader to point at the exact key in a file).
 
-A new action is two edits: its row (in :mod:`sim.scenario.actions_machine` or
-:mod:`sim.scenario.actions_azure`) and the engine actor that carries it out.
+A new action is two edits: its row (in :mod:`sim.scenario.actions_machine`,
+:mod:`sim.scenario.actions_azure` or a module of its own like :mod:`sim.scenario.replay`) and
+the engine actor that carries it out.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from sim.scenario.action import Action, Build, EntryBase
 from sim.scenario.actions_azure import AZURE_ACTIONS
 from sim.scenario.actions_machine import MACHINE_ACTIONS
 from sim.scenario.policies import POLICY_ADMIN, remediation_actor
+from sim.scenario.replay import REPLAY
 
-ACTIONS: dict[str, Action] = {a.key: a for a in (*MACHINE_ACTIONS, *AZURE_ACTIONS)}
+ACTIONS: dict[str, Action] = {a.key: a for a in (*MACHINE_ACTIONS, *AZURE_ACTIONS, REPLAY)}
 """Action key -> its registry row, in the order errors list them."""
 
 MODIFIERS = frozenset().union(*(a.takes for a in ACTIONS.values()))

@@ -1,0 +1,256 @@
+"""Reading an Azure activity log as its events (for a replay, :mod:`sim.scenario.replay`).
+
+Three shapes are read, told apart by their content:
+
+* JSON as ``az monitor activity-log list`` prints it: a list of event objects (also what
+  ``arcsim activity-log`` writes), or the Activity Log REST API's pages (``{"value": [...]}``,
+  one page or a list of them);
+* the CSV the Azure portal exports ("Download as CSV": columns such as ``Operation name``,
+  ``Status``, ``Time``, ``Event initiated by``, ``Resource type``, ``Resource group``,
+  ``Resource``, ``Correlation id``);
+* the CSV ``arcsim activity-log --format csv`` writes (``eventTimestamp``, ``operationName``,
+  ``status``, ``subStatus``, ``caller``, ``resourceId``, ``correlationId`` ...).
+
+Every event becomes one row of :class:`Events` (texts; times are parsed later, all at once).
+A file of another shape, an event that is not an object, or one without the fields a replay
+needs is an :class:`ActivityLogError` naming the file and the JSON path or CSV line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.errors import ArcsimError
+from sim.scenario.units import show_value
+
+
+class ActivityLogError(ArcsimError):
+    """An activity log that cannot be replayed: the message names the file and where in it."""
+
+
+@dataclass
+class Events:
+    """The events of a log as columns of texts (one entry per event, in file order)."""
+
+    time: list[str] = field(default_factory=list)
+    operation: list[str] = field(default_factory=list)
+    resource_type: list[str] = field(default_factory=list)
+    status: list[str] = field(default_factory=list)
+    sub_status: list[str] = field(default_factory=list)
+    caller: list[str] = field(default_factory=list)
+    resource: list[str] = field(default_factory=list)
+    correlation: list[str] = field(default_factory=list)
+    body: list[str] = field(default_factory=list)
+    """``properties.requestbody`` (JSON text) when the event has one, else ""."""
+    where: list[str] = field(default_factory=list)
+    """Where each event is: a JSON path (``[3]``, ``value[3]``) or ``line 4``."""
+
+    def add(self, where: str, **values: str) -> None:
+        """Append one event (missing columns are "")."""
+        self.where.append(where)
+        for name in _COLUMNS:
+            getattr(self, name).append(values.get(name, ""))
+
+    def __len__(self) -> int:
+        return len(self.time)
+
+
+_COLUMNS = ("time", "operation", "resource_type", "status", "sub_status", "caller", "resource",
+            "correlation", "body")
+
+
+def read_events(path: Path) -> Events:
+    """The events of the activity log at ``path`` (JSON or CSV, see the module docstring).
+
+    Raises:
+        ActivityLogError: the file cannot be read or has another shape (located).
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ActivityLogError(f"{path}: cannot read: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ActivityLogError(f"{path}: cannot read: {exc}") from None
+    stripped = text.lstrip()
+    if stripped[:1] in ("[", "{"):
+        return _json_events(text, path)
+    return _csv_events(text, path)
+
+
+# --- JSON -----------------------------------------------------------------------------------
+
+
+def _json_events(text: str, path: Path) -> Events:
+    events = Events()
+    for where, event in _json_items(text, path):
+        _json_event(events, where, event, path)
+    return events
+
+
+def _json_items(text: str, path: Path) -> Iterator[tuple[str, Any]]:
+    """(JSON path, item) of each event: the items of a list are decoded one at a time."""
+    decoder = json.JSONDecoder()
+    position = _skip(text, 0)
+    if text.startswith("{", position):
+        yield from _page_items(_decode(decoder, text, position, path)[0], "", path)
+        return
+    position = _skip(text, position + 1)
+    index = 0
+    while not text.startswith("]", position):
+        item, position = _decode(decoder, text, position, path)
+        if isinstance(item, dict) and isinstance(item.get("value"), list):
+            yield from _page_items(item, f"[{index}].", path)
+        else:
+            yield f"[{index}]", item
+        index += 1
+        position = _skip(text, position)
+        if text.startswith(",", position):
+            position = _skip(text, position + 1)
+        elif not text.startswith("]", position):
+            raise _json_error(text, position, path, "expected , or ] between events")
+
+
+def _page_items(page: Any, prefix: str, path: Path) -> Iterator[tuple[str, Any]]:
+    items = page.get("value") if isinstance(page, dict) else None
+    if not isinstance(items, list):
+        raise ActivityLogError(
+            f"{path}: expected a JSON list of events (az monitor activity-log list) or an "
+            f'object with a "value" list (the REST API), got {_kind(page)}')
+    for index, item in enumerate(items):
+        yield f"{prefix}value[{index}]", item
+
+
+def _skip(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
+
+
+def _decode(decoder: json.JSONDecoder, text: str, position: int,
+            path: Path) -> tuple[Any, int]:
+    try:
+        return decoder.raw_decode(text, position)
+    except json.JSONDecodeError as exc:
+        raise ActivityLogError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") \
+            from None
+
+
+def _json_error(text: str, position: int, path: Path, message: str) -> ActivityLogError:
+    line = text.count("\n", 0, position) + 1
+    return ActivityLogError(f"{path}:{line}: invalid JSON: {message}")
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object without a \"value\" list"
+    return "a list" if isinstance(value, list) else show_value(value)
+
+
+def _json_event(events: Events, where: str, event: Any, path: Path) -> None:
+    if not isinstance(event, dict):
+        raise ActivityLogError(f"{path}: {where}: expected an event object, got "
+                               f"{show_value(event)}")
+    properties = event.get("properties")
+    properties = properties if isinstance(properties, dict) else {}
+    values = {"time": _text(event, "eventTimestamp", where, path, required=True),
+              "operation": _text(event, "operationName", where, path, required=True),
+              "resource_type": _text(event, "resourceType", where, path),
+              "status": _text(event, "status", where, path),
+              "sub_status": _text(event, "subStatus", where, path)
+              or _text(properties, "statusCode", f"{where}.properties", path),
+              "caller": _text(event, "caller", where, path),
+              "resource": _text(event, "resourceId", where, path),
+              "correlation": _text(event, "correlationId", where, path),
+              "body": _text(properties, "requestbody", f"{where}.properties", path)}
+    events.add(where, **values)
+
+
+def _text(event: Mapping[str, Any], key: str, where: str, path: Path, *,
+          required: bool = False) -> str:
+    """A field as text: a string, or the ``value`` (else ``localizedValue``) of a
+    localizable-string object."""
+    value = event.get(key)
+    if isinstance(value, dict):
+        value = value.get("value") or value.get("localizedValue")
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        found = "missing" if value is None else f"got {show_value(value)}"
+        raise ActivityLogError(f"{path}: {where}.{key}: expected a text, {found}")
+    return value
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+_PORTAL = {"time": "time", "operation": "operation name", "status": "status",
+           "caller": "event initiated by", "resource_type": "resource type",
+           "correlation": "correlation id"}
+"""Column of the portal's CSV export (lower case) for each :class:`Events` column."""
+_ARCSIM = {"time": "eventtimestamp", "operation": "operationname", "status": "status",
+           "sub_status": "substatus", "caller": "caller", "resource": "resourceid",
+           "correlation": "correlationid"}
+"""Column of ``arcsim activity-log --format csv`` (lower case) for each :class:`Events`
+column."""
+
+
+def _csv_events(text: str, path: Path) -> Events:
+    rows = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip().lower() for h in next(rows, [])]
+    columns = _ARCSIM if "eventtimestamp" in header else _PORTAL
+    missing = [name for name in ("time", "operation", "status", "caller")
+               if columns[name] not in header]
+    if missing or not _resource_columns(header, columns):
+        raise ActivityLogError(
+            f"{path}:1: expected the columns of the Azure portal's activity log CSV (Time, "
+            "Operation name, Status, Event initiated by, Resource group, Resource ...) or of "
+            "arcsim activity-log --format csv (eventTimestamp, operationName, status, caller, "
+            f"resourceId ...); found {', '.join(header) or 'no header'}")
+    index = {name: header.index(column) for name, column in columns.items() if column in header}
+    extra: dict[str, int] = {name: header.index(name) for name in ("resource", "resource group",
+                                                        "subscription", "id") if name in header}
+    events = Events()
+    for row in rows:
+        if not any(cell.strip() for cell in row):
+            continue
+        where = f"line {rows.line_num}"
+        if len(row) != len(header):
+            raise ActivityLogError(f"{path}:{rows.line_num}: expected {len(header)} columns, "
+                                   f"found {len(row)}")
+        values = {name: row[i] for name, i in index.items()}
+        if columns is _PORTAL:
+            values["resource"] = _portal_resource(row, extra, values.get("resource_type", ""))
+        events.add(where, **values)
+    return events
+
+
+def _resource_columns(header: list[str], columns: Mapping[str, str]) -> bool:
+    if columns is _ARCSIM:
+        return "resourceid" in header
+    return "id" in header or "resource" in header
+
+
+def _portal_resource(row: list[str], extra: Mapping[str, int], resource_type: str) -> str:
+    """The resource id of a portal CSV row: the ``Resource`` column when it holds an id,
+    else the event ``Id`` up to ``/events/``, else one built from ``Subscription``,
+    ``Resource group`` and ``Resource`` (``machine`` or ``machine/extension``)."""
+    resource = row[extra["resource"]].strip() if "resource" in extra else ""
+    if "/providers/" in resource.lower():
+        return resource
+    event_id = row[extra["id"]].strip() if "id" in extra else ""
+    if "/events/" in event_id.lower():
+        return event_id[:event_id.lower().index("/events/")]
+    group = row[extra["resource group"]].strip() if "resource group" in extra else ""
+    subscription = row[extra["subscription"]].strip() if "subscription" in extra else ""
+    if not (resource and group):
+        return resource
+    machine, _, extension = resource.partition("/")
+    rid = (f"/subscriptions/{subscription}/resourceGroups/{group}/providers/"
+           f"Microsoft.HybridCompute/machines/{machine}")
+    is_extension = resource_type.strip().lower().endswith("/extensions")
+    return f"{rid}/extensions/{extension}" if extension or is_extension else rid
