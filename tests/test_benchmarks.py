@@ -124,3 +124,16 @@ def test_linearity_is_a_ratio_of_costs(bench: ModuleType) -> None:
              "records": 7000, "peak_rss_mib": 400.0}
     lin = bench.linearity(small, large)
     assert lin["machines_ratio"] == 10.0 and lin["run_s"] == 11.0 and lin["events"] == 10.0
+
+
+def test_replay_benchmark_measures_a_small_replay(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("arcsim_benchmark_replay",
+                                                  ROOT / "benchmarks" / "replay.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    log, _ = module.make_log(tmp_path, 40, 5, "json")
+    figures = module.measure(tmp_path, log, 40, 5)
+    assert figures["operations"] == figures["requests"] > 0
+    assert 0 < figures["blocked"] < figures["requests"]
+    assert figures["operations"] < figures["events"] <= 2 * figures["operations"]

@@ -148,13 +148,12 @@ def _grouped(events: Events, times: npt.NDArray[np.int64], kinds: npt.NDArray[np
     frame["failed"] = status.isin(_FAILED)
     frame["forbidden"] = frame["failed"] & sub_status.str.contains("forbidden")
     correlation = _column(events.correlation, taken).str.strip()
-    alone = "#" + frame["order"].astype(str)
-    frame["key"] = (correlation.where(correlation != "", alone) + "|"
-                    + frame["resource"].str.lower() + "|" + frame["kind"].astype(str))
+    frame["correlation"] = correlation.where(correlation != "", "#" + frame["order"].astype(str))
+    frame["key"] = frame["resource"].str.lower()
     frame = frame.sort_values(["time", "order"], kind="stable")
     for name in ("caller", "body"):
         frame[name] = frame[name].replace("", np.nan)
-    groups = frame.groupby("key", sort=False)
+    groups = frame.groupby(["correlation", "key", "kind"], sort=False)
     ops = groups.agg(time=("time", "first"), kind=("kind", "first"),
                      resource=("resource", "first"), caller=("caller", "first"),
                      body=("body", "first"), where=("where", "first"),
