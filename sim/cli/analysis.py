@@ -141,7 +141,7 @@ def _as_json(table: Any, path: Any) -> dict[str, Any]:
 
 
 def _rich_table(table: Any) -> Table:
-    from sim.report.compare import format_delta, format_value
+    from sim.report.compare import format_cell
 
     out = Table(title="Headline metrics (Δ: difference from the first run)",
                 title_justify="left")
@@ -151,7 +151,7 @@ def _rich_table(table: Any) -> Table:
                        style="bold" if str(column).startswith("Δ ") else None)
     deltas = [str(c).startswith("Δ ") for c in table.columns]
     for metric, row in table.iterrows():
-        cells = [format_delta(float(v)) if is_delta else format_value(float(v))
+        cells = [format_cell(str(metric), float(v), is_delta)
                  for v, is_delta in zip(row, deltas, strict=True)]
         out.add_row(str(metric), *cells)
     return out

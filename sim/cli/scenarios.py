@@ -140,19 +140,20 @@ def run_run(args: argparse.Namespace) -> int:
 
 def print_summary(result: Any, console: Console) -> None:
     """Blocked operations by reason, reinstall churn, overrides, expectations, the folder."""
-    from sim.scenario.units import format_size
+    from sim.quantities import format_duration, format_size
 
     m, manifest = result.metrics, result.manifest
-    days = manifest["scenario"]["duration"] / 86_400.0
+    simulated = format_duration(manifest["scenario"]["duration"], parts=2)
     console.print(f"[bold]{result.name}[/] (seed {result.seed}): "
-                  f"{manifest['counts']['machines']} machines, {days:g} days, "
+                  f"{manifest['counts']['machines']} machines, {simulated}, "
                   f"{manifest['counts']['records']} records")
     console.print(_blocked_table(m["blocked"]))
     churn = m["churn"]
     console.print(f"Reinstall churn: {churn['cycles']} reinstalls after "
                   f"{m['local_removals']} local removals, {churn['blocked']} blocked, "
-                  f"{churn['absent_hours']:.1f} h absent, {format_size(churn['bytes'])} "
-                  f"downloaded again, longest queue wait {churn['max_queue_wait_s']:.0f} s")
+                  f"{churn['absent_hours']:.1f} machine-hours absent, "
+                  f"{format_size(churn['bytes'])} downloaded again, longest queue wait "
+                  f"{format_duration(churn['max_queue_wait_s'], parts=2)}")
     overrides = m["overrides"]
     by_actor = ", ".join(f"{a} {n}" for a, n in overrides["by_actor"].items()) or "none"
     console.print(f"Overrides: {overrides['total']} operations let through by "
@@ -175,6 +176,7 @@ def _blocked_table(blocked: dict[str, Any]) -> Table:
 
 def expectation_table(expectations: Sequence[Any], title: str = "Expectations") -> Table:
     """Path, expected, actual, ok for each expectation."""
+    from sim.quantities import format_duration, in_seconds
     from sim.scenario.expect import format_number
 
     table = Table(title=title, title_justify="left")
@@ -182,6 +184,8 @@ def expectation_table(expectations: Sequence[Any], title: str = "Expectations") 
         table.add_column(column)
     for e in expectations:
         actual = "missing" if e.actual is None else format_number(e.actual)
+        if e.actual is not None and in_seconds(e.path):
+            actual += f" ({format_duration(e.actual, parts=2)})"
         table.add_row(e.path, e.expected, actual, "ok" if e.ok else "MISS")
     return table
 

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import ArcsimError
+from sim.quantities import format_duration, in_seconds
 from sim.report import plotting
 from sim.report.compare_figures import OVERLAYS, Compared
 from sim.report.content import Content, Image, Section, Table
@@ -185,6 +186,13 @@ def format_delta(value: float) -> str:
     return ("+" if value > 0 else "") + format_value(value)
 
 
+def format_cell(path: str, value: float, delta: bool) -> str:
+    """A value or difference of the metric at ``path``; seconds in human units."""
+    if in_seconds(path) and not np.isnan(value):
+        return ("+" if delta and value > 0 else "") + format_duration(value, parts=2)
+    return format_delta(value) if delta else format_value(value)
+
+
 def _and(labels: Sequence[str]) -> str:
     return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
 
@@ -197,8 +205,8 @@ def _question(result: Result) -> str:
 def _content(results: Sequence[Result], labels: Sequence[str], table: pd.DataFrame,
              images: list[Image]) -> Content:
     deltas = [str(c).startswith("Δ ") for c in table.columns]
-    rows = [(str(path), *(format_delta(float(v)) if d else format_value(float(v))
-                          for v, d in zip(row, deltas, strict=True)))
+    rows = [(str(path), *(format_cell(str(path), float(v), d) for v, d in zip(row, deltas,
+                                                                        strict=True)))
             for path, row in zip(table.index, table.to_numpy(), strict=True)]
     changed = ["changed" if any(d and float(v) != 0 for v, d in zip(row, deltas, strict=True))
                else "" for row in table.to_numpy()]
@@ -215,5 +223,5 @@ def _content(results: Sequence[Result], labels: Sequence[str], table: pd.DataFra
     )
 
 
-__all__ = ["HEADLINE", "MARKER", "CompareError", "compare", "default_folder", "format_delta",
-           "format_value", "metric_paths", "metric_table", "write_comparison"]
+__all__ = ["HEADLINE", "MARKER", "CompareError", "compare", "default_folder", "format_cell",
+           "format_delta", "format_value", "metric_paths", "metric_table", "write_comparison"]

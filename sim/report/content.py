@@ -139,8 +139,8 @@ def headline_table(metrics: Mapping[str, Any]) -> Table:
         ("Downloaded again", format_size(int(g("churn.bytes"))),
          "by path: " + (", ".join(f"{k} {format_size(int(v))}" for k, v in
                                   (g("churn.bytes_by_path") or {}).items()) or "none")),
-        ("Longest download queue wait", format_duration(round(float(g("churn.max_queue_wait_s")),
-                                                              1)), "on a shared path (R2)"),
+        ("Longest download queue wait",
+         format_duration(float(g("churn.max_queue_wait_s")), parts=2), "on a shared path (R2)"),
         ("Overrides", _n(g("overrides.total")),
          f"operations let through by {_n(g('overrides.actions'))} override actions; by "
          f"actor: {_listing(g('overrides.by_actor') or {})}"),

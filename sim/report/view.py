@@ -17,6 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 from pydantic import ValidationError
 
+from sim.quantities import time_unit
 from sim.results.folder import ResultError
 from sim.results.result import Result
 from sim.results.timeseries import bucket_seconds
@@ -39,7 +40,8 @@ class TimeAxis:
 
     @classmethod
     def of(cls, duration: float, start: datetime | None) -> TimeAxis:
-        return cls(duration, HOUR if duration <= 2 * DAY else DAY, start)
+        """The axis of a run of ``duration`` seconds (:func:`sim.quantities.time_unit`)."""
+        return cls(duration, time_unit(duration)[1], start)
 
     @property
     def unit_name(self) -> str:

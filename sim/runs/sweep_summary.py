@@ -19,7 +19,9 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
+from sim.quantities import format_duration, in_seconds, time_unit
 from sim.results.folder import write_atomically
+from sim.scenario.loading import is_duration_key
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -122,8 +124,14 @@ def _number(value: float) -> str:
     return f"{value:.4g}" if abs(value) < 1e5 else f"{value:.3e}"
 
 
-def _cell(value: object) -> str:
+def _cell(value: object, seconds: bool = False) -> str:
+    if seconds and isinstance(value, int | float) and not math.isnan(value):
+        return format_duration(float(value), parts=2)
     return _number(value) if isinstance(value, float) else str(value)
+
+
+def _seconds(values: float, seconds: bool) -> str:
+    return _cell(values, True) if seconds else _number(values)
 
 
 def summary_table(summary: pd.DataFrame, keys: Sequence[str],
@@ -136,15 +144,17 @@ def summary_table(summary: pd.DataFrame, keys: Sequence[str],
         table.add_column(column, overflow="fold")
     for metric in metrics:
         table.add_column(metric, justify="right", overflow="fold")
+    durations = {key for key in keys if is_duration_key(key)}
     for _, rows in summary.groupby("point", sort=True):
         first = rows.iloc[0]
         runs = f"{first['n']}" + (f" ({first['failed']} failed)" if first["failed"] else "")
-        cells = [_cell(first[key]) for key in keys] + [runs]
+        cells = [_cell(first[key], key in durations) for key in keys] + [runs]
         for metric in metrics:
             row = rows[rows["metric"] == metric].iloc[0]
             half = (row["ci_high"] - row["ci_low"]) / 2.0
-            cells.append(_number(row["mean"]) + ("" if math.isnan(half) else
-                                                 f" ± {_number(half)}"))
+            seconds = in_seconds(metric)
+            cells.append(_seconds(row["mean"], seconds) + (
+                "" if math.isnan(half) else f" ± {_seconds(half, seconds)}"))
         table.add_row(*cells)
     return table
 
@@ -169,23 +179,41 @@ def write_figures(summary: pd.DataFrame, keys: Sequence[str], metrics: Sequence[
 
 
 def _plot(ax: Axes, rows: pd.DataFrame, keys: Sequence[str], metric: str) -> None:
+    """Mean and band of ``metric`` against the first key: a duration key in hours or days,
+    seconds of a metric (``_s``) too."""
     x_key, others = (keys[0], list(keys[1:])) if keys else (None, [])
     numeric = x_key is not None and pd.api.types.is_numeric_dtype(rows[x_key])
+    x_unit = _axis_unit(rows[x_key]) if numeric and x_key and is_duration_key(x_key) else None
+    y_unit = _axis_unit(rows["ci_high"]) if in_seconds(metric) else None
+    y_scale = y_unit[1] if y_unit else 1.0
     lines = rows.groupby(others, sort=True) if others else [((), rows)]
     for label, line in lines:
         line = line.sort_values(x_key) if numeric and x_key else line
         x = (line[x_key].to_numpy(dtype=float) if numeric and x_key
-             else np.arange(len(line), dtype=float))
-        name = ", ".join(f"{k}={v}" for k, v in zip(others, _tuple(label), strict=True))
-        ax.plot(x, line["mean"], marker="o", label=name or None)
-        ax.fill_between(x, line["ci_low"], line["ci_high"], alpha=0.2)
+             else np.arange(len(line), dtype=float)) / (x_unit[1] if x_unit else 1.0)
+        name = ", ".join(f"{k}={_legend(k, v)}" for k, v in zip(others, _tuple(label),
+                                                                strict=True))
+        ax.plot(x, line["mean"] / y_scale, marker="o", label=name or None)
+        ax.fill_between(x, line["ci_low"] / y_scale, line["ci_high"] / y_scale, alpha=0.2)
         if not numeric:
             ax.set_xticks(x, [str(v) for v in line[x_key]] if x_key else ["all runs"])
-    ax.set_xlabel(x_key or "")
-    ax.set_ylabel(metric)
+    ax.set_xlabel((x_key or "") + (f" ({x_unit[0]})" if x_unit else ""))
+    ax.set_ylabel(metric + (f" ({y_unit[0]})" if y_unit else ""))
     ax.set_title(f"{metric}: mean and {LEVEL:.0%} confidence interval")
     if others:
         ax.legend(fontsize="small")
+
+
+def _axis_unit(values: pd.Series) -> tuple[str, float]:
+    """Seconds on an axis: in minutes up to two hours, hours up to two days, else days."""
+    largest = float(np.nanmax(np.abs(values.to_numpy(dtype=float)))) if len(values) else 0.0
+    if largest <= 2 * 3_600.0:
+        return "minutes", 60.0
+    return time_unit(largest)
+
+
+def _legend(key: str, value: object) -> str:
+    return _cell(value, is_duration_key(key))
 
 
 def _tuple(label: object) -> tuple[object, ...]:

@@ -36,12 +36,14 @@ from sim.scenario.source import (
     LocatedDocument,
     Problem,
     ScenarioError,
+    fields_at,
     format_path,
     load_yaml_file,
     load_yaml_text,
     validate_document,
 )
 from sim.scenario.timeline import entry_problems
+from sim.scenario.units import is_duration
 from sim.scenario.values import Model
 
 _TOKEN = re.compile(r'\.?([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\["([^"]*)"\]|\[\'([^\']*)\'\]'
@@ -182,12 +184,23 @@ def parse_key(key: str, argument: str) -> FieldPath:
             raise _set_error(argument, f'cannot read the key at "{key[position:]}": expected '
                              'a path like params.check_period or fleet[0].count')
         name, index, double, single, bare = match.groups()
-        path.append(int(index) if index is not None else next(
-            t for t in (name, double, single, bare) if t is not None))
+        path.append(int(index) if index is not None else ItemName(bare) if bare is not None
+                    else next(t for t in (name, double, single) if t is not None))
         position = match.end()
     if not path:
         raise _set_error(argument, "expected KEY=VALUE, e.g. fleet[0].count=50")
     return tuple(path)
+
+
+def is_duration_key(key: str) -> bool:
+    """Whether ``--set KEY`` (``params.check_period``, ``timeline[cleanup].at``) names a
+    duration: seconds in the resolved scenario, shown to people in human units."""
+    try:
+        path = parse_key(key, key)
+    except ScenarioError:
+        return False
+    found = fields_at(Scenario, path)
+    return bool(found) and all(is_duration(a, meta) for a, meta in found)
 
 
 def apply_overrides(doc: LocatedDocument, overrides: Sequence[str]
@@ -222,16 +235,24 @@ def apply_replay(doc: LocatedDocument, origins: dict[FieldPath, str],
                            doc.positions)
 
 
+class ItemName(str):
+    """A name in brackets in a key (``timeline[cleanup]``): in a list, the item of that name;
+    in a mapping, a key like any other."""
+
+    __slots__ = ()
+
+
 def resolve_names(data: Any, path: FieldPath, argument: str) -> FieldPath:
-    """``path`` with each name that stands for an item of a list (``timeline[cleanup]``)
-    replaced by the item's index: the item whose ``name`` (a fleet group: ``group``) it is.
+    """``path`` with each bracketed name that stands for an item of a list
+    (``timeline[cleanup]``) replaced by the item's index: the item whose ``name`` (a fleet
+    group: ``group``) it is.
 
     Raises:
         ScenarioError: naming ``argument``, when the list has no item of that name.
     """
     node, out = data, []
     for depth, element in enumerate(path):
-        if isinstance(node, list) and isinstance(element, str):
+        if isinstance(node, list) and isinstance(element, ItemName):
             element = _named_item(node, element, format_path(path[:depth]), argument)
         out.append(element)
         try:

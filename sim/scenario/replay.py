@@ -207,8 +207,8 @@ def _machines(resources: Sequence[str], fleet: tuple[tuple[Any, ...], ...]
         if machine is None:
             machine = found[resource] = _machine(resource, named, groups)
         out[i] = machine
-    missing = [r for r, m in found.items() if m < 0]
-    examples = tuple(_short(r) for r in missing[:EXAMPLES])
+    missing = dict.fromkeys(_short(r) for r, m in found.items() if m < 0)
+    examples = tuple(list(missing)[:EXAMPLES])
     return out, (int((out < 0).sum()), examples)
 
 

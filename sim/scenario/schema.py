@@ -33,7 +33,7 @@ from sim.scenario.fleet_model import Group, InstalledModel, OutageModel
 from sim.scenario.inventory.scenario_fleet import FleetFrom
 from sim.scenario.policy_model import POLICY_KINDS, DeployModel, Policy, RemediationModel
 from sim.scenario.timeline import ACTIONS, entry_problems
-from sim.scenario.units import Duration, Size
+from sim.scenario.units import Duration, Size, format_duration
 from sim.scenario.values import (
     ExtensionName,
     Label,
@@ -114,8 +114,9 @@ class Params(Model):
     @_model_validator(mode="after")
     def _jitter_below_period(self) -> Params:
         if self.check_jitter >= self.check_period:
-            raise SchemaValueError(f"check_jitter ({self.check_jitter:g}s) must be shorter than "
-                                   f"check_period ({self.check_period:g}s)")
+            raise SchemaValueError(f"check_jitter ({format_duration(self.check_jitter)}) must be "
+                                   "shorter than check_period "
+                                   f"({format_duration(self.check_period)})")
         return self
 
 

@@ -17,13 +17,20 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from fractions import Fraction
-from typing import Annotated, Any, TypeGuard
+from types import UnionType
+from typing import Annotated, Any, TypeGuard, Union, get_args, get_origin
 
 from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from sim.errors import ArcsimError
+from sim.quantities import format_duration, format_size
+
+__all__ = ["UNIT_ERROR_TYPE", "Duration", "Size", "UnitError", "Version", "format_duration",
+           "format_size", "is_duration", "parse_duration", "parse_size", "parse_version",
+           "show_value"]
 
 UNIT_ERROR_TYPE = "arcsim_unit"
 """The pydantic error type of a rejected duration, size or version; its message names the value."""
@@ -44,8 +51,6 @@ _BYTES_PER_UNIT: dict[str, int] = {
     "GIB": 2**30,
     "TIB": 2**40,
 }
-_DECIMAL_STEPS = (("B", 1), ("KB", 10**3), ("MB", 10**6), ("GB", 10**9), ("TB", 10**12))
-_BINARY_STEPS = (("B", 1), ("KiB", 2**10), ("MiB", 2**20), ("GiB", 2**30), ("TiB", 2**40))
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _DURATION_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([wdhms])")
@@ -137,30 +142,6 @@ def _duration_parts(value: object) -> list[tuple[str, str]] | None:
     return parts
 
 
-def format_duration(seconds: float) -> str:
-    """Human text for a duration in seconds: ``"2h"``, ``"1d 3h"``, ``"1m 30.5s"``, ``"0s"``.
-
-    Rounded to the millisecond; the output reads back with :func:`parse_duration` (negative
-    values get a leading ``-`` and do not). Infinite or NaN values print as Python does.
-    """
-    if not math.isfinite(seconds):
-        return str(seconds)
-    millis = round(abs(seconds) * 1000)
-    parts: list[str] = []
-    for unit, factor in _SECONDS_PER_UNIT.items():
-        if unit != "s":
-            count, millis = divmod(millis, factor * 1000)
-            parts.extend([f"{count}{unit}"] if count else [])
-    if millis or not parts:
-        parts.append(f"{_trim(millis / 1000, 3)}s")
-    return ("-" if seconds < 0 and parts != ["0s"] else "") + " ".join(parts)
-
-
-def _trim(value: float, decimals: int) -> str:
-    """``value`` with at most ``decimals`` decimals and no trailing zeros (``1.50`` -> ``1.5``)."""
-    return f"{value:.{decimals}f}".rstrip("0").rstrip(".")
-
-
 # --- sizes -------------------------------------------------------------------------------
 
 
@@ -187,23 +168,6 @@ def parse_size(value: str | int) -> int:
     if match is None or match.group(2).upper() not in _BYTES_PER_UNIT:
         raise UnitError(f"expected a size like {_SIZE_EXAMPLES}, got {show_value(value)}")
     return round(Fraction(match.group(1)) * _BYTES_PER_UNIT[match.group(2).upper()])
-
-
-def format_size(num_bytes: int, *, binary: bool = False) -> str:
-    """Human text for a size in bytes: ``"45 MB"``, ``"1.5 GB"``, ``"512 B"``.
-
-    Uses decimal units (powers of 1000), or binary ones (``KiB``, powers of 1024) when
-    ``binary`` is set; at most two decimals.
-    """
-    steps = _BINARY_STEPS if binary else _DECIMAL_STEPS
-    magnitude = abs(num_bytes)
-    index = max((i for i, (_, factor) in enumerate(steps) if factor <= magnitude), default=0)
-    value = round(magnitude / steps[index][1], 2)
-    if index + 1 < len(steps) and value * steps[index][1] >= steps[index + 1][1]:
-        index += 1
-        value = round(magnitude / steps[index][1], 2)
-    sign = "-" if num_bytes < 0 else ""
-    return f"{sign}{_trim(value, 2)} {steps[index][0]}"
 
 
 # --- versions ----------------------------------------------------------------------------
@@ -254,6 +218,17 @@ def _validate_version(value: Any) -> str:
         return parse_version(value)
     except UnitError as exc:
         raise _as_pydantic_error(exc) from exc
+
+
+def is_duration(annotation: Any, metadata: Sequence[Any] = ()) -> bool:
+    """Whether a field of type ``annotation`` (with pydantic ``metadata``) is a
+    :data:`Duration` (or an optional one)."""
+    marks = [*metadata]
+    if get_origin(annotation) is Annotated:
+        marks += get_args(annotation)[1:]
+    elif get_origin(annotation) in (Union, UnionType):
+        return any(is_duration(a) for a in get_args(annotation) if a is not type(None))
+    return any(isinstance(m, BeforeValidator) and m.func is _validate_duration for m in marks)
 
 
 Duration = Annotated[

@@ -22,6 +22,7 @@ from sim.scenario.source.problems import (
 )
 from sim.scenario.source.pydantic_errors import (
     KeysAt,
+    fields_at,
     format_pydantic_errors,
     model_keys,
     validate_document,
@@ -30,6 +31,6 @@ from sim.scenario.source.yaml_loading import load_yaml_file, load_yaml_text
 
 __all__ = [
     "FieldPath", "KeysAt", "LocatedDocument", "Position", "Problem", "ScenarioError",
-    "file_error", "format_path", "format_pydantic_errors", "load_yaml_file", "load_yaml_text",
-    "model_keys", "validate_document",
+    "fields_at", "file_error", "format_path", "format_pydantic_errors", "load_yaml_file",
+    "load_yaml_text", "model_keys", "validate_document",
 ]

@@ -177,6 +177,30 @@ def model_keys(model: type[BaseModel]) -> KeysAt:
     return keys_at
 
 
+def fields_at(model: type[BaseModel], path: FieldPath) -> list[tuple[Any, list[Any]]]:
+    """``(annotation, metadata)`` of each way ``model`` can hold a value at ``path`` (a name
+    standing for an item of a list, as in ``timeline[cleanup]``, is an item); empty when the
+    path leads nowhere. Metadata is pydantic's (validators of ``Annotated`` field types)."""
+    found: list[tuple[Any, list[Any]]] = [(model, [])]
+    for element in path:
+        found = [child for annotation, _ in found for child in _fields_of(annotation, element)]
+    return found
+
+
+def _fields_of(annotation: Any, element: str | int) -> list[tuple[Any, list[Any]]]:
+    out: list[tuple[Any, list[Any]]] = []
+    for member in _alternatives(annotation):
+        if _is_model(member) and isinstance(element, str):
+            out += [(info.annotation, list(info.metadata))
+                    for name, info in member.model_fields.items()
+                    if (info.alias or name) == element]
+        elif get_origin(member) in (list, tuple, Sequence) and isinstance(element, str):
+            out += [(child, []) for child in _container_children(member, 0)]
+        else:
+            out += [(child, []) for child in _container_children(member, element)]
+    return out
+
+
 def _alternatives(annotation: Any) -> list[Any]:
     """``annotation`` without ``Annotated``, split into union members."""
     origin = get_origin(annotation)
