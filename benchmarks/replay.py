@@ -1,7 +1,8 @@
 """Replaying a 90-day activity log of 10^4 machines: seconds per phase (issue 16).
 
 Makes the log the way a user would get one from arcsim: runs a *history* scenario (automatic
-upgrade waves, a pipeline installing script extensions every day, Defender onboarding,
+upgrade waves, a pipeline pushing a script extension to every server on day 2 and to some
+every day, Defender onboarding,
 reconfigurations and deletes by an ops team; no lockdown) with ``--activity-log``, then times
 ``arcsim run --replay`` of that log against a candidate lockdown on the same fleet, phase by
 phase: reading the log (JSON as ``az monitor activity-log list`` prints it, or CSV), mapping
@@ -74,6 +75,8 @@ def history_yaml(prefixes: tuple[str, ...], per_group: int, days: int) -> str:
     timeline = []
     for group in wins.split(", "):
         timeline += [
+            f"  - {{at: 2d, window: 1d, actor: pipeline, role: Contributor, target: "
+            f"{{group: {group}}}, install: {CSE_WIN}}}",
             f"  - {{every: 1d, from: 9h, window: 8h, rate: 1%, actor: pipeline, role: "
             f"Contributor, target: {{group: {group}}}, install: {CSE_WIN}}}",
             f"  - {{at: 3d, window: 2d, actor: secops, target: {{group: {group}}}, "
@@ -82,6 +85,8 @@ def history_yaml(prefixes: tuple[str, ...], per_group: int, days: int) -> str:
             f"{{group: {group}}}, update: {AMA_WIN}}}"]
     for group in linuxes.split(", "):
         timeline += [
+            f"  - {{at: 2d, window: 1d, actor: pipeline, role: Contributor, target: "
+            f"{{group: {group}}}, install: {CSE_LINUX}}}",
             f"  - {{every: 1d, from: 9h, window: 8h, rate: 1%, actor: pipeline, role: "
             f"Contributor, target: {{group: {group}}}, install: {CSE_LINUX}}}",
             f"  - {{every: 14d, from: 6d, window: 1d, rate: 2%, actor: ops, target: "

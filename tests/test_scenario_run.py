@@ -170,7 +170,7 @@ def test_cli_run_prints_a_summary_and_the_folder(small: Path, tmp_path: Path,
                                                  arcsim: Arcsim) -> None:
     status, out, _ = arcsim("run", small, "--out", tmp_path)
     assert status == 0
-    assert "small (seed 5): 20 machines, 2 days" in out
+    assert "small (seed 5): 20 machines, 2d, " in out
     assert "not_on_allowlist" in out and "Reinstall churn:" in out and "Overrides: 0" in out
     assert "blocked.install.not_on_allowlist" in out
     folder = out.strip().splitlines()[-1].removeprefix("Result: ")

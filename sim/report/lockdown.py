@@ -138,7 +138,7 @@ def _tampering(timeline: Iterable[TimelineEntry], everyone: Sequence[str]) -> Ta
                      for line in command_lines(text)]
             gate = _extension_allowed(entry)
         found.append((entry.actor or DEFAULT_ACTORS[action], _groups_of(entry, everyone),
-                      entry.at, lines, gate))
+                      entry.start, lines, gate))
     return sorted(found, key=lambda found: found[2])
 
 

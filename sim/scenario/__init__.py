@@ -5,11 +5,15 @@ YAML while remembering where every key and item was written, so that any error, 
 parser, from pydantic or from a later check, is reported as ``file:line: field.path: message``.
 
 :mod:`~sim.scenario.schema` is the scenario model (value types in :mod:`~sim.scenario.values`,
-timeline action rules in :mod:`~sim.scenario.timeline`, ``expect:`` in
-:mod:`~sim.scenario.expect`); :mod:`~sim.scenario.loading` loads a file with ``--set``
-overrides and ``--scale``, then :mod:`~sim.scenario.checks` checks names across the file;
-:mod:`~sim.scenario.build` turns a scenario into an engine world; :mod:`~sim.scenario.library`
-finds the shipped scenarios. The names below are imported on first use.
+the fleet in :mod:`~sim.scenario.fleet_model`, policies in :mod:`~sim.scenario.policy_model`,
+``expect:`` in :mod:`~sim.scenario.expect`); the timeline actions are one registry,
+:data:`sim.scenario.timeline.ACTIONS` (rows in :mod:`~sim.scenario.actions_machine`,
+:mod:`~sim.scenario.actions_azure` and :mod:`~sim.scenario.replay`, which replays an Azure
+activity log). :mod:`~sim.scenario.loading` loads a file with ``--set`` overrides,
+``--scale`` and an imported fleet, then :mod:`~sim.scenario.checks` checks names across the
+file; :mod:`~sim.scenario.build` turns a scenario into an engine world;
+:mod:`~sim.scenario.library` finds the shipped scenarios. The names below are imported on
+first use.
 """
 
 from __future__ import annotations

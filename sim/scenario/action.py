@@ -128,6 +128,11 @@ class EntryBase(Model):
         return next(k for k in self.action_keys if k in given)
 
     @property
+    def start(self) -> float:
+        """The first instant the entry acts (its first occurrence, with ``every``), seconds."""
+        return self.from_ if self.every is not None else self.at
+
+    @property
     def value(self) -> Any:
         """The value of the entry's action key."""
         return getattr(self, self.action)

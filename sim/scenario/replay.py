@@ -10,7 +10,9 @@ sends them.
 * **Machines.** A resource id ``.../resourceGroups/RG/providers/Microsoft.HybridCompute/
   machines/M[/extensions/E]`` names the machine ``rg/m`` of an imported group's
   ``machine_names`` (pseudonymised names match the real ones they were made from), else
-  ``machine-<id>`` in resource group ``<group>``, as ``arcsim activity-log`` names machines.
+  ``machine-<id>`` in resource group ``<group>``, as ``arcsim activity-log`` names machines
+  (the machine of that id when the log's ids all fall in the group, else the group's
+  machines in the order of the log's ids: the log of this fleet at another ``--scale``).
   Operations on any other id are skipped and counted in a :class:`ReplayWarning`.
 * **Extensions.** Publisher and type come from the request body when the log has it, else
   from the extension resource's name: ``extensions:`` of the entry, then the type of an
@@ -200,20 +202,39 @@ def _machines(resources: Sequence[str], fleet: tuple[tuple[Any, ...], ...]
         for k, name in enumerate(machine_names[:count]):
             named.setdefault(name, first + k)
         first += count
-    found: dict[str, int] = {}
-    out = np.empty(len(resources), dtype=np.int64)
-    for i, resource in enumerate(resources):
-        machine = found.get(resource)
-        if machine is None:
-            machine = found[resource] = _machine(resource, named, groups)
-        out[i] = machine
+    parsed = {r: _RESOURCE.match(r.strip()) for r in dict.fromkeys(resources)}
+    numbered = _numbered(parsed, groups)
+    found = {r: _machine(m, named, numbered) for r, m in parsed.items()}
+    out = np.fromiter((found[r] for r in resources), dtype=np.int64, count=len(resources))
     missing = dict.fromkeys(_short(r) for r, m in found.items() if m < 0)
-    examples = tuple(list(missing)[:EXAMPLES])
-    return out, (int((out < 0).sum()), examples)
+    return out, (int((out < 0).sum()), tuple(list(missing)[:EXAMPLES]))
 
 
-def _machine(resource: str, named: dict[str, int], groups: dict[str, tuple[int, int]]) -> int:
-    match = _RESOURCE.match(resource.strip())
+def _numbered(parsed: dict[str, re.Match[str] | None], groups: dict[str, tuple[int, int]]
+              ) -> dict[tuple[str, int], int]:
+    """``(group, n)`` -> machine for the ``machine-<n>`` names of each resource group named
+    after a fleet group: ``n`` itself when every such name of that group in the log is one of
+    the group's ids (a log of this fleet), else the group's ``(n - smallest n)``-th machine
+    (a log of a fleet of other sizes, such as this one at another ``--scale``)."""
+    numbers: dict[str, set[int]] = {}
+    for match in parsed.values():
+        number = _ARCSIM_MACHINE.fullmatch(match.group(2).lower()) if match else None
+        if match is not None and number is not None and match.group(1).lower() in groups:
+            numbers.setdefault(match.group(1).lower(), set()).add(int(number.group(1)))
+    out: dict[tuple[str, int], int] = {}
+    for group, seen in numbers.items():
+        lo, hi = groups[group]
+        exact = all(lo <= n < hi for n in seen)
+        least = min(seen)
+        for n in seen:
+            machine = n if exact else lo + n - least
+            if machine < hi:
+                out[(group, n)] = machine
+    return out
+
+
+def _machine(match: re.Match[str] | None, named: dict[str, int],
+             numbered: dict[tuple[str, int], int]) -> int:
     if match is None:
         return -1
     group, name = match.group(1).lower(), match.group(2).lower()
@@ -221,12 +242,8 @@ def _machine(resource: str, named: dict[str, int], groups: dict[str, tuple[int, 
         for key in (f"{group}/{name}", f"{pseudonym('rg', group)}/{pseudonym('m', name)}"):
             if key in named:
                 return named[key]
-    numbered = _ARCSIM_MACHINE.fullmatch(name)
-    if numbered is not None and group in groups:
-        lo, hi = groups[group]
-        if lo <= int(numbered.group(1)) < hi:
-            return int(numbered.group(1))
-    return -1
+    number = _ARCSIM_MACHINE.fullmatch(name)
+    return numbered.get((group, int(number.group(1))), -1) if number else -1
 
 
 def _short(resource: str) -> str:
