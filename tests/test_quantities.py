@@ -9,10 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
 
-from sim.cli_scenarios import expectation_table
+from sim.cli.scenarios import expectation_table
 from sim.quantities import format_duration, in_seconds, time_unit
 from sim.report.compare import format_cell
-from sim.results.sweep_summary import _plot, summary_table
+from sim.runs.sweep_summary import _plot, summary_table
 from sim.scenario.expect import ExpectationResult
 from sim.scenario.loading import is_duration_key
 from sim.scenario.units import parse_duration

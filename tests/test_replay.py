@@ -19,9 +19,9 @@ import pytest
 import sim
 from sim.cli import main
 from sim.engine import Outcome
-from sim.results.merge import output_of
-from sim.results.shards import run_sharded
 from sim.rules.activity import AUTO_UPGRADE_CALLER, EXTENSION_DELETE, EXTENSION_WRITE
+from sim.runs.merge import output_of
+from sim.runs.shards import run_sharded
 from sim.scenario.build import build_world
 from sim.scenario.loading import load_scenario
 from sim.scenario.replay import ReplayWarning

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from sim.engine import DAY, Op
 from sim.engine.policy import PolicyAdmin
-from sim.results.merge import output_of
-from sim.results.shards import run_sharded
+from sim.runs.merge import output_of
+from sim.runs.shards import run_sharded
 from sim.scenario.action import Build, occurrences
 from sim.scenario.build import build_world
 from sim.scenario.loading import scenario_from_text
