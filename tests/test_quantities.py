@@ -34,7 +34,7 @@ def test_a_shown_duration_is_close_to_the_duration(seconds: float, parts: int) -
     text = format_duration(seconds, parts=parts)
     assert len(text.split()) <= parts
     last = {"d": DAY, "h": 3_600.0, "m": 60.0, "s": 1.0}[text.split()[-1][-1]]
-    tolerance = 0.01 if seconds < 60 else last / 2
+    tolerance = (0.0051 if seconds < 10 else 0.051) if seconds < 60 else last / 2
     assert abs(parse_duration(text.replace(" ", "")) - seconds) <= tolerance + 1e-9
 
 

@@ -19,9 +19,10 @@ import pytest
 import sim
 from sim.cli import main
 from sim.engine import Outcome
+from sim.engine.snapshot import snapshot
 from sim.rules.activity import AUTO_UPGRADE_CALLER, EXTENSION_DELETE, EXTENSION_WRITE
+from sim.runs.execute import run_world
 from sim.runs.merge import output_of
-from sim.runs.shards import run_sharded
 from sim.scenario.build import build_world
 from sim.scenario.loading import load_scenario
 from sim.scenario.replay import ReplayWarning
@@ -169,8 +170,10 @@ def test_replayed_requests_are_the_same_in_every_shard(history: tuple[Any, Path]
         scenario = load_scenario(folder / "s.yaml")
     whole = build_world(scenario, base=folder)
     whole.run(scenario.duration)
-    one = output_of(whole)
-    many, plan = run_sharded(scenario, folder, 3, workers=1)
+    one = output_of(snapshot(whole))
+    split = run_world(scenario, folder, shards=3, workers=1)
+    many, plan = split.output, split.plan
+    assert plan is not None
     assert len(plan.ranges) == 3
     assert all(np.array_equal(one.columns[c], many.columns[c]) for c in one.columns)
 

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from sim.engine import DAY, Op
 from sim.engine.policy import PolicyAdmin
+from sim.engine.snapshot import snapshot
+from sim.runs.execute import run_world
 from sim.runs.merge import output_of
-from sim.runs.shards import run_sharded
 from sim.scenario.action import Build, occurrences
 from sim.scenario.build import build_world
 from sim.scenario.loading import scenario_from_text
@@ -108,8 +109,10 @@ def test_recurring_entries_are_the_same_in_every_shard() -> None:
                  "remove_locally: all, actor: cleanup}\n")
     whole = build_world(s)
     whole.run(s.duration)
-    one = output_of(whole)
-    many, plan = run_sharded(s, None, 3, workers=1)
+    one = output_of(snapshot(whole))
+    split = run_world(s, None, shards=3, workers=1)
+    many, plan = split.output, split.plan
+    assert plan is not None
     assert len(plan.ranges) == 3
     assert all(np.array_equal(one.columns[c], many.columns[c]) for c in one.columns)
 
