@@ -262,25 +262,35 @@ def _extensions(ops: Operations, machines: npt.NDArray[np.int64],
     by_group = _installed_by_type(fleet)
     given = {k.lower(): v for k, v in mapping.items()}
     catalogue = {e.id.type.lower(): e.id.name for e in BUILTIN}
+    groups = np.searchsorted(_group_starts(fleet), machines, side="right") - 1
     names: dict[str, int] = {}
-    out = np.full(len(ops.resource), -1, dtype=np.int64)
+    known: dict[tuple[str, str, int], int] = {}
     unknown: dict[str, None] = {}
-    starts = _group_starts(fleet)
-    for i, (resource, body) in enumerate(zip(ops.resource, ops.body, strict=True)):
-        match = _RESOURCE.match(resource.strip())
-        if machines[i] < 0 or match is None:
-            continue
-        resource_name = match.group(3) or ""
-        installed = by_group[int(np.searchsorted(starts, machines[i], side="right")) - 1]
-        name = (_from_body(body) or given.get(resource_name.lower())
-                or installed.get(resource_name.lower())
-                or catalogue.get(resource_name.lower()))
-        if name is None:
-            unknown.setdefault(resource_name or "(a machine, no extension named)")
-            continue
-        out[i] = names.setdefault(name, len(names))
+    out = np.full(len(ops.resource), -1, dtype=np.int64)
+    for i in np.flatnonzero(machines >= 0).tolist():
+        key = (ops.resource[i], ops.body[i], int(groups[i]))
+        code = known.get(key)
+        if code is None:
+            code = known[key] = _extension(key, by_group, given, catalogue, names, unknown)
+        out[i] = code
     examples = tuple(list(unknown)[:EXAMPLES])
     return list(names), out, (int(((out < 0) & (machines >= 0)).sum()), examples)
+
+
+def _extension(key: tuple[str, str, int], by_group: list[dict[str, str]],
+               given: dict[str, str], catalogue: dict[str, str], names: dict[str, int],
+               unknown: dict[str, None]) -> int:
+    """The index (into ``names``, which grows) of the extension a resource names, or -1."""
+    resource, body, group = key
+    match = _RESOURCE.match(resource.strip())
+    resource_name = (match.group(3) or "") if match else ""
+    lowered = resource_name.lower()
+    name = (_from_body(body) or given.get(lowered) or by_group[group].get(lowered)
+            or catalogue.get(lowered))
+    if name is None:
+        unknown.setdefault(resource_name or "(a machine, no extension named)")
+        return -1
+    return names.setdefault(name, len(names))
 
 
 def _installed_by_type(fleet: tuple[tuple[Any, ...], ...]) -> list[dict[str, str]]:
@@ -313,24 +323,25 @@ def _classified(ops: Operations, machines: npt.NDArray[np.int64],
                 names: list[str]) -> npt.NDArray[np.int8]:
     """Each operation's request code: a write is an update when the extension was there and
     Succeeded, else an install (see the module docstring)."""
-    starts = _group_starts(fleet)
+    groups = np.searchsorted(_group_starts(fleet), machines, side="right") - 1
     installed = [{n.lower() for n in extensions} for _, _, _, extensions in fleet]
     lowered = [n.lower() for n in names]
     state: dict[tuple[int, int], int] = {}
     out = np.full(len(ops.kind), _INSTALL, dtype=np.int8)
-    for i in np.flatnonzero((machines >= 0) & (extension >= 0)).tolist():
-        key = (int(machines[i]), int(extension[i]))
-        now = state.get(key)
+    rows = np.flatnonzero((machines >= 0) & (extension >= 0))
+    for i, m, x, g, kind, failed, forbidden in zip(
+            rows.tolist(), machines[rows].tolist(), extension[rows].tolist(),
+            groups[rows].tolist(), ops.kind[rows].tolist(), ops.failed[rows].tolist(),
+            ops.forbidden[rows].tolist(), strict=True):
+        now = state.get((m, x))
         if now is None:
-            group = int(np.searchsorted(starts, key[0], side="right")) - 1
-            now = _SUCCEEDED if lowered[key[1]] in installed[group] else _ABSENT
-        kind = int(ops.kind[i])
+            now = _SUCCEEDED if lowered[x] in installed[g] else _ABSENT
         code = ((_UPDATE if now == _SUCCEEDED else _INSTALL) if kind == 0
                 else _DELETE if kind == 1 else _UPGRADE)
         out[i] = code
-        if not ops.forbidden[i]:
-            state[key] = (_FAILED if ops.failed[i] else _ABSENT if code == _DELETE
-                          else _SUCCEEDED)
+        if not forbidden:
+            state[(m, x)] = (_FAILED if failed else _ABSENT if code == _DELETE
+                             else _SUCCEEDED)
     return out
 
 
