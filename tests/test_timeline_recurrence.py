@@ -157,3 +157,13 @@ def test_entry_names_are_unique() -> None:
                  "  - {name: a, at: 2d, remove_locally: all}\n")
     assert str(caught.value) == ('s.yaml:8: timeline[1].name: timeline entry "a" is already '
                                  'defined (timeline[0])')
+
+
+def test_sweeps_address_entries_by_name(tmp_path: Any) -> None:
+    from sim.runs.sweep_index import parameter_values
+    from sim.runs.sweep_plan import spec_of
+
+    path = tmp_path / "s.yaml"
+    path.write_text(HEAD + "  - {name: cleanup, every: 1d, remove_locally: all}\n")
+    spec = spec_of(str(path), {"timeline[cleanup].from": ["1h", "6h"]}, replications=1)
+    assert parameter_values(str(path), spec) == {"timeline[cleanup].from": [HOUR, 6 * HOUR]}
