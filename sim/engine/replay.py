@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from sim.engine.actors import schedule_each
+from sim.engine.clock import schedule_each
 from sim.engine.codes import Op
 from sim.engine.world import World
+from sim.rules.roles import check_role
 
 OPERATIONS = (Op.INSTALL, Op.UPDATE, Op.UPGRADE, Op.DELETE)
 """Request operations by code (:attr:`ReplayedRequests.operation`)."""
@@ -47,14 +48,11 @@ class ReplayedRequests:
     """Caller -> Azure role (R27); a caller without one acts as the platform (no check)."""
 
     def attach(self, world: World) -> None:
-        """Register the callers (with their roles) and the extensions."""
-        from sim.engine.policy import PolicyBook, check_role
-
+        """Register the callers (with their roles, which Azure's gate checks) and the
+        extensions."""
         self.actor_ids = [world.actor(name) for name in self.callers]
         for name, role in self.roles.items():
-            world.actor_roles[world.actor(name)] = check_role(role, self.name)
-        if self.roles:
-            PolicyBook.of(world)  # the cloud gate checks roles
+            world.tables.actor_roles[world.actor(name)] = check_role(role, self.name)
         self.x = [world.extension(name) for name in self.extensions]
 
     def start(self, world: World) -> None:
@@ -73,5 +71,5 @@ class ReplayedRequests:
             x, op, actor = pending[m].popleft()
             world.request(m, x, op, actor)
 
-        rank = next(i for i, actor in enumerate(world._actors) if actor is self)
-        schedule_each(world, self.times[mine], local, send, rank=rank)
+        rank = next(i for i, actor in enumerate(world.actors) if actor is self)
+        schedule_each(world.env, self.times[mine], local, send, rank=rank)
