@@ -6,10 +6,11 @@
     again = sim.load(result.path)
     table = sim.compare(result, again)
     swept = sim.sweep("default", grid=["params.check_period=5m,1h"], replications=3)
+    planned = sim.plan("default", ["azcmagent config set extensions.enabled false"])
 
-A thin façade: runs live in :mod:`sim.runs` (:func:`sim.runs.single.run`,
-:func:`sim.runs.sweep.sweep`), result folders in :mod:`sim.results`
-(:class:`~sim.results.Result`, :func:`~sim.results.load`), comparisons in
+A thin façade: plans live in :mod:`sim.plan` (:func:`sim.plan.plan`), runs in
+:mod:`sim.runs` (:func:`sim.runs.single.run`, :func:`sim.runs.sweep.sweep`), result folders
+in :mod:`sim.results` (:class:`~sim.results.Result`, :func:`~sim.results.load`), comparisons in
 :mod:`sim.report.compare` (imported on first use: it loads matplotlib), scenarios in
 :mod:`sim.scenario` (:class:`~sim.scenario.schema.Scenario`).
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sim.plan import Plan, plan
 from sim.results.result import Result, load
 from sim.runs.single import run
 from sim.runs.sweep import SweepResult, sweep
@@ -35,4 +37,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'sim.api' has no attribute {name!r}")
 
 
-__all__ = ["Result", "Scenario", "SweepResult", "compare", "load", "run", "sweep"]
+__all__ = ["Plan", "Result", "Scenario", "SweepResult", "compare", "load", "plan", "run",
+           "sweep"]

@@ -133,15 +133,11 @@ def _build_group(w: FleetState, gi: int, group: GroupSpec, first: int,
         if installed.settings:
             for s in range(first * w.n_ext + x, end * w.n_ext, w.n_ext):
                 w.s_settings[s] = w.s_local_settings[s] = installed.settings
-    versions = sorted(group.agent_versions.items(), key=lambda kv: AgentVersion.parse(kv[0]))
-    total = sum(share for _, share in versions)
     ids = np.arange(first, end, dtype=np.uint64) + np.uint64(w.offset)
-    draws = uniforms(w.keys["version"], ids)
-    edges = np.cumsum([share / total for _, share in versions])
-    choice = np.minimum(np.searchsorted(edges, draws, side="right"), len(versions) - 1)
+    versions, choice = agent_version_choice(group, ids, w.keys["version"])
     reachable = uniforms(w.keys["push"], ids) < w.params.push_reachable
     refused = []
-    for vi, (text, _) in enumerate(versions):
+    for vi, text in enumerate(versions):
         version = AgentVersion.parse(text)
         mine = choice == vi
         cid, refusals = _initial_config(w, group, version)
@@ -151,6 +147,24 @@ def _build_group(w: FleetState, gi: int, group: GroupSpec, first: int,
         if refusals:
             refused.append((np.nonzero(mine)[0] + first, refusals))
     return refused
+
+
+def agent_version_choice(group: GroupSpec, machines: npt.NDArray[np.uint64], key: int
+                         ) -> tuple[tuple[str, ...], npt.NDArray[np.intp]]:
+    """Which of ``group``'s agent versions each of ``machines`` (ids in the whole fleet) runs:
+    the group's version texts in ascending version order, and per machine an index into them.
+
+    A machine's version is drawn from the keyed stream ``key`` (a run's is
+    ``stream_key(seed, "version")``) and its id, weighted by the shares, so it does not depend
+    on how the fleet is split or on anything else drawn. ``sim.plan`` numbers machines and
+    gives them versions with this too, so a plan's machine is the simulation's.
+    """
+    versions = sorted(group.agent_versions.items(), key=lambda kv: AgentVersion.parse(kv[0]))
+    total = sum(share for _, share in versions)
+    draws = uniforms(key, machines)
+    edges = np.cumsum([share / total for _, share in versions])
+    choice = np.minimum(np.searchsorted(edges, draws, side="right"), len(versions) - 1)
+    return tuple(text for text, _ in versions), choice
 
 
 def _initial_config(w: FleetState, group: GroupSpec,

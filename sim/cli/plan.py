@@ -1,0 +1,239 @@
+"""``arcsim plan``: what a candidate lockdown does to a fleet, exactly, before simulating it.
+
+Reads a fleet (a scenario, a fleet file from ``arcsim import``, or Azure inventory exports
+directly), a lockdown as the commands a person types on each machine (``--lockdown`` for every
+machine, ``--group PATTERN=RUNBOOK`` for some groups) and optional Azure Policy definitions,
+and prints, report-style: per extension what the lockdown does (keeps running or stops, R24;
+install, update, upgrade, automatic upgrade, resync reinstall and delete allowed, blocked or
+denied, by which rule), the machines it cannot reach and why, and the override paths it leaves
+open with who could use them (R7, R17, R18, R27). ``--json`` prints everything, per machine
+too; ``--csv FILE`` writes one row per machine and extension. Exit status: 0 done, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from sim.cli.agent import extension_arg, version_arg
+from sim.cli.common import Subparsers, UsageError
+from sim.cli.status import ExitStatus
+from sim.terminal import make_console
+
+_STYLE = {"allowed": "green", "keeps_running": "green", "blocked": "bold red",
+          "denied": "bold red", "stops": "red", "waits": "yellow", "not_offered": "dim",
+          "orphaned": "yellow", "removed": "yellow"}
+_QUIET_REASONS = frozenset({"allowed", "keeps_running"})
+"""Outcomes shown without their reason (the per-machine tables have it)."""
+
+
+def register(sub: Subparsers) -> None:
+    """Add ``plan`` to ``sub``."""
+    parser = sub.add_parser(
+        "plan", help="what a lockdown does to a fleet, exactly, before simulating",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None)
+    parser.add_argument("--fleet", nargs="+", action="extend", required=True,
+                        metavar="FLEET", help="a scenario file or shipped name, a fleet file "
+                        "(arcsim import --out), or inventory export files")
+    parser.add_argument("--lockdown", metavar="RUNBOOK",
+                        help="the commands every machine runs, one per line")
+    parser.add_argument("--group", action="append", default=[], type=_group_arg,
+                        metavar="PATTERN=RUNBOOK", help="the runbook of the groups whose name "
+                        "matches PATTERN (* and ? wildcards), instead of --lockdown "
+                        "(repeatable; the first match wins)")
+    parser.add_argument("--policy", action="append", default=[], type=_policy_arg,
+                        metavar="FILE[=PARAMETERS]", help="an Azure Policy definition (JSON) "
+                        "assigned to the whole fleet, with its parameters as a JSON object "
+                        "after '=' (repeatable)")
+    parser.add_argument("--request", action="append", default=[], metavar="PUBLISHER/TYPE",
+                        type=extension_arg, help="also plan an install of this extension on "
+                        "every machine of its OS (repeatable)")
+    parser.add_argument("--agent-version", type=version_arg, metavar="V",
+                        help="update agents older than V to V before the lockdown (R30)")
+    parser.add_argument("--seed", type=int, metavar="N", help="which machines of a mixed group "
+                        "run which agent version (default: the scenario's, else 0)")
+    parser.add_argument("--json", action="store_true",
+                        help="print the whole plan, per machine too, as JSON")
+    parser.add_argument("--csv", metavar="FILE",
+                        help="write one row per machine and extension to FILE ('-': stdout)")
+    parser.set_defaults(handler=run_plan)
+
+
+def _group_arg(text: str) -> tuple[str, str]:
+    pattern, sep, runbook = text.partition("=")
+    if not sep or not pattern.strip() or not runbook.strip():
+        raise argparse.ArgumentTypeError(f'expected PATTERN=RUNBOOK (a group name or pattern, '
+                                         f'"=", a runbook file), got "{text}"')
+    return pattern.strip(), runbook.strip()
+
+
+def _policy_arg(text: str) -> Any:
+    path, sep, parameters = text.partition("=")
+    if not sep:
+        return text
+    try:
+        values = json.loads(parameters)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"{path}: the parameters after '=' are not JSON "
+                                         f"(column {exc.colno}: {exc.msg})") from None
+    if not isinstance(values, dict):
+        raise argparse.ArgumentTypeError(f"{path}: the parameters after '=' must be a JSON "
+                                         f"object like '{{\"effect\": \"Deny\"}}'")
+    return (path, values)
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    """Make the plan; print it (table or JSON) and write the CSV."""
+    from sim.plan import plan
+
+    if args.json and args.csv == "-":
+        raise UsageError("--json and --csv - both print to stdout: give --csv a file")
+    made = plan(args.fleet, args.lockdown, groups=args.group, policies=args.policy,
+                requests=[e.name for e in args.request], agent_version=args.agent_version,
+                seed=args.seed)
+    if args.csv:
+        made.write_csv(args.csv)
+    if args.json:
+        print(made.json_text(), end="")
+    elif args.csv != "-":
+        print_plan(made, make_console())
+        if args.csv:
+            print(f"{len(made.verdicts)} rows (machine x extension) written to {args.csv}")
+    return ExitStatus.OK
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+def print_plan(made: Any, console: Console) -> None:
+    """The plan, report-style: what it is, per extension, unreachable machines, open paths."""
+    console.print(_heading(made))
+    console.print(extension_table(made.summary, made.machine_count))
+    console.print(unreachable_table(made.unreachable, made.machine_count - made.reached,
+                                    made.machine_count))
+    console.print(paths_table(made.paths, made.machine_count))
+    for note in made.notes:
+        console.print(f"Assumption: {note}", markup=False)
+    console.print("Per machine: --csv FILE (one row per machine and extension) or --json; "
+                  "then simulate the lockdown with arcsim run.", style="dim", markup=False)
+
+
+def _heading(made: Any) -> Group:
+    lines = [Text.assemble(("Plan", "bold"), f" for {made.fleet}: {made.machine_count:,} "
+                           f"machines, {made.reached:,} reached by every line of their "
+                           "runbook")]
+    for use in made.lockdown:
+        lines.append(Text(f"  {use.source}: {use.commands} commands, for "
+                          f"{_listed(use.groups)}{_skipped(use.skipped)}"))
+    if made.unlocked_groups:
+        lines.append(Text(f"  no lockdown for {_listed(made.unlocked_groups)}: their machines "
+                          "keep their configuration", style="yellow"))
+    return Group(*lines)
+
+
+def _skipped(lines: tuple[int, ...]) -> str:
+    if not lines:
+        return ""
+    if len(lines) == 1:
+        return f"; line {lines[0]} is not an agent command (skipped)"
+    return f"; lines {', '.join(map(str, lines))} are not agent commands (skipped)"
+
+
+def _listed(names: tuple[str, ...], limit: int = 6) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more groups" if len(names) > limit else "")
+
+
+def short_names(names: list[str]) -> dict[str, str]:
+    """Each extension's type (``AzureMonitorWindowsAgent``), or its full name where two
+    extensions share a type."""
+    types = [n.partition("/")[2] for n in names]
+    return {n: t if types.count(t) == 1 else n for n, t in zip(names, types, strict=True)}
+
+
+def extension_table(summary: pd.DataFrame, machines: int) -> Table:
+    """Per extension (rows) and action (columns): machines by outcome."""
+    from sim.plan.frames import ACTIONS
+
+    table = Table(title=f"What the lockdown does, by extension ({machines:,} machines)",
+                  title_justify="left", show_lines=True)
+    table.add_column("extension", no_wrap=True)
+    for action in ACTIONS:
+        table.add_column(action.replace("_", " "), overflow="fold", min_width=9)
+    cells: dict[str, dict[str, list[Text]]] = defaultdict(lambda: defaultdict(list))
+    for row in summary.to_dict("records"):
+        cells[str(row["extension"])][str(row["action"])].append(_cell(row))
+    short = short_names(list(cells))
+    for ext, by_action in cells.items():
+        table.add_row(Text(short[ext], "bold"),
+                      *(Text("\n").join(_merged(by_action.get(a, []))) for a in ACTIONS))
+    if not cells:
+        table.add_row("no installed or requested extension", *("" for _ in ACTIONS))
+    return table
+
+
+def _cell(row: dict[Any, Any]) -> Text:
+    outcome = str(row["outcome"])
+    text = f"{int(row['machines']):,} {outcome.replace('_', ' ')}"
+    if outcome not in _QUIET_REASONS:
+        text += f"\n{str(row['reason']).replace('_', ' ')} ({row['rule']})"
+    return Text(text, _STYLE.get(outcome, ""))
+
+
+def _merged(lines: list[Text]) -> list[Text]:
+    """Lines of one cell, with the quiet outcomes' counts added up (allowed by R12 and R13)."""
+    if not lines:
+        return [Text("-", "dim")]
+    merged: dict[str, list[int]] = {}
+    others: list[Text] = []
+    for line in lines:
+        count, _, rest = line.plain.partition(" ")
+        if rest in {o.replace("_", " ") for o in _QUIET_REASONS}:
+            merged.setdefault(rest, []).append(int(count.replace(",", "")))
+        else:
+            others.append(line)
+    quiet = [Text(f"{sum(n):,} {rest}", "green") for rest, n in merged.items()]
+    return quiet + others
+
+
+def unreachable_table(unreachable: pd.DataFrame, missed: int, machines: int) -> Table:
+    """Refused runbook lines by group and agent version; ``missed`` machines refused one."""
+    table = Table(title=f"Machines the lockdown does not fully reach: {missed:,} of "
+                  f"{machines:,}", title_justify="left")
+    for name in ("group", "agent", "runbook line", "refused because", "machines"):
+        table.add_column(name, overflow="fold", justify="right" if name == "machines" else "left")
+    for r in unreachable.to_dict("records"):
+        table.add_row(str(r["group"]), str(r["agent_version"]),
+                      f"{r['lockdown']}:{r['line']}\n{r['command']}",
+                      f"{r['code']} ({r['rule']}): {r['message']}", f"{int(r['machines']):,}")
+    if not len(unreachable):
+        table.add_row("-", "-", "every machine took every line", "-", "0")
+    return table
+
+
+def paths_table(paths: pd.DataFrame, machines: int) -> Table:
+    """Open override paths: machines, the extensions behind them, who could use them."""
+    table = Table(title=f"Open override paths left (of {machines:,} machines)",
+                  title_justify="left")
+    for name in ("path", "rule", "machines", "through", "who could use it (R27)"):
+        table.add_column(name, overflow="fold", justify="right" if name == "machines" else "left")
+    for r in paths.to_dict("records"):
+        names = [n.strip() for n in str(r["extensions"]).split(",") if n.strip()]
+        through = ", ".join(short_names(names).values()) or "-"
+        who = r["who"] or f"no actor of the fleet's scenario (needs: {r['needs']})"
+        table.add_row(str(r["path"]).replace("_", " "), str(r["rule"]),
+                      f"{int(r['machines']):,}", through, who, style="red" if r["who"] else "")
+    if not len(paths):
+        table.add_row("none", "-", "0", "-", "-")
+    return table
+
+
+__all__ = ["extension_table", "paths_table", "print_plan", "register", "run_plan",
+           "short_names", "unreachable_table"]

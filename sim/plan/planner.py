@@ -1,0 +1,146 @@
+""":func:`plan`: what a candidate lockdown does to a fleet, machine by machine, before any
+simulation (``arcsim plan``, ``sim.plan``).
+
+The phases: read the fleet (:mod:`sim.plan.fleet`), the runbooks and policies; place every
+machine in a situation (:mod:`sim.plan.situations`); evaluate each distinct situation once with
+the rules layer (:mod:`sim.plan.evaluate`); give every machine its situation's rows as pandas
+frames (:mod:`sim.plan.frames`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from sim.plan.evaluate import Evaluation, Situation, evaluate
+from sim.plan.fleet import FleetSource, PlanError, PlanFleet, PolicyInForce, load_fleet
+from sim.plan.frames import machine_names, per_machine, summaries
+from sim.plan.result import Plan, RunbookUse
+from sim.plan.situations import Lockdown, Placement, place
+from sim.rules.catalogue import BUILTIN, Catalogue
+from sim.rules.identity import ExtensionId, ExtensionIdError
+from sim.rules.runbook import Runbook, runbook_lines
+from sim.rules.versions import AgentVersion, VersionError
+from sim.scenario.policy_definitions import load_rule
+
+RunbookSource = str | os.PathLike[str] | Sequence[str]
+"""A runbook file (a path), or its command lines."""
+PolicySource = str | os.PathLike[str] | tuple[str | os.PathLike[str], Mapping[str, Any]]
+"""A policy definition file, or (file, the assignment's parameters)."""
+
+MONITOR_NOTE = ("monitor mode allows a Microsoft-managed list that Microsoft does not publish: "
+                "arcsim assumes one per agent version (a scenario can replace it)")
+
+
+def plan(fleet: FleetSource, lockdown: RunbookSource | None = None, *,
+         groups: Mapping[str, RunbookSource] | Sequence[tuple[str, RunbookSource]] = (),
+         policies: Sequence[PolicySource] = (), requests: Sequence[str] = (),
+         agent_version: str | AgentVersion | None = None, seed: int | None = None,
+         catalogue: Catalogue = BUILTIN) -> Plan:
+    """What ``lockdown`` does to ``fleet``, exactly, as a :class:`~sim.plan.result.Plan`.
+
+    ``fleet``: a scenario (object, file or shipped name), a fleet file, or inventory export
+    files. ``lockdown``: the runbook every machine runs (a file, or command lines as typed);
+    ``groups``: runbooks for the groups whose names match a pattern (``*``, ``?``), instead.
+    ``policies``: Azure Policy definition files (or ``(file, parameters)``) assigned to the
+    whole fleet, besides a scenario's ``policies:``. ``requests``: extensions an install is
+    asked for on every machine of their OS, besides what a scenario requests.
+    ``agent_version``: agents older than this are updated to it before the lockdown (R30).
+    ``seed``: decides which machines of a mixed group run which version (default: the
+    scenario's, else 0), as in a run.
+
+    Raises:
+        ScenarioError, InventoryError: the fleet cannot be read (located).
+        PolicyDefinitionError: a policy definition cannot be used (file and JSON path).
+        PlanError: a runbook file cannot be read, a group pattern matches no group, a bad
+            extension name or agent version.
+    """
+    planned = load_fleet(fleet, seed=seed)
+    extra = tuple(_policy(p) for p in policies)
+    planned = PlanFleet(planned.groups, planned.source, planned.seed, planned.names,
+                        planned.policies + extra, planned.requests, planned.actors)
+    runbooks = Lockdown(
+        None if lockdown is None else _runbook(lockdown, "lockdown"),
+        tuple((pattern, _runbook(source, f"groups[{pattern!r}]"))
+              for pattern, source in _pairs(groups)))
+    placement = place(planned, runbooks, catalogue, requests=_requests(requests),
+                      update_to=_version(agent_version))
+    evaluations = _evaluate_all(placement.situations, catalogue)
+    return _assemble(planned, runbooks, placement, evaluations)
+
+
+def _pairs(groups: Mapping[str, RunbookSource] | Sequence[tuple[str, RunbookSource]]
+           ) -> list[tuple[str, RunbookSource]]:
+    return list(groups.items()) if isinstance(groups, Mapping) else list(groups)
+
+
+def _runbook(source: RunbookSource, label: str) -> Runbook:
+    """A runbook from a file (its path labels it) or from command lines (``label``)."""
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise PlanError(f"{path}: no such file (a runbook of azcmagent commands)") from None
+        except UnicodeDecodeError as exc:
+            raise PlanError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+        except OSError as exc:
+            raise PlanError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        return runbook_lines(text, str(path))
+    return runbook_lines(list(source), label)
+
+
+def _policy(source: PolicySource) -> PolicyInForce:
+    path, parameters = source if isinstance(source, tuple) else (source, {})
+    rule = load_rule(Path(path), parameters)
+    return PolicyInForce(Path(path).stem, rule)
+
+
+def _requests(names: Sequence[str]) -> tuple[ExtensionId, ...]:
+    try:
+        return tuple(ExtensionId.parse(n) for n in names)
+    except ExtensionIdError as exc:
+        raise PlanError(f"requests: {exc}") from None
+
+
+def _version(text: str | AgentVersion | None) -> AgentVersion | None:
+    try:
+        return None if text is None else AgentVersion.parse(text)
+    except VersionError as exc:
+        raise PlanError(f"agent_version: {exc}") from None
+
+
+def _evaluate_all(situations: Sequence[Situation], catalogue: Catalogue) -> list[Evaluation]:
+    """Each situation's evaluation; situations with equal content are evaluated once."""
+    done: dict[Situation, Evaluation] = {}
+    return [done[s] if s in done else done.setdefault(s, evaluate(s, catalogue))
+            for s in situations]
+
+
+def _assemble(fleet: PlanFleet, lockdown: Lockdown, placement: Placement,
+              evaluations: list[Evaluation]) -> Plan:
+    group_names = [g.name for g in fleet.groups]
+    counts = [g.count for g in fleet.groups]
+    names = machine_names(group_names, counts, fleet.names)
+    frames = per_machine(placement, evaluations, names, group_names, fleet.actors)
+    totals = summaries(placement, evaluations, group_names, fleet.actors)
+    runbooks = lockdown.runbooks(fleet.groups)
+    uses = _uses(runbooks, group_names)
+    unlocked = tuple(name for name, r in zip(group_names, runbooks, strict=True) if r is None)
+    monitor = any(e.outcome.state.config.is_monitor_mode for e in evaluations)
+    return Plan(fleet.source, sum(counts), uses, unlocked_groups=unlocked,
+                notes=(MONITOR_NOTE,) if monitor else (), **totals, **frames)
+
+
+def _uses(runbooks: list[Runbook | None], group_names: list[str]) -> tuple[RunbookUse, ...]:
+    found: dict[int, tuple[Runbook, list[str]]] = {}
+    for name, runbook in zip(group_names, runbooks, strict=True):
+        if runbook is not None:
+            found.setdefault(id(runbook), (runbook, []))[1].append(name)
+    return tuple(RunbookUse(r.source, tuple(g), len(r.lines), r.skipped)
+                 for r, g in found.values())
+
+
+__all__ = ["PolicySource", "RunbookSource", "plan"]

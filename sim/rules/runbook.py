@@ -1,0 +1,125 @@
+"""A runbook of agent commands run on one machine, as the agent runs it (spec R6, R8, R8a, R30).
+
+A runbook is the text a person keeps and types on each server: ``azcmagent`` lines, the
+extension service's ``systemctl``/``Stop-Service``/``Start-Service`` lines, and usually other
+lines too (a ``#!`` line, comments, ``echo``, ``set -e``). :func:`runbook_lines` keeps the
+agent-facing commands with their line numbers, found as a script extension's script is read
+(:func:`sim.rules.scripts.command_lines`: ``sudo``, a full path to ``azcmagent.exe``, ``&&``
+and ``;`` are understood); other lines are outside the simulation and listed apart.
+
+:func:`run_runbook` applies the commands in order to a machine's :class:`LocalState` exactly
+as the agent would: a refused line changes nothing, is reported with its reason, and the next
+line still runs (as :mod:`sim.rules.lint` and the engine's local commands do).
+:func:`initial_config` is how a fleet group's own ``commands`` set up a machine before
+anything happens: only configuration changes count there, as when the engine builds a fleet.
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sim.rules.commands import CommandError, ErrorCode, LocalState, config_after, execute, parse
+from sim.rules.config import AgentConfig
+from sim.rules.scripts import command_lines
+from sim.rules.versions import AgentVersion
+
+
+@dataclass(frozen=True, slots=True)
+class RunbookLine:
+    """One agent command of a runbook and where it is."""
+
+    number: int
+    """1-based line of the runbook text (several commands joined by ``&&`` share it)."""
+    text: str
+    """The command as the agent is given it (``sudo`` and the program's path dropped)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Runbook:
+    """The agent commands of a runbook, the lines that are not agent commands, and a label."""
+
+    source: str
+    """Where it came from, for messages: a file name, ``--lockdown`` ..."""
+    lines: tuple[RunbookLine, ...]
+    skipped: tuple[int, ...] = ()
+    """Line numbers of non-blank, non-comment lines that are not agent commands (not run)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A runbook line the agent refused: nothing changed, and why."""
+
+    line: RunbookLine
+    code: ErrorCode
+    rule: str
+    """The spec rule the refusal rests on (``R30`` too old, ``R21`` lists frozen ...)."""
+    message: str
+    """The agent's error text (without the ``Error:`` prefix)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunbookOutcome:
+    """What a runbook did to one machine: its state after the last line, and the refusals."""
+
+    state: LocalState
+    refusals: tuple[Refusal, ...]
+
+    @property
+    def reached(self) -> bool:
+        """True when the agent took every line."""
+        return not self.refusals
+
+
+def runbook_lines(text: str | Iterable[str], source: str = "<runbook>") -> Runbook:
+    """The agent commands of a runbook ``text`` (or its lines), numbered from 1.
+
+    Blank lines and ``#`` comments are skipped silently; other lines that hold no agent
+    command are listed in :attr:`Runbook.skipped`. A line with typographic quotes is kept as
+    typed, so that the agent refuses it as it would (R8a).
+    """
+    lines = text.splitlines() if isinstance(text, str) else list(text)
+    found: list[RunbookLine] = []
+    skipped: list[int] = []
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        commands = command_lines(line) if not stripped.startswith("{") else []
+        found += [RunbookLine(number, command) for command in commands]
+        if not commands:
+            skipped.append(number)
+    return Runbook(source, tuple(found), tuple(skipped))
+
+
+def run_runbook(lines: Sequence[RunbookLine], state: LocalState) -> RunbookOutcome:
+    """Run ``lines`` in order on a machine in ``state``; a refused line changes nothing."""
+    refusals: list[Refusal] = []
+    for line in lines:
+        try:
+            state = execute(parse(line.text), state).state
+        except CommandError as error:
+            refusals.append(Refusal(line, error.code, error.rule or "R8a", error.message))
+    return RunbookOutcome(state, tuple(refusals))
+
+
+def initial_config(version: AgentVersion | str, commands: Iterable[str]
+                   ) -> tuple[AgentConfig, tuple[CommandError, ...]]:
+    """The configuration a fleet group's ``commands`` give a fresh agent of ``version``, and
+    the lines it refused. Only ``config set``/``config clear`` lines change anything: the
+    commands describe a machine's configuration, not work done on it."""
+    config = AgentConfig.fresh(version)
+    refused: list[CommandError] = []
+    for text in commands:
+        try:
+            command = parse(text)
+            if command.changes_config:
+                config = config_after(command, config)
+        except CommandError as error:
+            refused.append(error)
+    return config, tuple(refused)
+
+
+__all__ = ["Refusal", "Runbook", "RunbookLine", "RunbookOutcome", "initial_config",
+           "run_runbook", "runbook_lines"]
