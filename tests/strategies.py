@@ -169,3 +169,63 @@ def agent_configs(draw: st.DrawFn, versions: st.SearchStrategy[AgentVersion] | N
         with contextlib.suppress(CommandError):
             config = apply(line, config).state.config
     return config
+
+
+# --- fleets and lockdowns for plans (sim.plan) ---------------------------------------------
+
+PLAN_EXTENSIONS = (
+    "Microsoft.Azure.Monitor/AzureMonitorWindowsAgent",
+    "Microsoft.Azure.Monitor/AzureMonitorLinuxAgent",
+    "Microsoft.EnterpriseCloud.Monitoring/MicrosoftMonitoringAgent",
+    "Microsoft.Azure.Monitoring.DependencyAgent/DependencyAgentWindows",
+    "Microsoft.Compute/CustomScriptExtension",
+    "Contoso/InventoryAgent",
+)
+"""Extensions of plan fleets: manager-hosted and own-service, script-capable, with and without
+automatic upgrade, and one arcsim does not know."""
+PLAN_VERSIONS = ("1.12", "1.16", "1.17", "1.18", "1.21", "1.30", "1.35", "1.39", "1.45")
+"""Agent versions around every feature gate (R30)."""
+
+
+@functools.cache
+def lockdown_lines() -> st.SearchStrategy[str]:
+    """One line of a candidate lockdown: lists of plan extensions (or ``Allow/None``), the
+    switches, modes, clears, service stop/start, local removals, and a line the agent refuses."""
+    names = st.lists(st.sampled_from(PLAN_EXTENSIONS).flatmap(random_case), min_size=1,
+                     max_size=3).map(",".join)
+    value = st.one_of(names, names, st.just("Allow/None"))
+    flag = st.sampled_from(["", "--add ", "--remove "])
+    lists = st.builds(lambda f, k, val: f'azcmagent config set {f}{k} "{val}"', flag,
+                      st.sampled_from(LIST_KEY_NAMES), value)
+    kinds = [p.partition("/")[2] for p in PLAN_EXTENSIONS]
+    other = st.sampled_from([
+        "azcmagent config set extensions.enabled false",
+        "azcmagent config set extensions.enabled true",
+        "azcmagent config set guestconfiguration.enabled false",
+        "azcmagent config set config.mode monitor", "azcmagent config set config.mode full",
+        "azcmagent config clear extensions.allowlist", "sudo azcmagent config list",
+        "systemctl stop extd", "systemctl start extd", "azcmagent extension remove --all",
+        *(f"azcmagent extension remove --name {k}" for k in kinds),
+        "azcmagent config set extensions.allowlist “Contoso/InventoryAgent”",
+    ])
+    return st.one_of(lists, lists, other)
+
+
+@st.composite
+def plan_groups(draw: st.DrawFn, index: int) -> dict[str, object]:
+    """A scenario fleet group of 1-3 machines: one or two agent versions, some installed plan
+    extensions, sometimes configuration commands of its own."""
+    versions = draw(st.lists(st.sampled_from(PLAN_VERSIONS), min_size=1, max_size=2,
+                             unique=True))
+    group: dict[str, object] = {
+        "group": f"g{index}", "count": draw(st.integers(1, 3)),
+        "os": draw(st.sampled_from(["windows", "linux"])),
+        "extensions": draw(st.lists(st.sampled_from(PLAN_EXTENSIONS), max_size=3, unique=True)),
+        "commands": draw(st.lists(lockdown_lines().filter(lambda t: "config set" in t),
+                                  max_size=2)),
+    }
+    if len(versions) == 1:
+        group["agent_version"] = versions[0]
+    else:
+        group["agent_versions"] = {v: 0.5 for v in versions}
+    return group

@@ -17,7 +17,7 @@ from sim.rules.catalogue import Catalogue
 from sim.rules.commands import LocalState
 from sim.rules.exposure import OpenPath, open_paths
 from sim.rules.identity import ExtensionId
-from sim.rules.impact import Action, Verdict, running, verdict
+from sim.rules.impact import Action, Outcome, Verdict, running, verdict
 from sim.rules.runbook import Runbook, RunbookOutcome, initial_config, run_runbook
 from sim.rules.versions import AgentVersion
 
@@ -26,6 +26,7 @@ INSTALLED_ACTIONS = (Action.INSTALL, Action.UPDATE, Action.UPGRADE, Action.AUTO_
 """What the plan asks about an installed extension."""
 REQUESTED_ACTIONS = (Action.INSTALL,)
 """What the plan asks about an extension that is requested but not installed."""
+ALLOWED = Outcome.ALLOWED
 
 
 class Status:
@@ -114,6 +115,8 @@ def _row(ext: ExtensionId, situation: Situation, after: LocalState,
     status = Status.INSTALLED if ext in after.installed else Status.REMOVED_LOCALLY
     verdicts = {a: verdict(a, ext, after, catalogue, policy_denies=denied)
                 for a in INSTALLED_ACTIONS}
+    if status == Status.REMOVED_LOCALLY and verdicts[Action.REINSTALL].outcome is not ALLOWED:
+        del verdicts[Action.AUTO_UPGRADE]  # it acts on installed extensions only (R25)
     return ExtensionRow(ext, status, running(ext, after, catalogue), verdicts)
 
 
