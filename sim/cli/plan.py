@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections import defaultdict
 from typing import Any
 
@@ -101,7 +102,7 @@ def run_plan(args: argparse.Namespace) -> int:
     if args.csv:
         made.write_csv(args.csv)
     if args.json:
-        print(made.json_text(), end="")
+        made.write_json(sys.stdout)
     elif args.csv != "-":
         print_plan(made, make_console())
         if args.csv:

@@ -97,7 +97,9 @@ def _machine_columns(placement: Placement, evaluations: Sequence[Evaluation]
                      ) -> dict[str, Any]:
     sit = placement.situation
     runbooks = [s.runbook.source if s.runbook is not None else "" for s in placement.situations]
-    configs = [_config_cells(e.outcome.state.config) for e in evaluations]
+    cells: dict[AgentConfig, Row] = {}
+    configs = [cells.get(c) or cells.setdefault(c, _config_cells(c))
+               for c in (e.outcome.state.config for e in evaluations)]
     out: dict[str, Any] = {
         "os": column(sit, [s.os for s in placement.situations]),
         "lockdown": column(sit, runbooks),

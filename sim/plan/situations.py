@@ -10,6 +10,7 @@ with equal content share one evaluation.
 from __future__ import annotations
 
 import fnmatch
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -75,6 +76,7 @@ def place(fleet: PlanFleet, lockdown: Lockdown, catalogue: Catalogue, *,
     does not know: every machine), besides what the fleet's scenario requests.
     """
     runbooks = lockdown.runbooks(fleet.groups)
+    scripts = {os: script_capable(catalogue, os) for os in ("windows", "linux")}
     keys: dict[tuple[int, str], int] = {}
     situations: list[Situation] = []
     groups, situation_of = [], []
@@ -87,7 +89,7 @@ def place(fleet: PlanFleet, lockdown: Lockdown, catalogue: Catalogue, *,
             codes[vi] = keys.setdefault((gi, text), len(keys))
             if codes[vi] == len(situations):
                 situations.append(_situation(fleet, group, text, runbooks[gi], catalogue,
-                                             requests, update_to))
+                                             requests, update_to, scripts))
         groups.append(np.full(group.count, gi, dtype=np.intp))
         situation_of.append(codes[choice])
         first += group.count
@@ -102,16 +104,24 @@ def _joined(parts: list[npt.NDArray[np.intp]]) -> npt.NDArray[np.intp]:
 
 def _situation(fleet: PlanFleet, group: GroupSpec, version: str, runbook: Runbook | None,
                catalogue: Catalogue, requests: Sequence[ExtensionId],
-               update_to: AgentVersion | None) -> Situation:
-    installed = _unique(ExtensionId.parse(e.name) for e in group.extensions)
+               update_to: AgentVersion | None,
+               scripts: Mapping[str, tuple[ExtensionId, ...]]) -> Situation:
+    installed = _unique(_extension(e.name) for e in group.extensions)
     requested = _unique([*fleet.requests.get(group.name, ()),
                          *(e for e in requests if _fits(e, group, catalogue))])
     requested = tuple(e for e in requested if e not in installed)
-    candidates = {*installed, *requested, *script_capable(catalogue, group.os.lower())}
-    denied = frozenset(e for e in candidates
-                       if any(p.denies(e, group) for p in fleet.policies))
+    denied: frozenset[ExtensionId] = frozenset()
+    if fleet.policies:
+        candidates = {*installed, *requested, *scripts.get(group.os.lower(), ())}
+        denied = frozenset(e for e in candidates
+                           if any(p.denies(e, group) for p in fleet.policies))
     return Situation(AgentVersion.parse(version), tuple(group.commands), runbook, installed,
                      requested, group.os.lower(), denied, update_to)
+
+
+@functools.lru_cache(maxsize=1024)
+def _extension(name: str) -> ExtensionId:
+    return ExtensionId.parse(name)
 
 
 def _fits(extension: ExtensionId, group: GroupSpec, catalogue: Catalogue) -> bool:

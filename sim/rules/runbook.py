@@ -17,10 +17,19 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sim.rules.commands import CommandError, ErrorCode, LocalState, config_after, execute, parse
+from sim.rules.commands import (
+    Command,
+    CommandError,
+    ErrorCode,
+    LocalState,
+    config_after,
+    execute,
+    parse,
+)
 from sim.rules.config import AgentConfig
 from sim.rules.scripts import command_lines
 from sim.rules.versions import AgentVersion
@@ -98,10 +107,27 @@ def run_runbook(lines: Sequence[RunbookLine], state: LocalState) -> RunbookOutco
     refusals: list[Refusal] = []
     for line in lines:
         try:
-            state = execute(parse(line.text), state).state
+            state = execute(parsed(line.text), state).state
         except CommandError as error:
             refusals.append(Refusal(line, error.code, error.rule or "R8a", error.message))
     return RunbookOutcome(state, tuple(refusals))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_once(text: str) -> Command | CommandError:
+    try:
+        return parse(text)
+    except CommandError as error:
+        return error
+
+
+def parsed(text: str) -> Command:
+    """:func:`~sim.rules.commands.parse`, each distinct line parsed once (a plan runs one
+    runbook on thousands of situations). Raises :class:`CommandError` as ``parse`` does."""
+    command = _parse_once(text)
+    if isinstance(command, CommandError):
+        raise command.with_traceback(None)  # the cached error: no traceback piling up
+    return command
 
 
 def initial_config(version: AgentVersion | str, commands: Iterable[str]
@@ -113,7 +139,7 @@ def initial_config(version: AgentVersion | str, commands: Iterable[str]
     refused: list[CommandError] = []
     for text in commands:
         try:
-            command = parse(text)
+            command = parsed(text)
             if command.changes_config:
                 config = config_after(command, config)
         except CommandError as error:
@@ -122,4 +148,4 @@ def initial_config(version: AgentVersion | str, commands: Iterable[str]
 
 
 __all__ = ["Refusal", "Runbook", "RunbookLine", "RunbookOutcome", "initial_config",
-           "run_runbook", "runbook_lines"]
+           "parsed", "run_runbook", "runbook_lines"]

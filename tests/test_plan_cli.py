@@ -1,0 +1,119 @@
+"""``arcsim plan``: the report-style table, --json, --csv, and located errors with exit 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from helpers import AMA, allowlist
+
+from sim.cli import main
+
+ROOT = Path(__file__).parent.parent
+LINUX_AMA = ROOT / "scenarios" / "runbooks" / "article-linux-ama.txt"
+DENY_MMA = ROOT / "scenarios" / "policies" / "LogAnalyticsExtension_Windows_HybridVM_Deny.json"
+
+
+@pytest.fixture(autouse=True)
+def _plain_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(["plan", *argv])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.fixture
+def windows_runbook(tmp_path: Path) -> Path:
+    path = tmp_path / "windows.sh"
+    path.write_text(f"{allowlist(AMA, 'Microsoft.Azure.AzureDefenderForServers/MDE.Windows')}\n"
+                    "azcmagent config set guestconfiguration.enabled false\n")
+    return path
+
+
+def test_plan_prints_what_the_lockdown_does_who_it_misses_and_what_stays_open(
+        capsys: pytest.CaptureFixture[str], windows_runbook: Path) -> None:
+    status, out, err = run(capsys, "--fleet", "default", "--lockdown", str(windows_runbook),
+                           "--group", f"app-*={LINUX_AMA}")
+    assert (status, err) == (0, "")
+    assert "2,000 machines, 1,920 reached by every line of their runbook" in out
+    assert f"{LINUX_AMA}: 2 commands, for app-linux" in out
+    for text in ("What the lockdown does, by extension (2,000 machines)",
+                 "DependencyAgentLinux", "763 blocked", "not on allowlist (R13)",
+                 "Machines the lockdown does not fully reach: 80 of 2,000",
+                 "key_unavailable (R30)", "Open override paths left",
+                 "dev (contributor)", "agent too old"):
+        assert text in out, text
+
+
+def test_plan_json_is_the_whole_plan(capsys: pytest.CaptureFixture[str],
+                                     windows_runbook: Path) -> None:
+    status, out, _ = run(capsys, "--fleet", "default", "--lockdown", str(windows_runbook),
+                         "--json")
+    data = json.loads(out)
+    assert status == 0 and data["machines"] == 2000
+    assert len(data["per_machine"]["machines"]) == 2000
+    assert data["lockdown"][0]["groups"] == ["web-win", "sql-win", "app-linux"]
+
+
+def test_plan_csv_writes_one_row_per_machine_and_extension(
+        capsys: pytest.CaptureFixture[str], windows_runbook: Path, tmp_path: Path) -> None:
+    target = tmp_path / "plan.csv"
+    status, out, _ = run(capsys, "--fleet", "default", "--lockdown", str(windows_runbook),
+                         "--csv", str(target))
+    table = pd.read_csv(target)
+    assert status == 0 and f"rows (machine x extension) written to {target}" in out
+    assert table.machine.nunique() == 2000
+    assert set(table[table.group == "sql-win"].upgrade) == {"allowed", "blocked"}
+
+
+def test_plan_csv_to_stdout(capsys: pytest.CaptureFixture[str], windows_runbook: Path) -> None:
+    status, out, _ = run(capsys, "--fleet", "default", "--lockdown", str(windows_runbook),
+                         "--csv", "-")
+    assert status == 0
+    assert out.startswith('"machine","name","group","agent_version","extension","status"')
+    assert len(out.splitlines()) == 1 + 2000 * 2 + 800  # header, installed, Custom Script
+
+
+def test_plan_with_a_policy_definition_and_parameters(capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    status, out, _ = run(capsys, "--fleet", "default", "--policy",
+                         f'{DENY_MMA}={{"effect": "Deny"}}', "--request",
+                         "Microsoft.EnterpriseCloud.Monitoring/MicrosoftMonitoringAgent")
+    assert status == 0
+    assert "1,200 denied" in out and "policy deny (R26)" in out
+    assert "no lockdown for web-win, sql-win, app-linux" in out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--lockdown", "missing.sh"], "arcsim: error: missing.sh: no such file"),
+    (["--group", "web-win"], "argument --group: expected PATTERN=RUNBOOK"),
+    (["--group", "nothing*=x.sh"], 'group "nothing*" matches no group of the fleet'),
+    (["--policy", "p.json={effect"], "the parameters after '=' are not JSON (column 2"),
+    (["--policy", "missing.json"], "missing.json: cannot read"),
+    (["--request", "CustomScript"], 'argument --request: "CustomScript" is not an extension'),
+    (["--agent-version", "1.x"], 'expected an agent version like "1.35", got "1.x"'),
+])
+def test_plan_bad_input_is_one_located_message_and_exit_2(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        argv: list[str], message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.sh").write_text("azcmagent config list\n")
+    status, out, err = run(capsys, "--fleet", "default", *argv)
+    assert (status, out) == (2, "")
+    assert message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_plan_of_a_bad_scenario_prints_its_located_errors(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nduration: 1d\nfleet:\n  - group: a\n    count: 0\n"
+                   "    agent_version: \"1.45\"\n")
+    status, _, err = run(capsys, "--fleet", str(bad))
+    assert status == 2 and "bad.yaml:5: fleet[0].count" in err
