@@ -204,19 +204,43 @@ def _merged(lines: list[Text]) -> list[Text]:
     return quiet + others
 
 
-def unreachable_table(unreachable: pd.DataFrame, missed: int, machines: int) -> Table:
-    """Refused runbook lines by group and agent version; ``missed`` machines refused one."""
+def unreachable_table(unreachable: pd.DataFrame, missed: int, machines: int,
+                      limit: int = 20) -> Table:
+    """Refused runbook lines, each with the groups and agent versions that refuse it and how
+    many machines; ``missed`` machines refused at least one line. At most ``limit`` rows,
+    most machines first."""
     table = Table(title=f"Machines the lockdown does not fully reach: {missed:,} of "
                   f"{machines:,}", title_justify="left")
-    for name in ("group", "agent", "runbook line", "refused because", "machines"):
+    for name in ("runbook line", "refused because", "groups (agent)", "machines"):
         table.add_column(name, overflow="fold", justify="right" if name == "machines" else "left")
-    for r in unreachable.to_dict("records"):
-        table.add_row(str(r["group"]), str(r["agent_version"]),
-                      f"{r['lockdown']}:{r['line']}\n{r['command']}",
-                      f"{r['code']} ({r['rule']}): {r['message']}", f"{int(r['machines']):,}")
-    if not len(unreachable):
-        table.add_row("-", "-", "every machine took every line", "-", "0")
+    rows = _by_line(unreachable)
+    for r in rows[:limit]:
+        table.add_row(f"{r['lockdown']}:{r['line']}\n{r['command']}",
+                      f"{r['code']} ({r['rule']}): {r['message']}", r["groups"],
+                      f"{r['machines']:,}")
+    if len(rows) > limit:
+        rest = sum(r["machines"] for r in rows[limit:])
+        table.add_row(f"... {len(rows) - limit} more refused lines", "", "", f"{rest:,}",
+                      style="dim")
+    if not rows:
+        table.add_row("every machine took every line", "-", "-", "0")
     return table
+
+
+def _by_line(unreachable: pd.DataFrame) -> list[dict[str, Any]]:
+    """The refusals added up over groups: one row per refused line and reason."""
+    keys = ["lockdown", "line", "command", "code", "rule", "message"]
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for r in unreachable.to_dict("records"):
+        row = rows.setdefault(tuple(r[k] for k in keys),
+                              {**{k: r[k] for k in keys}, "machines": 0, "where": []})
+        row["machines"] += int(r["machines"])
+        row["where"].append(f"{r['group']} ({r['agent_version']})")
+    for row in rows.values():
+        where = row.pop("where")
+        row["groups"] = ", ".join(where[:4]) + (f" and {len(where) - 4} more"
+                                                if len(where) > 4 else "")
+    return sorted(rows.values(), key=lambda row: -row["machines"])
 
 
 def paths_table(paths: pd.DataFrame, machines: int) -> Table:
