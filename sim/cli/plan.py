@@ -243,6 +243,14 @@ def _by_line(unreachable: pd.DataFrame) -> list[dict[str, Any]]:
     return sorted(rows.values(), key=lambda row: -row["machines"])
 
 
+def _roles(row: dict[Any, Any]) -> str:
+    from sim.plan.frames import roles_for
+    from sim.rules.exposure import Permission
+
+    needs = frozenset(Permission(n.strip()) for n in str(row["needs"]).split(",") if n.strip())
+    return roles_for(needs)
+
+
 def paths_table(paths: pd.DataFrame, machines: int) -> Table:
     """Open override paths: machines, the extensions behind them, who could use them."""
     table = Table(title=f"Open override paths left (of {machines:,} machines)",
@@ -252,7 +260,7 @@ def paths_table(paths: pd.DataFrame, machines: int) -> Table:
     for r in paths.to_dict("records"):
         names = [n.strip() for n in str(r["extensions"]).split(",") if n.strip()]
         through = ", ".join(short_names(names).values()) or "-"
-        who = r["who"] or f"no actor of the fleet's scenario (needs: {r['needs']})"
+        who = r["who"] or f"no actor known (a scenario names them); roles that could: {_roles(r)}"
         table.add_row(str(r["path"]).replace("_", " "), str(r["rule"]),
                       f"{int(r['machines']):,}", through, who, style="red" if r["who"] else "")
     if not len(paths):

@@ -99,20 +99,21 @@ def load_fleet(source: FleetSource, *, seed: int | None = None) -> PlanFleet:
     texts = [os.fspath(f) for f in files]
     yaml_files = [t for t in texts if Path(t).suffix.lower() in FLEET_FILE_SUFFIXES]
     if len(texts) == 1 and (yaml_files or not Path(texts[0]).exists()):
-        return _from_yaml(library.resolve(texts[0]), seed)
+        return _from_yaml(library.resolve(texts[0]), seed, texts[0])
     if yaml_files:
         raise PlanError(f"--fleet {yaml_files[0]}: a scenario or fleet file is read alone, "
                         "without other files")
     return _from_exports(texts, seed)
 
 
-def _from_yaml(path: Path, seed: int | None) -> PlanFleet:
+def _from_yaml(path: Path, seed: int | None, label: str) -> PlanFleet:
+    """A fleet file's groups, or a scenario's fleet; ``label`` is the name as given."""
     doc = load_yaml_file(path)
     data = doc.data
     if "fleet" in data and not {"name", "duration"} & set(data):
         groups = validate_document(doc, _FleetFile).fleet
-        return PlanFleet(fleet_of(groups).groups, str(path), seed or 0)
-    return _from_scenario(scenario_from_document(doc), path, seed)
+        return PlanFleet(fleet_of(groups).groups, label, seed or 0)
+    return _from_scenario(scenario_from_document(doc), path, seed, label)
 
 
 def _from_exports(files: list[str], seed: int | None) -> PlanFleet:
@@ -124,14 +125,15 @@ def _from_exports(files: list[str], seed: int | None) -> PlanFleet:
     return PlanFleet(result.fleet.groups, ", ".join(files), seed or 0, names=result.members)
 
 
-def _from_scenario(scenario: Scenario, path: Path | None, seed: int | None) -> PlanFleet:
+def _from_scenario(scenario: Scenario, path: Path | None, seed: int | None,
+                   label: str | None = None) -> PlanFleet:
     base = path.parent if path is not None else None
     groups = fleet_of(scenario.fleet).groups
     policies = tuple(PolicyInForce(p.name, rule_of(p, base), p.scope)
                      for p in scenario.policies)
     assigned = [(e.assign, base) for e in scenario.timeline if e.assign is not None]
     requests = _requests(scenario, groups, [*((p, base) for p in scenario.policies), *assigned])
-    return PlanFleet(groups, str(path) if path else f"<scenario {scenario.name}>",
+    return PlanFleet(groups, label or f"<scenario {scenario.name}>",
                      scenario.seed if seed is None else seed, policies=policies,
                      requests=requests, actors=_actors(scenario))
 

@@ -21,7 +21,7 @@ from sim.plan.broadcast import Row, broadcast, column
 from sim.plan.evaluate import Evaluation
 from sim.plan.situations import Placement, machine_counts
 from sim.rules.config import AgentConfig, key_available
-from sim.rules.exposure import OpenPath, permissions
+from sim.rules.exposure import OpenPath, Permission, permissions, roles_with
 from sim.rules.impact import Action, Verdict
 
 ACTIONS: tuple[str, ...] = ("running", *(a.value for a in Action))
@@ -31,6 +31,11 @@ _KEYS = ("config.mode", "extensions.allowlist", "extensions.blocklist", "extensi
 CONFIG_COLUMNS = ("mode", "allowlist", "blocklist", "extensions_enabled", "guest_configuration")
 """The machines frame's configuration columns: ``azcmagent config get`` of :data:`_KEYS`
 after the lockdown ("" where the agent has no such key)."""
+
+
+def roles_for(needs: frozenset[Permission]) -> str:
+    """The Azure roles that have every permission of ``needs`` (R27), as Azure names them."""
+    return ", ".join(" ".join(w.capitalize() for w in n.split()) for n in roles_with(needs))
 
 
 def holders(path: OpenPath, actors: Sequence[tuple[str, str]]) -> str:
@@ -184,4 +189,4 @@ def machine_names(group_names: Sequence[str], counts: Sequence[int],
 
 
 __all__ = ["ACTIONS", "CONFIG_COLUMNS", "VERDICT_COLUMNS", "holders", "machine_names",
-           "per_machine", "summaries", "verdict_rows"]
+           "per_machine", "roles_for", "summaries", "verdict_rows"]
