@@ -7,25 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import AMA, allowlist
-
-from sim.cli import main
+from helpers import AMA, Arcsim, allowlist
 
 ROOT = Path(__file__).parent.parent
 LINUX_AMA = ROOT / "scenarios" / "runbooks" / "article-linux-ama.txt"
 DENY_MMA = ROOT / "scenarios" / "policies" / "LogAnalyticsExtension_Windows_HybridVM_Deny.json"
-
-
-@pytest.fixture(autouse=True)
-def _plain_output(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("COLUMNS", "200")
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    status = main(["plan", *argv])
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 @pytest.fixture
@@ -37,9 +23,9 @@ def windows_runbook(tmp_path: Path) -> Path:
 
 
 def test_plan_prints_what_the_lockdown_does_who_it_misses_and_what_stays_open(
-        capsys: pytest.CaptureFixture[str], windows_runbook: Path) -> None:
-    status, out, err = run(capsys, "--fleet", "default", "--lockdown", str(windows_runbook),
-                           "--group", f"app-*={LINUX_AMA}")
+        arcsim: Arcsim, windows_runbook: Path) -> None:
+    status, out, err = arcsim("plan", "--fleet", "default", "--lockdown", str(windows_runbook),
+                              "--group", f"app-*={LINUX_AMA}")
     assert (status, err) == (0, "")
     assert "2,000 machines, 1,920 reached by every line of their runbook" in out
     assert f"{LINUX_AMA}: 2 commands, for app-linux" in out
@@ -51,10 +37,9 @@ def test_plan_prints_what_the_lockdown_does_who_it_misses_and_what_stays_open(
         assert text in out, text
 
 
-def test_plan_json_is_the_whole_plan(capsys: pytest.CaptureFixture[str],
-                                     windows_runbook: Path) -> None:
-    status, out, _ = run(capsys, "--fleet", "default", "--lockdown", str(windows_runbook),
-                         "--json")
+def test_plan_json_is_the_whole_plan(arcsim: Arcsim, windows_runbook: Path) -> None:
+    status, out, _ = arcsim("plan", "--fleet", "default", "--lockdown", str(windows_runbook),
+                            "--json")
     data = json.loads(out)
     assert status == 0 and data["machines"] == 2000
     assert len(data["per_machine"]["machines"]) == 2000
@@ -62,29 +47,28 @@ def test_plan_json_is_the_whole_plan(capsys: pytest.CaptureFixture[str],
 
 
 def test_plan_csv_writes_one_row_per_machine_and_extension(
-        capsys: pytest.CaptureFixture[str], windows_runbook: Path, tmp_path: Path) -> None:
+        arcsim: Arcsim, windows_runbook: Path, tmp_path: Path) -> None:
     target = tmp_path / "plan.csv"
-    status, out, _ = run(capsys, "--fleet", "default", "--lockdown", str(windows_runbook),
-                         "--csv", str(target))
+    status, out, _ = arcsim("plan", "--fleet", "default", "--lockdown", str(windows_runbook),
+                            "--csv", str(target))
     table = pd.read_csv(target)
     assert status == 0 and f"rows (machine x extension) written to {target}" in out
     assert table.machine.nunique() == 2000
     assert set(table[table.group == "sql-win"].upgrade) == {"allowed", "blocked"}
 
 
-def test_plan_csv_to_stdout(capsys: pytest.CaptureFixture[str], windows_runbook: Path) -> None:
-    status, out, _ = run(capsys, "--fleet", "default", "--lockdown", str(windows_runbook),
-                         "--csv", "-")
+def test_plan_csv_to_stdout(arcsim: Arcsim, windows_runbook: Path) -> None:
+    status, out, _ = arcsim("plan", "--fleet", "default", "--lockdown", str(windows_runbook),
+                            "--csv", "-")
     assert status == 0
     assert out.startswith('"machine","name","group","agent_version","extension","status"')
     assert len(out.splitlines()) == 1 + 2000 * 2 + 800  # header, installed, Custom Script
 
 
-def test_plan_with_a_policy_definition_and_parameters(capsys: pytest.CaptureFixture[str]
-                                                      ) -> None:
-    status, out, _ = run(capsys, "--fleet", "default", "--policy",
-                         f'{DENY_MMA}={{"effect": "Deny"}}', "--request",
-                         "Microsoft.EnterpriseCloud.Monitoring/MicrosoftMonitoringAgent")
+def test_plan_with_a_policy_definition_and_parameters(arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("plan", "--fleet", "default", "--policy",
+                            f'{DENY_MMA}={{"effect": "Deny"}}', "--request",
+                            "Microsoft.EnterpriseCloud.Monitoring/MicrosoftMonitoringAgent")
     assert status == 0
     assert "1,200 denied" in out and "policy deny (R26)" in out
     assert "no lockdown for web-win, sql-win, app-linux" in out
@@ -100,20 +84,20 @@ def test_plan_with_a_policy_definition_and_parameters(capsys: pytest.CaptureFixt
     (["--agent-version", "1.x"], 'expected an agent version like "1.35", got "1.x"'),
 ])
 def test_plan_bad_input_is_one_located_message_and_exit_2(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        arcsim: Arcsim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         argv: list[str], message: str) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "x.sh").write_text("azcmagent config list\n")
-    status, out, err = run(capsys, "--fleet", "default", *argv)
+    status, out, err = arcsim("plan", "--fleet", "default", *argv)
     assert (status, out) == (2, "")
     assert message in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
 
 
 def test_plan_of_a_bad_scenario_prints_its_located_errors(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        arcsim: Arcsim, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nduration: 1d\nfleet:\n  - group: a\n    count: 0\n"
                    "    agent_version: \"1.45\"\n")
-    status, _, err = run(capsys, "--fleet", str(bad))
+    status, _, err = arcsim("plan", "--fleet", str(bad))
     assert status == 2 and "bad.yaml:5: fleet[0].count" in err
