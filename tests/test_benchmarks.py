@@ -137,3 +137,14 @@ def test_replay_benchmark_measures_a_small_replay(tmp_path: Path) -> None:
     assert figures["operations"] == figures["requests"] > 0
     assert 0 < figures["blocked"] < figures["requests"]
     assert figures["operations"] < figures["events"] <= 2 * figures["operations"]
+
+
+def test_plan_benchmark_runs_on_a_small_fleet(capsys: pytest.CaptureFixture[str]) -> None:
+    spec = importlib.util.spec_from_file_location("arcsim_benchmark_plan",
+                                                  ROOT / "benchmarks" / "plan.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(1_000, 1)
+    out = capsys.readouterr().out
+    assert "fleet-month" in out and "imported-like" in out and "1,000 machines" in out
