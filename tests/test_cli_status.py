@@ -34,7 +34,7 @@ def test_help_is_status_0(arcsim: Arcsim) -> None:
     listed = out[out.index("  COMMAND\n"):out.index("\noptions:")].splitlines()[1:]
     commands = [line.split()[0] for line in listed if line.startswith("    ")
                 and not line.startswith("     ")]
-    assert commands == ["explain", "lint", "config", "run", "validate", "check", "list",
+    assert commands == ["explain", "lint", "config", "plan", "run", "validate", "check", "list",
                         "schema", "activity-log", "report", "compare", "sweep", "import"]
 
 
