@@ -26,13 +26,16 @@ from sim.errors import ArcsimError
 from sim.rules.identity import ExtensionId
 from sim.rules.roles import check_role
 from sim.scenario import library
-from sim.scenario.build import fleet_of, rule_of
+from sim.scenario.action import EntryBase
+from sim.scenario.build import fleet_of
 from sim.scenario.inventory import convert_inventory, load_inventory
 from sim.scenario.inventory.scenario_fleet import FLEET_FILE_SUFFIXES, ImportedFleetWarning
 from sim.scenario.loading import scenario_from_document
-from sim.scenario.schema import Group, Policy, Scenario, TimelineEntry
+from sim.scenario.policies import POLICY_ADMIN, rule_of
+from sim.scenario.policy_model import Policy
+from sim.scenario.schema import Group, Scenario
 from sim.scenario.source import load_yaml_file, validate_document
-from sim.scenario.timeline import POLICY_ADMIN, actor_of
+from sim.scenario.timeline import ACTIONS, actor_of
 from sim.scenario.values import Model
 
 FleetSource = Scenario | str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
@@ -131,7 +134,8 @@ def _from_scenario(scenario: Scenario, path: Path | None, seed: int | None,
     groups = fleet_of(scenario.fleet).groups
     policies = tuple(PolicyInForce(p.name, rule_of(p, base), p.scope)
                      for p in scenario.policies)
-    assigned = [(e.assign, base) for e in scenario.timeline if e.assign is not None]
+    assigned = [(policy, base) for e in scenario.timeline
+                if (policy := ACTIONS[e.action].assigns(e.value)) is not None]
     requests = _requests(scenario, groups, [*((p, base) for p in scenario.policies), *assigned])
     return PlanFleet(groups, label or f"<scenario {scenario.name}>",
                      scenario.seed if seed is None else seed, policies=policies,
@@ -139,20 +143,21 @@ def _from_scenario(scenario: Scenario, path: Path | None, seed: int | None,
 
 
 def _actors(scenario: Scenario) -> tuple[tuple[str, str], ...]:
-    """The scenario's actors in Azure and their roles: cloud requests and policy changes."""
+    """The scenario's actors that act with an Azure role (R27: cloud requests and policy
+    changes, their role Owner unless the entry says otherwise), and ``policy_admin`` (Owner),
+    who assigns its ``policies:``."""
     found: dict[str, str] = {}
     if scenario.policies:
         found[POLICY_ADMIN] = "owner"
     for entry in scenario.timeline:
-        if entry.action in _IN_AZURE:
+        if ACTIONS[entry.action].role:
             name = actor_of(entry.action, entry.actor)
             found.setdefault(name, check_role(entry.role or "Owner", name))
     return tuple(found.items())
 
 
-_IN_AZURE = frozenset({"install", "update", "upgrade", "delete", "assign", "unassign",
-                       "exempt", "unexempt"})
 _REQUESTS = ("install", "update", "upgrade")
+"""Timeline actions that ask Azure to write an extension on machines."""
 
 
 def _requests(scenario: Scenario, groups: tuple[GroupSpec, ...],
@@ -161,10 +166,10 @@ def _requests(scenario: Scenario, groups: tuple[GroupSpec, ...],
     found: dict[str, dict[ExtensionId, None]] = {g.name: {} for g in groups}
     for entry in scenario.timeline:
         if entry.action in _REQUESTS:
-            ext = ExtensionId.parse(getattr(entry, entry.action))
+            ext = ExtensionId.parse(entry.value)
             for name in _targeted(entry, groups):
                 found[name].setdefault(ext, None)
-        if entry.sql_auto_deploy is not None:
+        if entry.action == "sql_auto_deploy":
             _add_sql(found, groups)
     for policy, base in policies:
         rule = rule_of(policy, base)
@@ -176,7 +181,7 @@ def _requests(scenario: Scenario, groups: tuple[GroupSpec, ...],
     return {name: tuple(exts) for name, exts in found.items() if exts}
 
 
-def _targeted(entry: TimelineEntry, groups: tuple[GroupSpec, ...]) -> list[str]:
+def _targeted(entry: EntryBase, groups: tuple[GroupSpec, ...]) -> list[str]:
     """The groups an entry's target reaches (some of their machines, at least)."""
     target = entry.target
     if target is None or (target.group is None and not target.machines):
