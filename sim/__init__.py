@@ -4,8 +4,7 @@ What users type, as Mesa's ``__init__`` re-exports it: ``sim.plan(fleet, lockdow
 lockdown does, exactly, before simulating), ``sim.run(scenario, seed=...)``,
 ``sim.sweep(scenario, grid=...)``, ``sim.load(path)``, ``sim.compare(run_a, run_b, ...)``,
 ``sim.Result`` and ``sim.Scenario`` (see :mod:`sim.api`). They are imported on first use, so
-``import sim`` stays light. ``sim.plan`` is the :mod:`sim.plan` package, which calls
-:func:`sim.plan.plan` when called.
+``import sim`` stays light.
 """
 
 from __future__ import annotations
@@ -17,16 +16,12 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from sim.api import Result, Scenario, compare, load, plan, run, sweep
 
-_FACADE = frozenset({"Result", "Scenario", "compare", "load", "run", "sweep"})
+_FACADE = frozenset({"Result", "Scenario", "compare", "load", "plan", "run", "sweep"})
 
 __all__ = ["Result", "Scenario", "__version__", "compare", "load", "plan", "run", "sweep"]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "plan":  # the package (callable), whichever way it was first imported
-        import importlib
-
-        return importlib.import_module("sim.plan")
     if name in _FACADE:
         from sim import api
 

@@ -8,7 +8,7 @@
     swept = sim.sweep("default", grid=["params.check_period=5m,1h"], replications=3)
     planned = sim.plan("default", ["azcmagent config set extensions.enabled false"])
 
-A thin façade: plans live in :mod:`sim.plan` (:func:`sim.plan.plan`), runs in
+A thin façade: plans live in :mod:`sim.planning` (:func:`sim.planning.plan`), runs in
 :mod:`sim.runs` (:func:`sim.runs.single.run`, :func:`sim.runs.sweep.sweep`), result folders
 in :mod:`sim.results` (:class:`~sim.results.Result`, :func:`~sim.results.load`), comparisons in
 :mod:`sim.report.compare` (imported on first use: it loads matplotlib), scenarios in
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sim.plan import Plan, plan
+from sim.planning import Plan, plan
 from sim.results.result import Result, load
 from sim.runs.single import run
 from sim.runs.sweep import SweepResult, sweep

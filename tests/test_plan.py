@@ -12,7 +12,7 @@ import pytest
 from helpers import AMA, CSE, DEP, MMA, allowlist
 
 import sim
-from sim.plan import Plan, PlanError, plan
+from sim.planning import Plan, PlanError, plan
 from sim.scenario.inventory import convert_inventory, load_inventory, write_fleet_yaml
 from sim.scenario.schema import Scenario
 from sim.scenario.source import ScenarioError

@@ -22,7 +22,7 @@ from strategies import PLAN_EXTENSIONS, PLAN_VERSIONS, lockdown_lines, plan_grou
 from sim.engine import DAY, LocalCommands, Op, Outcome, Target, Timing, World
 from sim.engine.codes import REASONS, RULES
 from sim.engine.upgrades import AgentUpdate, AutoUpgrade
-from sim.plan import Plan, plan
+from sim.planning import Plan, plan
 from sim.rules.commands import parse
 from sim.rules.identity import ExtensionId
 from sim.rules.runbook import runbook_lines

@@ -92,7 +92,7 @@ def _policy_arg(text: str) -> Any:
 
 def run_plan(args: argparse.Namespace) -> int:
     """Make the plan; print it (table or JSON) and write the CSV."""
-    from sim.plan import plan
+    from sim.planning import plan
 
     if args.json and args.csv == "-":
         raise UsageError("--json and --csv - both print to stdout: give --csv a file")
@@ -161,7 +161,7 @@ def short_names(names: list[str]) -> dict[str, str]:
 
 def extension_table(summary: pd.DataFrame, machines: int) -> Table:
     """Per extension (rows) and action (columns): machines by outcome."""
-    from sim.plan.frames import ACTIONS
+    from sim.planning.frames import ACTIONS
 
     table = Table(title=f"What the lockdown does, by extension ({machines:,} machines)",
                   title_justify="left", show_lines=True)
@@ -244,7 +244,7 @@ def _by_line(unreachable: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _roles(row: dict[Any, Any]) -> str:
-    from sim.plan.frames import roles_for
+    from sim.planning.frames import roles_for
     from sim.rules.exposure import Permission
 
     needs = frozenset(Permission(n.strip()) for n in str(row["needs"]).split(",") if n.strip())

@@ -12,28 +12,13 @@ Like ``terraform plan`` or Azure Policy's what-if, for the agent's local control
 
 Every verdict comes from the rules layer (:mod:`sim.rules.runbook`, :mod:`sim.rules.impact`,
 :mod:`sim.rules.exposure`), the same rules the simulation's engine applies, and a test checks
-that the engine does what the plan says. ``sim.plan`` is this package and can be called as
-the function :func:`~sim.plan.planner.plan`.
+that the engine does what the plan says. ``sim.plan`` is :func:`~sim.planning.planner.plan`.
 """
 
 from __future__ import annotations
 
-import sys
-from types import ModuleType
-from typing import Any
-
-from sim.plan.fleet import PlanError
-from sim.plan.planner import plan
-from sim.plan.result import Plan, RunbookUse
-
-
-class _CallablePackage(ModuleType):
-    """``sim.plan(...)`` calls :func:`plan`: the package and the function share one name."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Plan:
-        return plan(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallablePackage
+from sim.planning.fleet import PlanError
+from sim.planning.planner import plan
+from sim.planning.result import Plan, RunbookUse
 
 __all__ = ["Plan", "PlanError", "RunbookUse", "plan"]

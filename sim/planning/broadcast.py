@@ -1,6 +1,6 @@
 """Giving each machine the rows of its situation, with NumPy (no loop over machines).
 
-A plan evaluates each situation once (:mod:`sim.plan.evaluate`) into a few rows (one per
+A plan evaluates each situation once (:mod:`sim.planning.evaluate`) into a few rows (one per
 extension, refused line or open path). :func:`broadcast` repeats each situation's rows for every
 machine in it: an index of machines and pandas columns, categorical for text (a 10^5-machine
 fleet's frames are made in a fraction of a second).

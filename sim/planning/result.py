@@ -17,7 +17,7 @@ from typing import Any, BinaryIO, TextIO
 
 import pandas as pd
 
-from sim.plan.fleet import PlanError
+from sim.planning.fleet import PlanError
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from sim.plan.broadcast import Row, broadcast, column
-from sim.plan.evaluate import Evaluation
-from sim.plan.situations import Placement, machine_counts
+from sim.planning.broadcast import Row, broadcast, column
+from sim.planning.evaluate import Evaluation
+from sim.planning.situations import Placement, machine_counts
 from sim.rules.config import AgentConfig, key_available
 from sim.rules.exposure import OpenPath, Permission, permissions, roles_with
 from sim.rules.impact import Action, Verdict

@@ -1,10 +1,10 @@
 """:func:`plan`: what a candidate lockdown does to a fleet, machine by machine, before any
 simulation (``arcsim plan``, ``sim.plan``).
 
-The phases: read the fleet (:mod:`sim.plan.fleet`), the runbooks and policies; place every
-machine in a situation (:mod:`sim.plan.situations`); evaluate each distinct situation once with
-the rules layer (:mod:`sim.plan.evaluate`); give every machine its situation's rows as pandas
-frames (:mod:`sim.plan.frames`).
+The phases: read the fleet (:mod:`sim.planning.fleet`), the runbooks and policies; place every
+machine in a situation (:mod:`sim.planning.situations`); evaluate each distinct situation once with
+the rules layer (:mod:`sim.planning.evaluate`); give every machine its situation's rows as pandas
+frames (:mod:`sim.planning.frames`).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.plan.evaluate import Evaluation, Situation, evaluate
-from sim.plan.fleet import FleetSource, PlanError, PlanFleet, PolicyInForce, load_fleet
-from sim.plan.frames import machine_names, per_machine, summaries
-from sim.plan.result import Plan, RunbookUse
-from sim.plan.situations import Lockdown, Placement, place
+from sim.planning.evaluate import Evaluation, Situation, evaluate
+from sim.planning.fleet import FleetSource, PlanError, PlanFleet, PolicyInForce, load_fleet
+from sim.planning.frames import machine_names, per_machine, summaries
+from sim.planning.result import Plan, RunbookUse
+from sim.planning.situations import Lockdown, Placement, place
 from sim.rules.catalogue import BUILTIN, Catalogue
 from sim.rules.identity import ExtensionId, ExtensionIdError
 from sim.rules.runbook import Runbook, runbook_lines
@@ -39,7 +39,7 @@ def plan(fleet: FleetSource, lockdown: RunbookSource | None = None, *,
          policies: Sequence[PolicySource] = (), requests: Sequence[str] = (),
          agent_version: str | AgentVersion | None = None, seed: int | None = None,
          catalogue: Catalogue = BUILTIN) -> Plan:
-    """What ``lockdown`` does to ``fleet``, exactly, as a :class:`~sim.plan.result.Plan`.
+    """What ``lockdown`` does to ``fleet``, exactly, as a :class:`~sim.planning.result.Plan`.
 
     ``fleet``: a scenario (object, file or shipped name), a fleet file, or inventory export
     files. ``lockdown``: the runbook every machine runs (a file, or command lines as typed);

@@ -20,8 +20,8 @@ import numpy.typing as npt
 from sim.engine.fleet import GroupSpec
 from sim.engine.initial import agent_version_choice
 from sim.engine.rng import stream_key
-from sim.plan.evaluate import Situation
-from sim.plan.fleet import PlanError, PlanFleet
+from sim.planning.evaluate import Situation
+from sim.planning.fleet import PlanError, PlanFleet
 from sim.rules.catalogue import Catalogue
 from sim.rules.exposure import script_capable
 from sim.rules.identity import ExtensionId
