@@ -1,0 +1,2 @@
+# Fixture: the article's blocklist pasted with typographic quotes and one entry missing its slash.
+azcmagent config set extensions.blocklist “Microsoft.Cplat.Core/RunCommandHandlerWindows, Microsoft.Cplat.Core/RunCommandHandlerLinux,Microsoft.Compute/CustomScriptExtension, Microsoft.Azure.Extensions/CustomScript, Microsoft.Azure.Automation.HybridWorker/HybridWorkerForWindows, Microsoft.Azure.Automation.HybridWorkerForLinux, Microsoft.EnterpriseCloud.Monitoring/MicrosoftMonitoringAgent, Microsoft.EnterpriseCloud.Monitoring/OMSAgentForLinux”

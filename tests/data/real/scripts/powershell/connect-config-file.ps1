@@ -1,0 +1,3 @@
+# Fixture: connect with the parameters (and a lockdown) in a configuration file.
+azcmagent connect --config "connect-config.json"
+azcmagent config list
