@@ -17,11 +17,14 @@ class Outage:
 
 @dataclass(frozen=True, slots=True)
 class InstalledExtension:
-    """An extension present (and recorded in Azure as Succeeded) when the run starts."""
+    """An extension present when the run starts, recorded in Azure in ``state``."""
 
     name: str
     version: str = "1.0"
     settings: str = ""
+    state: str = "Succeeded"
+    """``Succeeded``, or ``Failed``: on the machine, but its last operation failed (R6c), so a
+    DeployIfNotExists requiring Succeeded asks for it again (R6b)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,11 @@ class GroupSpec:
     sql_server: bool = False
     """SQL Server is installed (the SQL Server extension is auto-deployed, R6b)."""
     outages: tuple[Outage, ...] = ()
+    properties: Mapping[str, object] = field(default_factory=dict)
+    """Machine properties as Azure reports them (ARM names, e.g. ``{"osSku": "Windows Server
+    2012 R2 Datacenter"}``), read by Azure Policy conditions; they override the defaults of
+    :mod:`sim.scenario.policy_views` (osName, osSku, imageOffer, mssqlDiscovered,
+    licenseProfile, agentUpgrade...). Empty: the defaults only."""
 
 
 @dataclass(frozen=True, slots=True)

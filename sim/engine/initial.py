@@ -129,7 +129,8 @@ def _build_group(w: FleetState, gi: int, group: GroupSpec, first: int,
     for installed in group.extensions:
         x = tables.ext_index[ExtensionId.parse(installed.name).key]
         state.inst[first:end, x] = tables.version_code(x, installed.version)
-        state.prov[first:end, x] = Prov.SUCCEEDED
+        state.prov[first:end, x] = (Prov.FAILED if installed.state.lower() == "failed"
+                                     else Prov.SUCCEEDED)
         if installed.settings:
             for s in range(first * w.n_ext + x, end * w.n_ext, w.n_ext):
                 w.s_settings[s] = w.s_local_settings[s] = installed.settings

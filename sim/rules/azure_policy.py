@@ -1,19 +1,22 @@
-"""Azure Policy definitions for Arc extensions: parse, assign, evaluate (spec R16, R26, R6b).
+"""Azure Policy definitions for Arc: parse, assign, evaluate (spec R16, R26, R6b).
 
-* :func:`parse_definition` / :func:`load_definition` read a policy definition (the full ARM
-  resource or its bare ``properties``) into a :class:`PolicyDefinition`, validating every
-  construct up front (with each parameter's default, or a placeholder, standing in).
-* :func:`assign` resolves ``[parameters('name')]`` with an assignment's values and compiles the
-  rule once into an :class:`AssignedPolicy`: its :class:`Effect`, the ``if`` condition as a
-  closure (``evaluate``) and, for ``DeployIfNotExists``/``AuditIfNotExists``, the related
-  extension it requires (``deploys``, ``is_compliant``: a missing or Failed extension is
-  non-compliant when the existence condition requires Succeeded, R6b).
-* :mod:`sim.rules.azure_policy_builders` builds the same JSON for policies described without a
-  file (deny listed, approved only, deploy one), so one code path evaluates everything.
+* :func:`parse_definition` / :func:`load_definition` read a definition (the full ARM resource
+  or its bare ``properties``; a UTF-8 byte-order mark is accepted) into a
+  :class:`PolicyDefinition`, checking its structure up front: mode, parameters, effect, and
+  every condition and template expression of ``if`` and ``then`` (with each parameter's
+  default, or a placeholder, standing in).
+* :func:`assign` gives the assignment's parameter values and compiles the rule for any
+  resource view into an :class:`AssignedPolicy`: its :class:`Effect`, the ``if`` condition
+  (``evaluate``) and, for IfNotExists effects on Arc extensions, the related extension
+  (``related``, ``deploys``, ``is_compliant``: a missing or Failed extension is non-compliant
+  when the existence condition requires Succeeded, R6b).
+* :mod:`sim.rules.azure_policy_plan` compiles an assignment for what the simulation holds
+  (extension write requests, machines, existing extensions); :mod:`sim.rules.azure_policy_
+  builders` writes the JSON of simple extension policies, so one code path evaluates
+  everything.
 
 Who may assign a policy (R27) and what a deny does to a request (R26) is the engine's business;
-this module only decides. Template functions other than ``parameters`` raise
-:class:`PolicyDefinitionError`, as does every other unsupported construct.
+this module only decides.
 """
 
 from __future__ import annotations
@@ -30,46 +33,35 @@ from sim.rules.azure_policy_conditions import (
     EXTENSION_TYPE,
     MACHINE_TYPE,
     MISSING,
+    Env,
     PolicyDefinitionError,
     Predicate,
     Resource,
     compile_condition,
+    compile_value,
     describe,
-    fields_read,
     lookup,
 )
 from sim.rules.azure_policy_parameters import (
     PolicyParameter,
     bind_arguments,
-    parameter_reference,
+    missing_arguments,
     parse_parameters,
     placeholder_arguments,
-    resolve,
 )
-from sim.rules.azure_policy_related import RelatedExtension, compile_related
+from sim.rules.azure_policy_related import RelatedExtension, compile_related, related_type
 from sim.rules.azure_policy_views import extension_resource, machine_resource
 from sim.rules.identity import ExtensionId
 
 __all__ = [
-    "EXTENSION_TYPE",
-    "IF_NOT_EXISTS",
-    "MACHINE_TYPE",
-    "AssignedPolicy",
-    "Effect",
-    "PolicyDefinition",
-    "PolicyDefinitionError",
-    "PolicyParameter",
-    "RelatedExtension",
-    "assign",
-    "extension_resource",
-    "load_definition",
-    "machine_resource",
-    "parse_definition",
+    "EXTENSION_TYPE", "IF_NOT_EXISTS", "MACHINE_TYPE", "AssignedPolicy", "Effect",
+    "PolicyDefinition", "PolicyDefinitionError", "PolicyParameter", "RelatedExtension",
+    "assign", "extension_resource", "load_definition", "machine_resource", "parse_definition",
 ]
 
 
 class Effect(StrEnum):
-    """The supported ``then.effect`` values (matched case-insensitively)."""
+    """The ``then.effect`` values of Azure Policy (matched case-insensitively)."""
 
     DENY = "deny"
     """Refuse a matching write request in Azure, before the machine sees it (R16, R26)."""
@@ -78,20 +70,29 @@ class Effect(StrEnum):
     DISABLED = "disabled"
     """The assignment does nothing."""
     DEPLOY_IF_NOT_EXISTS = "deployifnotexists"
-    """Where the related extension is missing or fails the existence condition, remediation
-    requests it (R6b)."""
+    """Where the related resource is missing or fails the existence condition, remediation
+    deploys it (R6b)."""
     AUDIT_IF_NOT_EXISTS = "auditifnotexists"
     """Like DeployIfNotExists, without remediation."""
+    MODIFY = "modify"
+    """Add, replace or remove properties (tags) of matching resources."""
+    APPEND = "append"
+    """Add fields to a matching request."""
+    DENY_ACTION = "denyaction"
+    """Refuse an action (delete) on matching resources."""
+    MANUAL = "manual"
+    """Compliance attested by hand."""
 
 
 IF_NOT_EXISTS: Final = frozenset({Effect.DEPLOY_IF_NOT_EXISTS, Effect.AUDIT_IF_NOT_EXISTS})
-_EFFECT_NAMES: Final = "Deny, Audit, Disabled, DeployIfNotExists, AuditIfNotExists"
-_EFFECT_VALUES: Final = frozenset(e.value for e in Effect)
+_EFFECT_VALUES: Final = {e.value: e for e in Effect}
+_EFFECT_NAMES: Final = ("Deny, Audit, Disabled, DeployIfNotExists, AuditIfNotExists, Modify, "
+                        "Append, DenyAction, Manual")
 
 
 @dataclass(frozen=True)
 class PolicyDefinition:
-    """A parsed, validated policy definition; :func:`assign` makes it evaluable."""
+    """A parsed definition; :func:`assign` makes it evaluable."""
 
     name: str
     """The resource ``name`` (a GUID for built-ins), else the display name, else the source."""
@@ -110,35 +111,44 @@ class PolicyDefinition:
         """``source: path`` of the rule, the prefix of every error message about it."""
         return f"{self.source}: {self.rule_path}"
 
+    @property
+    def details(self) -> object:
+        """The raw ``then.details`` (:data:`MISSING` when absent)."""
+        return lookup(lookup(self.rule, "then"), "details")
+
 
 @dataclass(frozen=True)
 class AssignedPolicy:
-    """A definition assigned with parameter values, compiled for cheap evaluation."""
+    """A definition assigned with parameter values, compiled for any resource view."""
 
     name: str
     effect: Effect
     evaluate: Predicate = field(compare=False, repr=False)
     """Whether a resource view matches the ``if`` condition (whatever the effect)."""
     related: RelatedExtension | None = None
-    """For DeployIfNotExists/AuditIfNotExists: what the machine must have."""
+    """IfNotExists on an Arc extension: what the machine must have."""
     arguments: Mapping[str, object] = field(default_factory=dict, compare=False, repr=False)
-    """Resolved parameter values, by declared name."""
-    fields: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
-    """What the ``if`` condition reads: ``(JSON path, field)`` pairs (see
-    :func:`~sim.rules.azure_policy_conditions.fields_read`), for callers that must know which
-    resource fields they have to supply."""
+    """Parameter values by declared name (a placeholder for a parameter without any)."""
+    definition: PolicyDefinition | None = field(default=None, compare=False, repr=False)
+    missing: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    """Lower-case names of parameters with neither value nor default (an error if read)."""
 
     @property
     def deploys(self) -> ExtensionId | None:
-        """The extension an IfNotExists policy requires (and DeployIfNotExists deploys)."""
+        """The extension an IfNotExists policy requires, when the same on every OS."""
         return None if self.related is None else self.related.deploys
+
+    def env(self) -> Env:
+        """The compile environment of this assignment (for any resource view)."""
+        values = {k.lower(): v for k, v in self.arguments.items()}
+        return Env(values, None, self.missing)
 
     def denies(self, resource: Resource) -> bool:
         """True when this assignment refuses a write of ``resource`` (Deny and a match, R26)."""
         return self.effect is Effect.DENY and self.evaluate(resource)
 
     def is_compliant(self, existing: Resource | None) -> bool:
-        """Compliance given the extension that exists (None: no such extension).
+        """Compliance given the related extension that exists (None: none).
 
         IfNotExists: compliant only when ``existing`` meets the existence condition, so a
         missing or Failed extension is non-compliant when Succeeded is required (R6b); call it
@@ -151,8 +161,7 @@ class AssignedPolicy:
         return existing is not None and self.related.is_satisfied_by(existing)
 
     def is_compliant_among(self, existing: Iterable[Resource]) -> bool:
-        """IfNotExists compliance when the machine has several extensions: any one suffices.
-        Deny/Audit: compliant when none of them matches."""
+        """IfNotExists: any one existing extension suffices. Deny/Audit: none may match."""
         if self.effect is Effect.DISABLED or self.related is None:
             return all(self.is_compliant(resource) for resource in existing)
         return any(self.is_compliant(resource) for resource in existing)
@@ -162,37 +171,36 @@ class AssignedPolicy:
 
 
 def load_definition(path: str | Path) -> PolicyDefinition:
-    """Read a definition from a JSON file; errors name the file (and line for bad JSON)."""
+    """Read a definition from a JSON file (UTF-8, byte-order mark accepted); errors name the
+    file (and line and column for bad JSON)."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as error:
         raise PolicyDefinitionError(f"{path}: cannot read: {error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise PolicyDefinitionError(f"{path}: not UTF-8 text (byte {error.start})") from error
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise PolicyDefinitionError(
-            f"{path}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}"
-        ) from error
+            f"{path}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}") from error
     return parse_definition(document, source=str(path))
 
 
 def parse_definition(obj: object, *, source: str = "<definition>") -> PolicyDefinition:
-    """Parse and validate a definition: the ARM resource (``{"properties": {...}}``) or the bare
+    """Parse and check a definition: the ARM resource (``{"properties": {...}}``) or the bare
     properties. Raises :class:`PolicyDefinitionError` with the JSON path of any problem."""
     if not isinstance(obj, Mapping):
         raise PolicyDefinitionError(
-            f"{source}: expected a policy definition object, got {describe(obj)}"
-        )
+            f"{source}: expected a policy definition object, got {describe(obj)}")
     inner = lookup(obj, "properties")
     wrapped = isinstance(inner, Mapping)
     props = inner if isinstance(inner, Mapping) else obj
     prefix = "properties." if wrapped else ""
     rule = lookup(props, "policyRule")
     if not isinstance(rule, Mapping):
-        raise PolicyDefinitionError(
-            f"{source}: {prefix}policyRule: expected an object with "
-            f'"if" and "then", got {describe(rule)}'
-        )
+        raise PolicyDefinitionError(f'{source}: {prefix}policyRule: expected an object with '
+                                    f'"if" and "then", got {describe(rule)}')
     display = lookup(props, "displayName")
     name = lookup(obj, "name") if wrapped else MISSING
     definition = PolicyDefinition(
@@ -200,11 +208,8 @@ def parse_definition(obj: object, *, source: str = "<definition>") -> PolicyDefi
         display_name="" if display is MISSING else str(display),
         mode=_parse_mode(lookup(props, "mode"), f"{source}: {prefix}mode"),
         parameters=parse_parameters(lookup(props, "parameters"), f"{source}: {prefix}parameters"),
-        rule=rule,
-        source=source,
-        rule_path=f"{prefix}policyRule",
-    )
-    _validate(definition)
+        rule=rule, source=source, rule_path=f"{prefix}policyRule")
+    _check(definition)
     return definition
 
 
@@ -213,90 +218,73 @@ def _parse_mode(mode: object, at: str) -> str:
         return "All"
     if isinstance(mode, str) and mode.lower() in ("all", "indexed"):
         return mode
-    raise PolicyDefinitionError(
-        f"{at}: unsupported mode {describe(mode)}; supported: All, "
-        "Indexed (resource provider modes do not apply to Arc extensions)"
-    )
+    raise PolicyDefinitionError(f"{at}: unsupported mode {describe(mode)}; supported: All, "
+                                "Indexed (resource provider modes do not apply to Arc)")
 
 
-def _validate(definition: PolicyDefinition) -> None:
-    """Compile the rule with placeholder arguments, so that errors surface at parse time."""
-    if not isinstance(lookup(definition.rule, "then"), Mapping):
-        raise PolicyDefinitionError(f'{definition.at}.then: expected an object with "effect"')
-    arguments = placeholder_arguments(definition.parameters)
-    _compile(definition, arguments, _possible_effects(definition, arguments))
-
-
-def _effect_of(definition: PolicyDefinition, arguments: Mapping[str, object]) -> object:
-    at = f"{definition.at}.then.effect"
-    return resolve(lookup(lookup(definition.rule, "then"), "effect"), arguments, at)
-
-
-def _possible_effects(
-    definition: PolicyDefinition, arguments: Mapping[str, object]
-) -> frozenset[Effect]:
-    """The effects an assignment could choose: the literal one (validated), or the supported
-    ones among the effect parameter's allowed or default values."""
-    effect = _effect_of(definition, arguments)
-    name = parameter_reference(lookup(lookup(definition.rule, "then"), "effect"))
-    if name is None:
-        return frozenset({_parse_effect(effect, f"{definition.at}.then.effect")})
-    parameter = next(p for p in definition.parameters if p.name.lower() == name.lower())
-    values = parameter.allowed_values or ((parameter.default,) if parameter.has_default else ())
-    return frozenset(
-        Effect(v.lower()) for v in values if isinstance(v, str) and v.lower() in _EFFECT_VALUES
-    )
-
-
-# --- assigning and compiling --------------------------------------------------------------
-
-
-def assign(
-    definition: PolicyDefinition,
-    parameters: Mapping[str, object] | None = None,
-    *,
-    name: str | None = None,
-) -> AssignedPolicy:
-    """Assign ``definition`` with ``parameters``: by name (case-insensitive), plain values or
-    ARM's ``{"value": ...}``; omitted ones take their ``defaultValue``.
-
-    Raises :class:`PolicyDefinitionError` for an unknown parameter, a value of the wrong type or
-    not in ``allowedValues``, a missing value without default, an unsupported effect, or a
-    DeployIfNotExists whose deployed extension cannot be told."""
-    arguments = bind_arguments(definition.parameters, parameters or {}, definition.source)
-    effect = _parse_effect(_effect_of(definition, arguments), f"{definition.at}.then.effect")
-    evaluate, related, fields = _compile(definition, arguments, frozenset({effect}))
-    if effect is Effect.DEPLOY_IF_NOT_EXISTS and (related is None or related.deploys is None):
-        raise PolicyDefinitionError(
-            f"{definition.at}.then.details: cannot tell which extension it deploys: expected "
-            "equals conditions on its publisher and type in existenceCondition, or a template "
-            f"resource of type {EXTENSION_TYPE}"
-        )
-    resolved = {p.name: arguments[p.name.lower()] for p in definition.parameters}
-    return AssignedPolicy(
-        name or definition.name, effect, evaluate, related, MappingProxyType(resolved), fields
-    )
-
-
-def _parse_effect(value: object, at: str) -> Effect:
-    if isinstance(value, str) and value.lower() in _EFFECT_VALUES:
-        return Effect(value.lower())
-    raise PolicyDefinitionError(
-        f"{at}: unsupported effect {describe(value)}; supported: {_EFFECT_NAMES}"
-    )
-
-
-def _compile(
-    definition: PolicyDefinition, arguments: Mapping[str, object], effects: frozenset[Effect]
-) -> tuple[Predicate, RelatedExtension | None, tuple[tuple[str, str], ...]]:
+def _check(definition: PolicyDefinition) -> None:
+    """Compile the rule with placeholder values, so that malformed parts fail when parsing."""
     at = definition.at
+    if not isinstance(lookup(definition.rule, "then"), Mapping):
+        raise PolicyDefinitionError(f'{at}.then: expected an object with "effect"')
     condition = lookup(definition.rule, "if")
     if condition is MISSING:
         raise PolicyDefinitionError(f'{at}: "if" is missing')
-    resolved = resolve(condition, arguments, f"{at}.if")
-    evaluate = compile_condition(resolved, f"{at}.if")
-    fields = fields_read(resolved, f"{at}.if")
-    if not effects & IF_NOT_EXISTS:
-        return evaluate, None, fields
-    details = lookup(lookup(definition.rule, "then"), "details")
-    return evaluate, compile_related(details, arguments, f"{at}.then.details"), fields
+    env = Env(placeholder_arguments(definition.parameters))
+    _effect_value(definition, env)
+    compile_condition(condition, f"{at}.if", env)
+    details = definition.details
+    if isinstance(details, Mapping) and lookup(details, "existenceCondition") is not MISSING:
+        compile_condition(lookup(details, "existenceCondition"),
+                          f"{at}.then.details.existenceCondition", env)
+    elif details is not MISSING and not isinstance(details, Mapping | list):
+        raise PolicyDefinitionError(f"{at}.then.details: expected an object, got "
+                                    f"{describe(details)}")
+
+
+def _effect_value(definition: PolicyDefinition, env: Env) -> Effect:
+    at = f"{definition.at}.then.effect"
+    value = compile_value(lookup(lookup(definition.rule, "then"), "effect"), at, env)
+    effect = value.constant if value.is_constant else None
+    if isinstance(effect, str) and effect.lower() in _EFFECT_VALUES:
+        return _EFFECT_VALUES[effect.lower()]
+    raise PolicyDefinitionError(f"{at}: unsupported effect {describe(effect)}; supported: "
+                                f"{_EFFECT_NAMES}")
+
+
+# --- assigning ----------------------------------------------------------------------------
+
+
+def assign(definition: PolicyDefinition, parameters: Mapping[str, object] | None = None, *,
+           name: str | None = None, allow_missing: bool = False) -> AssignedPolicy:
+    """Assign ``definition`` with ``parameters``: by name (case-insensitive), plain values or
+    ARM's ``{"value": ...}``; omitted ones take their ``defaultValue``. With
+    ``allow_missing``, a parameter with neither is an error only where it is read.
+
+    Raises :class:`PolicyDefinitionError` for an unknown parameter, a value of the wrong type or
+    not allowed, a missing value (see ``allow_missing``), an unknown effect, or an IfNotExists
+    on Arc extensions whose deployed extension cannot be told."""
+    given = parameters or {}
+    arguments = bind_arguments(definition.parameters, given, definition.source,
+                               allow_missing=True)
+    missing = missing_arguments(definition.parameters, given)
+    if missing and not allow_missing:
+        bind_arguments(definition.parameters, given, definition.source)  # raises, located
+    env = Env(arguments, None, missing)
+    effect = _effect_value(definition, env)
+    at = definition.at
+    evaluate = compile_condition(lookup(definition.rule, "if"), f"{at}.if", env).predicate()
+    related = _related(definition, effect, env)
+    resolved = {p.name: arguments[p.name.lower()] for p in definition.parameters}
+    return AssignedPolicy(name or definition.name, effect, evaluate, related,
+                          MappingProxyType(resolved), definition, missing)
+
+
+def _related(definition: PolicyDefinition, effect: Effect, env: Env) -> RelatedExtension | None:
+    if effect not in IF_NOT_EXISTS:
+        return None
+    at = f"{definition.at}.then.details"
+    details = definition.details
+    if related_type(details, env, at).lower() != EXTENSION_TYPE.lower():
+        return None
+    return compile_related(details, env, at)

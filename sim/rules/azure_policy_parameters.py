@@ -1,11 +1,11 @@
-"""Parameters of Azure Policy definitions and the one template function arcsim evaluates.
+"""Parameters of Azure Policy definitions: declarations, and an assignment's values.
 
 A definition declares parameters (``type``, ``defaultValue``, ``allowedValues``); an assignment
 gives values. :func:`bind_arguments` checks those values (type, allowed values compared
-case-insensitively for strings, a value or a default for each) and :func:`resolve` replaces
-every ``[parameters('name')]`` string in a rule with its value. Any other template expression
-(``[concat(...)]``, ``[field(...)]`` ...) raises :class:`PolicyDefinitionError`: arcsim never
-guesses what it would evaluate to. A string starting with ``[[`` is a literal ``[``.
+case-insensitively for strings; an empty ``allowedValues`` list allows anything, as Azure
+treats it) and gives every declared parameter its value or default. A parameter with neither
+is *missing*: it is an error only when something arcsim evaluates reads it (the template
+expression says which, see :mod:`sim.rules.azure_policy_functions`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from sim.rules.azure_policy_conditions import MISSING, PolicyDefinitionError, describe, lookup
+from sim.rules.azure_policy_expressions import MISSING, PolicyDefinitionError
+from sim.rules.azure_policy_fields import lookup
+from sim.rules.azure_policy_operators import describe
 
 _TYPES: Final[Mapping[str, tuple[type, ...]]] = {
     "string": (str,), "array": (list,), "object": (dict,), "boolean": (bool,),
@@ -53,7 +55,7 @@ class PolicyParameter:
             raise PolicyDefinitionError(
                 f"{at}: expected a value of type {self.type}, got {describe(value)}"
             )
-        if self.allowed_values is None:
+        if not self.allowed_values:
             return value
         items = value if isinstance(value, list) and self.type.lower() == "array" else [value]
         for item in items:
@@ -114,13 +116,17 @@ def placeholder_arguments(parameters: tuple[PolicyParameter, ...]) -> dict[str, 
 
 
 def bind_arguments(
-    parameters: tuple[PolicyParameter, ...], given: Mapping[str, object], source: str
+    parameters: tuple[PolicyParameter, ...], given: Mapping[str, object], source: str,
+    *, allow_missing: bool = False,
 ) -> dict[str, object]:
     """The value of every declared parameter (by lower-case name): given, else its default.
-    A given value may be plain or in the ARM assignment form ``{"value": ...}``.
+    A given value may be plain or in the ARM assignment form ``{"value": ...}``. With
+    ``allow_missing``, a parameter with neither value nor default gets its placeholder (see
+    :func:`missing_arguments`).
 
     Raises :class:`PolicyDefinitionError` for an undeclared name, a wrong type, a value not in
-    ``allowedValues``, or a parameter with neither value nor default."""
+    ``allowedValues``, or (without ``allow_missing``) a parameter with neither value nor
+    default."""
     declared = {p.name.lower(): p for p in parameters}
     for key in given:
         if key.lower() not in declared:
@@ -137,9 +143,20 @@ def bind_arguments(
             arguments[lowered] = parameter.check(values[lowered], at)
         elif parameter.has_default:
             arguments[lowered] = parameter.default
+        elif allow_missing:
+            arguments[lowered] = parameter.placeholder()
         else:
             raise PolicyDefinitionError(f"{at}: no value given and no defaultValue declared")
     return arguments
+
+
+def missing_arguments(
+    parameters: tuple[PolicyParameter, ...], given: Mapping[str, object]
+) -> frozenset[str]:
+    """Lower-case names of the declared parameters with neither a given value nor a default."""
+    named = {k.lower() for k in given}
+    return frozenset(p.name.lower() for p in parameters
+                     if not p.has_default and p.name.lower() not in named)
 
 
 def _unwrapped(parameter: PolicyParameter, value: object) -> object:
@@ -157,35 +174,3 @@ def parameter_reference(node: object) -> str | None:
     """The parameter name when ``node`` is exactly ``[parameters('name')]``, else None."""
     match = _EXPRESSION.match(node) if isinstance(node, str) else None
     return None if match is None else match.group(1)
-
-
-def resolve(node: object, arguments: Mapping[str, object], at: str) -> object:
-    """``node`` with every ``[parameters('x')]`` string replaced by ``arguments['x']`` (keys in
-    lower case); ``[[`` escapes a literal ``[``. Raises for any other template expression or an
-    undeclared parameter, naming the JSON path."""
-    if isinstance(node, str):
-        return _resolve_text(node, arguments, at)
-    if isinstance(node, Mapping):
-        return {k: resolve(v, arguments, f"{at}.{k}") for k, v in node.items()}
-    if isinstance(node, list):
-        return [resolve(v, arguments, f"{at}[{i}]") for i, v in enumerate(node)]
-    return node
-
-
-def _resolve_text(text: str, arguments: Mapping[str, object], at: str) -> object:
-    if text.startswith("[["):
-        return text[1:]
-    if not (text.startswith("[") and text.endswith("]")):
-        return text
-    name = parameter_reference(text)
-    if name is None:
-        raise PolicyDefinitionError(
-            f"{at}: unsupported template expression \"{text}\"; only [parameters('name')] is "
-            "supported"
-        )
-    if name.lower() not in arguments:
-        declared = ", ".join(arguments) or "(none)"
-        raise PolicyDefinitionError(
-            f'{at}: "{text}" refers to an undeclared parameter; declared: {declared}'
-        )
-    return arguments[name.lower()]

@@ -18,6 +18,7 @@ from sim.rules.activity import AUTO_UPGRADE_CALLER
 from sim.scenario.action import IN_AZURE, Action, Build, EntryBase, occurrences
 from sim.scenario.policies import policy_actors
 from sim.scenario.policy_model import Policy
+from sim.scenario.policy_views import property_paths
 from sim.scenario.source import FieldPath
 from sim.scenario.units import Duration, Version
 from sim.scenario.values import ExtensionName, Label, Model, PositiveDuration, Share
@@ -61,8 +62,10 @@ class SqlAutoDeployModel(Model):
 
 
 def _assign(entry: EntryBase, build: Build, actor: str) -> list[Any]:
+    paths = property_paths(g.properties for g in build.scenario.fleet) if build.scenario else ()
     return [a for at in occurrences(entry, build, actor)
-            for a in policy_actors(entry.value, at, actor, entry.role or "Owner", build.base)]
+            for a in policy_actors(entry.value, at, actor, entry.role or "Owner", build.base,
+                                   paths)]
 
 
 def _unassign(entry: EntryBase, build: Build, actor: str) -> list[Any]:

@@ -11,7 +11,8 @@ Each part of the scenario maps onto the engine's plain inputs:
 
 Policies written as a definition file (``definition:`` + ``parameters:``, relative to the
 scenario file) go through :data:`sim.scenario.policies.definition_loader`; a DeployIfNotExists
-one gets a remediation task as ``deploy`` does.
+one that deploys an extension gets a remediation task as ``deploy`` does; a Modify on tags
+changes the tags of the groups it matches before the run (:func:`modified_fleet`).
 """
 
 from __future__ import annotations
@@ -27,11 +28,15 @@ from sim.engine import (
     PathSpec,
     World,
 )
+from sim.scenario import policies
 from sim.scenario.policies import POLICY_ADMIN, policy_actors
+from sim.scenario.policy_definitions import tag_modifier
+from sim.scenario.policy_model import Policy
+from sim.scenario.policy_views import property_paths
 from sim.scenario.schema import Group, Params, Scenario
 from sim.scenario.timeline import actors_of
 
-__all__ = ["actors_of", "build_world", "fleet_of", "params_of"]
+__all__ = ["actors_of", "build_world", "fleet_of", "modified_fleet", "params_of"]
 
 
 def build_world(scenario: Scenario, base: Path | None = None, *,
@@ -42,15 +47,31 @@ def build_world(scenario: Scenario, base: Path | None = None, *,
     ``world_class`` another world with the same interface (the polling reference of the
     tests and benchmarks).
     """
-    world = world_class(fleet_of(scenario.fleet), params_of(scenario.params), scenario.seed)
+    fleet = modified_fleet(fleet_of(scenario.fleet), scenario.policies, base)
+    world = world_class(fleet, params_of(scenario.params), scenario.seed)
+    paths = property_paths(g.properties for g in fleet.groups)
     for policy in scenario.policies:
-        for actor in policy_actors(policy, 0.0, POLICY_ADMIN, "Owner", base):
+        for actor in policy_actors(policy, 0.0, POLICY_ADMIN, "Owner", base, paths):
             world.add(actor)
     for entry in scenario.timeline:
         for actor in actors_of(entry, scenario.duration, base, seed=scenario.seed,
                                scenario=scenario):
             world.add(actor)
     return world
+
+
+def modified_fleet(fleet: FleetSpec, assigned: tuple[Policy, ...],
+                   base: Path | None) -> FleetSpec:
+    """The fleet as the ``definition:`` policies that Modify tags leave it (in their scope),
+    applied in order before the run: the assignment is taken as remediated at the start."""
+    paths = property_paths(g.properties for g in fleet.groups)
+    groups = list(fleet.groups)
+    for policy in assigned:
+        modify = tag_modifier(policy, base, paths) if (
+            policy.definition is not None and policies.definition_loader is not None) else None
+        if modify is not None:
+            groups = [modify(g) if policy.scope in (None, g.name) else g for g in groups]
+    return FleetSpec(tuple(groups))
 
 
 def params_of(params: Params) -> EngineParams:
@@ -75,6 +96,8 @@ def fleet_of(groups: tuple[Group, ...]) -> FleetSpec:
     """The engine's fleet from the scenario's groups."""
     return FleetSpec(tuple(GroupSpec(
         g.group, g.count, os=g.os, agent_versions=g.versions, region=g.region, path=g.path,
-        extensions=tuple(InstalledExtension(e.name, e.version, e.settings) for e in g.extensions),
+        extensions=tuple(InstalledExtension(e.name, e.version, e.settings, e.state)
+                         for e in g.extensions),
         commands=g.commands, tags=dict(g.tags), sql_server=g.sql_server,
-        outages=tuple(Outage(o.at, o.duration, o.share) for o in g.outages)) for g in groups))
+        outages=tuple(Outage(o.at, o.duration, o.share) for o in g.outages),
+        properties=dict(g.properties)) for g in groups))

@@ -10,13 +10,21 @@ keeps one role; ``expect:`` paths name a metric. Every problem is located by the
 from __future__ import annotations
 
 import difflib
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sim.scenario import policies
 from sim.scenario.action import MAX_OCCURRENCES, Build, count_occurrences
 from sim.scenario.expect import ExpectError, check_path
-from sim.scenario.policy_definitions import definition_problems, deployed_extension
+from sim.scenario.policy_definitions import (
+    PolicyNotice,
+    changes_tags,
+    definition_notices,
+    definition_problems,
+    deployed_extension,
+)
+from sim.scenario.policy_views import property_paths
 from sim.scenario.schema import Policy, Scenario, TimelineEntry
 from sim.scenario.source import FieldPath, Problem, ScenarioError
 from sim.scenario.timeline import (
@@ -51,8 +59,9 @@ def problems_of(scenario: Scenario,
     paths = ["direct", *(p.name for p in scenario.params.paths)]
     for i, group in enumerate(scenario.fleet):
         yield from _known(group.path, paths, ("fleet", i, "path"), "download path")
+    machine_paths = property_paths(g.properties for g in scenario.fleet)
     for i, policy in enumerate(scenario.policies):
-        yield from _policy(policy, ("policies", i), groups, base)
+        yield from _policy(policy, ("policies", i), groups, base, machine_paths)
     yield from _timeline(scenario, groups, base)
     yield from _expect(scenario, groups, paths, base)
 
@@ -81,8 +90,8 @@ def _known(name: str | None, known: list[str], path: FieldPath,
     yield path, f'unknown {what} "{name}"{hint}'
 
 
-def _policy(policy: Policy, path: FieldPath, groups: list[str],
-            base: Path | None) -> Iterator[tuple[FieldPath, str]]:
+def _policy(policy: Policy, path: FieldPath, groups: list[str], base: Path | None,
+            machine_paths: tuple[str, ...] = ()) -> Iterator[tuple[FieldPath, str]]:
     yield from _known(policy.scope, groups, (*path, "scope"), "group")
     if policy.definition is None:
         return
@@ -90,8 +99,12 @@ def _policy(policy: Policy, path: FieldPath, groups: list[str],
         yield ((*path, "definition"), "policy definition files are not supported: write "
                "the policy with deny, audit, allow_only or deploy")
         return
-    for where, message in definition_problems(policy, base):
+    problems = definition_problems(policy, base, machine_paths)
+    for where, message in problems:
         yield (*path, *where), message
+    if not problems:
+        for notice in definition_notices(policy, base, machine_paths):
+            warnings.warn(PolicyNotice(f"policy {policy.name}: {notice}"), stacklevel=2)
 
 
 def _timeline(scenario: Scenario, groups: list[str],
@@ -108,7 +121,12 @@ def _timeline(scenario: Scenario, groups: list[str],
         yield from _entry_names(entry, path, groups, assignments, scenario.machines)
         policy = action.assigns(entry.value)
         if policy is not None:
-            yield from _policy(policy, (*path, entry.action), groups, base)
+            yield from _policy(policy, (*path, entry.action), groups, base,
+                               property_paths(g.properties for g in scenario.fleet))
+            if policy.definition is not None and changes_tags(policy, base):
+                yield ((*path, entry.action, "definition"),
+                       "a Modify policy that changes tags is applied when the scenario is "
+                       "built: assign it under policies:, not on the timeline")
         yield from _occurrences(entry, path, scenario.duration)
         for where, message in action.problems(entry, build):
             yield (*path, *where), message

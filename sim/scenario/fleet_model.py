@@ -26,6 +26,9 @@ class InstalledModel(Model):
     name: ExtensionName
     version: Version = "1.0"
     settings: str = ""
+    state: Literal["Succeeded", "Failed"] = Field(
+        "Succeeded", description="provisioningState in Azure; Failed: on the machine, last "
+                                 "operation failed (R6c)")
 
 
 class OutageModel(Model):
@@ -51,6 +54,10 @@ class Group(Model):
     sql_server: bool = False
     commands: tuple[str, ...] = Field((), description="azcmagent lines run before the start")
     outages: tuple[OutageModel, ...] = ()
+    properties: dict[str, Any] = Field(
+        default_factory=dict,
+        description="machine properties as Azure reports them, ARM names (osSku, "
+                    "licenseProfile...), read by Azure Policy conditions")
     machine_names: tuple[str, ...] = Field(
         (), description="the group's machines as resource-group/name, in id order (filled in "
                         "by an import): what a replayed activity log's resource ids match")

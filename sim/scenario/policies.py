@@ -18,8 +18,9 @@ from sim.engine.policy import PolicyAdmin, PolicyRule, Remediation
 from sim.scenario.policy_definitions import load_rule
 from sim.scenario.policy_model import Policy
 
-DefinitionLoader = Callable[[Path, Mapping[str, Any]], PolicyRule]
-"""Reads an Azure Policy definition file with its parameters into a :class:`PolicyRule`."""
+DefinitionLoader = Callable[[Path, Mapping[str, Any], tuple[str, ...]], PolicyRule]
+"""Reads an Azure Policy definition file with its parameters (and the machine property paths
+the fleet gives, ``properties:``) into a :class:`PolicyRule`."""
 
 definition_loader: DefinitionLoader | None = load_rule
 """Reads ``definition:`` policies; while None, such a policy is a validation error
@@ -34,7 +35,8 @@ def remediation_actor(policy: str) -> str:
     return f"{policy}-remediation"
 
 
-def rule_of(policy: Policy, base: Path | None = None) -> PolicyRule:
+def rule_of(policy: Policy, base: Path | None = None,
+            machine_paths: tuple[str, ...] = ()) -> PolicyRule:
     """The engine's rule for a policy (R26): deny, audit, allow-only or DeployIfNotExists.
 
     Raises:
@@ -52,18 +54,19 @@ def rule_of(policy: Policy, base: Path | None = None) -> PolicyRule:
         return PolicyRule.deploy_if_not_exists({k: v for k, v in by_os.items() if v})
     if definition_loader is None or policy.definition is None:
         raise NotImplementedError("policy definition files are not supported yet")
-    return definition_loader((base or Path.cwd()) / policy.definition, policy.parameters or {})
+    return definition_loader((base or Path.cwd()) / policy.definition, policy.parameters or {},
+                             machine_paths)
 
 
 def policy_actors(policy: Policy, at: float, actor: str, role: str,
-                  base: Path | None) -> list[Any]:
+                  base: Path | None, machine_paths: tuple[str, ...] = ()) -> list[Any]:
     """The assignment of ``policy`` at ``at`` seconds by ``actor`` with ``role``, and its
     remediation task (first round ``remediation.first`` after ``at``, default a day) for
-    DeployIfNotExists."""
-    rule = rule_of(policy, base)
+    DeployIfNotExists (one that deploys an extension)."""
+    rule = rule_of(policy, base, machine_paths)
     out: list[Any] = [PolicyAdmin(actor, "assign", policy.name, at=at, role=role, rule=rule,
                                   scope=policy.scope)]
-    if rule.effect == "deployifnotexists":
+    if rule.effect == "deployifnotexists" and rule.deploys:
         every, first = ((policy.remediation.every, policy.remediation.first)
                         if policy.remediation is not None else (DAY, DAY))
         out.append(Remediation(remediation_actor(policy.name), policy.name, period=every,

@@ -8,113 +8,85 @@ file, unchanged as Microsoft publishes it, with the assignment's ``parameters``:
         definition: policies/LogAnalyticsExtension_Windows_HybridVM_Deny.json
         parameters: {effect: Deny}
 
-:func:`load_rule` reads and assigns it with :mod:`sim.rules.azure_policy`, and
-:func:`engine_rule` turns the :class:`~sim.rules.azure_policy.AssignedPolicy` into the engine's
-:class:`~sim.engine.policy.PolicyRule`, so the cloud side uses it exactly as the policies a
-scenario writes with ``deny``, ``audit``, ``allow_only`` or ``deploy`` (R6b, R16, R26):
+:func:`load_rule` reads, assigns and plans it (:mod:`sim.rules.azure_policy_plan`) and turns
+the plan into the engine's :class:`~sim.engine.policy.PolicyRule`, used exactly as the policies
+a scenario writes with ``deny``, ``audit``, ``allow_only`` or ``deploy`` (R6b, R16, R26):
 
 * Deny and Audit evaluate a request to write an extension on its ARM view: type, name (the
-  simulation names an extension resource after its type), publisher, type, no provisioningState
-  (a request has none yet), and the machine's region as ``location``. A condition that does not
-  read ``location`` is evaluated once per extension, one that does once per extension and group
-  (:attr:`~sim.engine.policy.PolicyRule.matches_in`).
-* DeployIfNotExists evaluates its ``if`` on each group's machine view (type, the OS as osType and
-  osName, the region as ``location``, the group's tags;
-  :attr:`~sim.engine.policy.PolicyRule.applies_to`). Remediation requests the extension it
-  deploys where that is missing, or Failed when the existence condition requires Succeeded.
-* Disabled and AuditIfNotExists change nothing that the simulation records.
+  simulation names an extension resource after its type), publisher, type, the machine's region
+  as ``location``; no tags and no provisioningState (a request has none). A condition that
+  reads ``location`` is decided per extension and group.
+* DeployIfNotExists on an extension evaluates its ``if`` on each group's machine view
+  (:mod:`sim.scenario.policy_views`); remediation requests the extension it deploys for the
+  machine's OS where that is missing, or Failed when the existence condition requires
+  Succeeded.
+* Modify on tags changes the tags of the groups its ``if`` matches when the scenario is built
+  (:func:`tag_modifier`): the assignment is taken as remediated before the run starts.
+* Everything else changes nothing the simulation records; what was not read, and why, is a
+  :class:`PolicyNotice` (:func:`definition_notices`).
 
-The simulated fleet holds only some of the fields Azure has: a condition that reads another one
-(``id``, a machine's ``osSku`` or ``agentVersion``, an extension's ``typeHandlerVersion`` ...)
-raises :class:`~sim.rules.azure_policy.PolicyDefinitionError` naming its JSON path, rather than
-being read as a match or a no-match.
+A parameter without value or default is an error only where something evaluated reads it.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final
 
 from sim.engine.fleet import GroupSpec
 from sim.engine.policy import PolicyRule
+from sim.errors import ArcsimWarning
 from sim.rules.azure_policy import (
     AssignedPolicy,
-    Effect,
     PolicyDefinition,
     PolicyDefinitionError,
     assign,
     load_definition,
 )
-from sim.rules.azure_policy_conditions import (
-    ALIASES,
-    EXTENSION_TYPE,
-    MACHINE_TYPE,
-    OS_TYPE_FIELD,
-    PROVISIONING_STATE_FIELD,
-    PUBLISHER_FIELD,
-    TYPE_FIELD,
-    field_key,
-)
-from sim.rules.azure_policy_parameters import bind_arguments
-from sim.rules.azure_policy_views import extension_resource, machine_resource
+from sim.rules.azure_policy_plan import PolicyPlan, apply_tags, machine_profile, plan
+from sim.rules.azure_policy_views import extension_resource
 from sim.rules.identity import ExtensionId
+from sim.scenario.policy_views import machine_view
 from sim.scenario.policy_model import Policy
 from sim.scenario.source import FieldPath
 
-_MACHINE_ALIASES: Final = frozenset(a for a, (owner, _) in ALIASES.items()
-                                    if owner == MACHINE_TYPE.lower())
-_EXTENSION_ALIASES: Final = frozenset(a for a, (owner, _) in ALIASES.items()
-                                      if owner == EXTENSION_TYPE.lower())
-_EXTENSION_FIELDS: Final = frozenset(f.lower() for f in (PUBLISHER_FIELD, TYPE_FIELD,
-                                                         PROVISIONING_STATE_FIELD))
-_REQUEST: Final = (
-    frozenset({"type", "name", "kind", "tags", "location"} | _EXTENSION_FIELDS | _MACHINE_ALIASES),
-    "an extension write request",
-    "type, name, kind, location, tags and the extension aliases publisher, type, "
-    "provisioningState")
-"""What a simulated extension write request supplies: a machine alias is absent on it (as in
-Azure), and so are provisioningState and tags (the simulation's requests carry none)."""
-_MACHINE: Final = (
-    frozenset({"type", "kind", "tags", "location", OS_TYPE_FIELD.lower(),
-               f"{MACHINE_TYPE}/osName".lower()} | _EXTENSION_ALIASES),
-    "a machine", "type, kind, location, tags and the machine aliases osType, osName")
-"""What a simulated machine supplies: its group's OS, region and tags."""
-_EXISTING: Final = (
-    frozenset({"type", "name", "kind", "tags"} | _EXTENSION_FIELDS | _MACHINE_ALIASES),
-    "an existing extension",
-    "type, name, kind, tags and the extension aliases publisher, type, provisioningState")
-"""What an existing simulated extension supplies to an existence condition."""
+
+class PolicyNotice(ArcsimWarning):
+    """Part of an assigned definition that changes nothing in the simulation (located)."""
 
 
-def load_rule(path: Path, parameters: Mapping[str, Any]) -> PolicyRule:
+def load_rule(path: Path, parameters: Mapping[str, Any],
+              machine_paths: Sequence[str] = ()) -> PolicyRule:
     """The engine rule of the definition file at ``path`` assigned with ``parameters`` (the
-    scenario's :data:`~sim.scenario.policies.definition_loader`).
+    scenario's :data:`~sim.scenario.policies.definition_loader`); ``machine_paths`` are the
+    machine property paths the fleet gives (``properties:``).
 
     Raises:
         PolicyDefinitionError: the file cannot be read or parsed, a parameter value does not
-            fit, or the rule reads what the simulation cannot supply (JSON path in the message).
+            fit, or the rule needs what the simulation cannot evaluate (JSON path in the message).
     """
-    definition = _definition(path)
-    return engine_rule(_assigned(definition, parameters), definition.at)
+    assigned, planned = _planned(path, parameters, tuple(machine_paths))
+    return engine_rule(assigned, planned)
 
 
-def engine_rule(policy: AssignedPolicy, at: str = "<definition>: policyRule") -> PolicyRule:
-    """The engine's rule for an assigned definition (see the module docstring); ``at`` is the
-    source and JSON path of its ``policyRule``, for error messages.
+def engine_rule(policy: AssignedPolicy, planned: PolicyPlan | None = None) -> PolicyRule:
+    """The engine's rule for an assigned definition and its plan (planned here when None).
 
     Raises:
-        PolicyDefinitionError: a field the simulated fleet does not carry, or a
-            DeployIfNotExists whose existence condition arcsim cannot decide (see
-            :func:`_deploy_rule`).
+        PolicyDefinitionError: as :func:`~sim.rules.azure_policy_plan.plan`.
     """
-    if policy.effect in (Effect.DENY, Effect.AUDIT):
-        _check_fields(policy.fields, _REQUEST)
-        return _request_rule(policy)
-    if policy.effect is Effect.DEPLOY_IF_NOT_EXISTS:
-        return _deploy_rule(policy, at)
+    planned = planned or plan(policy)
+    if planned.request is not None:
+        return _request_rule(policy, planned)
+    if planned.deploys:
+        by_os = {os_name: ext.name for os_name, ext in planned.deploys.items()}
+        return PolicyRule("deployifnotexists", _never, by_os, name=policy.name,
+                          applies_to=_machine_test(planned),
+                          remediates_failed=planned.remediates_failed)
     return PolicyRule(policy.effect.value, _never, name=policy.name)
 
 
@@ -122,74 +94,36 @@ def _never(_extension: ExtensionId) -> bool:
     return False
 
 
-def _check_fields(fields: Iterable[tuple[str, str]],
-                  view: tuple[frozenset[str], str, str]) -> None:
-    supplied, what, shown = view
-    for path, name in fields:
-        if field_key(name) not in supplied:
-            raise PolicyDefinitionError(
-                f'{path}: "{name}": the simulated fleet does not carry this field of {what}; '
-                f"supported here: {shown}")
-
-
-def _request_view(extension: ExtensionId, region: str | None = None) -> dict[str, object]:
-    return extension_resource(extension.publisher, extension.type, location=region)
-
-
-def _request_rule(policy: AssignedPolicy) -> PolicyRule:
+def _request_rule(policy: AssignedPolicy, planned: PolicyPlan) -> PolicyRule:
     """Deny or Audit: per extension, or per extension and region when ``location`` is read."""
-    evaluate = policy.evaluate
+    request = planned.request
+    assert request is not None
 
     def matches(extension: ExtensionId) -> bool:
-        return evaluate(_request_view(extension))
+        return request(extension_resource(extension.publisher, extension.type))
 
-    reads_location = any(field_key(name) == "location" for _, name in policy.fields)
-    if not reads_location:
+    if not planned.reads_location:
         return PolicyRule(policy.effect.value, matches, name=policy.name)
 
     def matches_in(extension: ExtensionId, group: GroupSpec) -> bool:
-        return evaluate(_request_view(extension, group.region))
+        return request(extension_resource(extension.publisher, extension.type,
+                                          location=group.region))
 
     return PolicyRule(policy.effect.value, matches, name=policy.name, matches_in=matches_in)
 
 
-def _deploy_rule(policy: AssignedPolicy, at: str) -> PolicyRule:
-    """DeployIfNotExists. arcsim tells compliance by the extension the policy deploys, so the
-    existence condition must require its publisher and type (``equals`` under ``allOf``) and
-    accept it in state Succeeded; otherwise :class:`PolicyDefinitionError`."""
-    related, deploys = policy.related, policy.deploys
-    assert related is not None and deploys is not None  # assign() guarantees both for DINE
-    _check_fields(policy.fields, _MACHINE)
-    _check_fields(related.fields, _EXISTING)
-    where = f"{at}.then.details"
-    if not related.requires_deployed:
-        raise PolicyDefinitionError(
-            f"{where}.existenceCondition: arcsim tells compliance by the extension the policy "
-            f"deploys ({deploys.name}) only: the condition must require its publisher and type "
-            "with equals (under allOf)")
-    existing = functools.partial(extension_resource, deploys.publisher, deploys.type)
-    if not related.is_satisfied_by(existing("Succeeded")):
-        raise PolicyDefinitionError(
-            f"{where}: {deploys.name} in state Succeeded does not meet the existence condition "
-            "(or details.name; the simulation names an extension after its type), so "
-            "remediation would never end")
-    return PolicyRule(
-        "deployifnotexists", _never, {"windows": deploys.name, "linux": deploys.name},
-        name=policy.name, applies_to=_machine_test(policy),
-        remediates_failed=not related.is_satisfied_by(existing("Failed")))
-
-
-def _machine_test(policy: AssignedPolicy) -> Callable[[GroupSpec], bool]:
-    """Whether the ``if`` condition holds for a group's machines, cached by what it reads."""
-    evaluate = policy.evaluate
-    cache: dict[tuple[str, str, tuple[tuple[str, str], ...]], bool] = {}
+def _machine_test(planned: PolicyPlan) -> Callable[[GroupSpec], bool]:
+    """Whether the ``if`` condition holds for a group's machines, cached by their view."""
+    applies = planned.machine
+    assert applies is not None
+    cache: dict[str, bool] = {}
 
     def applies_to(group: GroupSpec) -> bool:
-        key = (group.os.lower(), group.region, tuple(sorted(group.tags.items())))
+        view = machine_view(group)
+        key = json.dumps(view, sort_keys=True, default=str)
         hit = cache.get(key)
         if hit is None:
-            hit = cache[key] = evaluate(machine_resource(
-                group.os.lower(), location=group.region, tags=group.tags))
+            hit = cache[key] = applies(view)
         return hit
 
     return applies_to
@@ -204,38 +138,83 @@ def definition_file(policy: Policy, base: Path | None) -> Path:
     return (base or Path.cwd()) / policy.definition
 
 
-def definition_problems(policy: Policy, base: Path | None) -> list[tuple[FieldPath, str]]:
+def definition_problems(policy: Policy, base: Path | None,
+                        machine_paths: Sequence[str] = ()) -> list[tuple[FieldPath, str]]:
     """``(field path within the policy, message)`` of what is wrong with a ``definition:``
-    policy: the file (at ``definition``), a parameter value (at ``parameters``), or a rule
-    the simulation cannot evaluate (at ``definition``). Empty when it can be used."""
+    policy: the file (at ``definition``), a parameter value (at ``parameters``), or a rule the
+    simulation cannot evaluate (at ``definition``). Empty when it can be used."""
+    path = definition_file(policy, base)
     try:
-        definition = _definition(definition_file(policy, base))
+        definition = _definition(path)
     except PolicyDefinitionError as exc:
         return [(("definition",), str(exc))]
     try:
-        bind_arguments(definition.parameters, policy.parameters or {}, definition.source)
+        assign(definition, policy.parameters or {}, allow_missing=True)
     except PolicyDefinitionError as exc:
         return [(("parameters" if policy.parameters else "definition",), str(exc))]
     try:
-        engine_rule(_assigned(definition, policy.parameters or {}), definition.at)
+        _planned(path, policy.parameters or {}, tuple(machine_paths))
     except PolicyDefinitionError as exc:
-        return [(("definition",), str(exc))]
+        where = "parameters" if "has no value" in str(exc) else "definition"
+        return [((where,), str(exc))]
     return []
 
 
-def deployed_extension(policy: Policy, base: Path | None) -> str | None:
-    """The extension a ``definition:`` policy deploys when it is a usable DeployIfNotExists;
-    None otherwise (including a definition with problems: :func:`definition_problems`)."""
+def definition_notices(policy: Policy, base: Path | None,
+                       machine_paths: Sequence[str] = ()) -> tuple[str, ...]:
+    """What a usable ``definition:`` policy does not act on, and why (empty when unusable)."""
     try:
-        rule = load_rule(definition_file(policy, base), policy.parameters or {})
+        return _planned(definition_file(policy, base), policy.parameters or {},
+                        tuple(machine_paths))[1].notices
+    except PolicyDefinitionError:
+        return ()
+
+
+def deployed_extension(policy: Policy, base: Path | None,
+                       machine_paths: Sequence[str] = ()) -> str | None:
+    """The extension a ``definition:`` policy deploys (the Windows one when it deploys one per
+    OS) when it is a usable DeployIfNotExists; None otherwise."""
+    try:
+        planned = _planned(definition_file(policy, base), policy.parameters or {},
+                           tuple(machine_paths))[1]
     except PolicyDefinitionError:
         return None
-    return next(iter(rule.deploys.values()), None)
+    return next(iter(e.name for e in planned.deploys.values()), None)
+
+
+def changes_tags(policy: Policy, base: Path | None, machine_paths: Sequence[str] = ()) -> bool:
+    """True when a usable ``definition:`` policy is a Modify that changes tags."""
+    try:
+        return bool(_planned(definition_file(policy, base), policy.parameters or {},
+                             tuple(machine_paths))[1].tag_changes)
+    except PolicyDefinitionError:
+        return False
+
+
+def tag_modifier(policy: Policy, base: Path | None,
+                 machine_paths: Sequence[str] = ()) -> Callable[[GroupSpec], GroupSpec] | None:
+    """For a Modify definition that changes tags: the group as the policy leaves it (the
+    group's tags changed when its ``if`` holds for the group's machines); None otherwise.
+
+    Raises:
+        PolicyDefinitionError: as :func:`load_rule`.
+    """
+    planned = _planned(definition_file(policy, base), policy.parameters or {},
+                       tuple(machine_paths))[1]
+    if not planned.tag_changes or planned.machine is None:
+        return None
+    applies, changes = planned.machine, planned.tag_changes
+
+    def modified(group: GroupSpec) -> GroupSpec:
+        if not applies(machine_view(group)):
+            return group
+        return replace(group, tags=apply_tags(changes, group.tags))
+
+    return modified
 
 
 def _definition(path: Path) -> PolicyDefinition:
-    """:func:`load_definition`, cached while the file is unchanged (a scenario's checks and its
-    build read each definition several times)."""
+    """:func:`load_definition`, cached while the file is unchanged."""
     try:
         stamp = path.stat().st_mtime_ns
     except OSError:
@@ -248,15 +227,20 @@ def _cached_definition(path: str, _stamp: int) -> PolicyDefinition:
     return load_definition(path)
 
 
-_ASSIGNED: dict[tuple[int, str], tuple[PolicyDefinition, AssignedPolicy]] = {}
+_PLANS: dict[tuple[str, int, str, tuple[str, ...]], tuple[AssignedPolicy, PolicyPlan]] = {}
+_LIMIT: Final = 64
 
 
-def _assigned(definition: PolicyDefinition, parameters: Mapping[str, Any]) -> AssignedPolicy:
-    """:func:`assign`, cached per definition object and parameter values."""
-    key = (id(definition), json.dumps(parameters, sort_keys=True, default=str))
-    hit = _ASSIGNED.get(key)
-    if hit is None or hit[0] is not definition:
-        if len(_ASSIGNED) >= 64:
-            _ASSIGNED.clear()
-        hit = _ASSIGNED[key] = (definition, assign(definition, parameters))
-    return hit[1]
+def _planned(path: Path, parameters: Mapping[str, Any],
+             machine_paths: tuple[str, ...]) -> tuple[AssignedPolicy, PolicyPlan]:
+    """Assign and plan the definition at ``path``, cached per file version, values and paths."""
+    definition = _definition(path)
+    key = (str(path), id(definition), json.dumps(parameters, sort_keys=True, default=str),
+           machine_paths)
+    hit = _PLANS.get(key)
+    if hit is None or hit[0].definition is not definition:
+        if len(_PLANS) >= _LIMIT:
+            _PLANS.clear()
+        assigned = assign(definition, parameters, allow_missing=True)
+        hit = _PLANS[key] = (assigned, plan(assigned, machine_profile(machine_paths)))
+    return hit
