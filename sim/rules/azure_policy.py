@@ -46,6 +46,7 @@ from sim.rules.azure_policy_parameters import (
     PolicyParameter,
     bind_arguments,
     missing_arguments,
+    parameter_reference,
     parse_parameters,
     placeholder_arguments,
 )
@@ -231,13 +232,14 @@ def _check(definition: PolicyDefinition) -> None:
     if condition is MISSING:
         raise PolicyDefinitionError(f'{at}: "if" is missing')
     env = Env(placeholder_arguments(definition.parameters))
-    _effect_value(definition, env)
-    compile_condition(condition, f"{at}.if", env)
+    if parameter_reference(lookup(lookup(definition.rule, "then"), "effect")) is None:
+        _effect_value(definition, env)  # an effect parameter is checked when assigned
+    compile_condition(condition, f"{at}.if", env).predicate()
     details = definition.details
     if isinstance(details, Mapping) and lookup(details, "existenceCondition") is not MISSING:
         compile_condition(lookup(details, "existenceCondition"),
-                          f"{at}.then.details.existenceCondition", env)
-    elif details is not MISSING and not isinstance(details, Mapping | list):
+                          f"{at}.then.details.existenceCondition", env).predicate()
+    elif details is not MISSING and not isinstance(details, Mapping):
         raise PolicyDefinitionError(f"{at}.then.details: expected an object, got "
                                     f"{describe(details)}")
 

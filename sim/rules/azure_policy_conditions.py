@@ -102,9 +102,12 @@ class Compiled:
 
     def predicate(self) -> Predicate:
         """A test of a resource view (for a constant, a test that ignores the resource).
-        Raises ValueError when unknown: callers check :attr:`unknown` first."""
+
+        Raises:
+            PolicyDefinitionError: the condition reads what cannot be evaluated (the first of
+                :attr:`unknown`)."""
         if self.unknown:
-            raise ValueError("an unknown condition has no predicate")
+            raise PolicyDefinitionError(self.unknown[0])
         run = self.run
         if run is None:
             value = bool(self.constant)

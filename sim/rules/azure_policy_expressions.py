@@ -138,7 +138,7 @@ class _Parser:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else ("end", "")
 
     def take(self, value: str) -> None:
-        kind, got = self.peek()
+        _kind, got = self.peek()
         if got != value:
             raise _syntax(self.text, self.at, f"expected {value!r}, found {got or 'the end'!r}")
         self.pos += 1
@@ -217,7 +217,7 @@ def evaluate(expression: Expression, scope: Scope) -> object:
 
     Raises :class:`PolicyDefinitionError` for an unknown function, wrong arguments, or a
     parameter without value."""
-    from sim.rules.azure_policy_functions import call  # noqa: PLC0415 -- mutual recursion
+    from sim.rules.azure_policy_functions import call
 
     def value(node: Node) -> object:
         if isinstance(node, Literal):

@@ -139,6 +139,9 @@ def _top(name: str, key: str, profile: Profile | None, reader: Reader) -> FieldR
 
 
 def _alias(name: str, owner: str, prop: str, profile: Profile | None) -> FieldRead:
+    if "[*]" in prop and (profile is None or owner == profile.resource_type.lower()):
+        return FieldRead(name, unknown=f'"{name}": array aliases ([*]) are read only inside '
+                                       "a count")
     if profile is None:
         return FieldRead(name, reader=_typed_reader(owner, prop))
     rtype = profile.resource_type.lower()
@@ -171,7 +174,19 @@ def _unknown(name: str, profile: Profile) -> FieldRead:
 
 
 __all__ = [
-    "EXTENSION_TYPE", "MACHINE_TYPE", "OS_TYPE_FIELD", "PROVISIONING_STATE_FIELD",
-    "PUBLISHER_FIELD", "TYPE_FIELD", "NAMESPACE_ALIASES", "TOP_LEVEL_FIELDS", "FieldRead",
-    "Profile", "lookup", "lookup_path", "resolve_field", "split_alias", "tag_name",
+    "EXTENSION_TYPE",
+    "MACHINE_TYPE",
+    "NAMESPACE_ALIASES",
+    "OS_TYPE_FIELD",
+    "PROVISIONING_STATE_FIELD",
+    "PUBLISHER_FIELD",
+    "TOP_LEVEL_FIELDS",
+    "TYPE_FIELD",
+    "FieldRead",
+    "Profile",
+    "lookup",
+    "lookup_path",
+    "resolve_field",
+    "split_alias",
+    "tag_name",
 ]

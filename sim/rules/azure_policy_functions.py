@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Final
+from typing import Any, Final
 
 from sim.rules.azure_policy_expressions import (
     MISSING,
@@ -52,7 +52,7 @@ def _bad(scope: Scope, text: str, why: str) -> PolicyDefinitionError:
     return PolicyDefinitionError(f'{scope.at}: "{text}": {why}')
 
 
-def _args(args: Sequence[Node], value: Value) -> list[object]:
+def _args(args: Sequence[Node], value: Value) -> list[Any]:
     return [_plain(value(a)) for a in args]
 
 
@@ -77,7 +77,7 @@ def _fixed(name: str, count: int, fn: Callable[..., object]) -> Function:
     return function
 
 
-def _variadic(name: str, fn: Callable[[list[object]], object], low: int = 1) -> Function:
+def _variadic(name: str, fn: Callable[[list[Any]], object], low: int = 1) -> Function:
     def function(args: Sequence[Node], value: Value, scope: Scope, text: str) -> object:
         _arity(name, args, low, 99, scope, text)
         try:
@@ -183,9 +183,9 @@ def _empty(x: object) -> bool:
     return x is None or x in ("", [], {})
 
 
-def _concat(items: list[object]) -> object:
+def _concat(items: list[Any]) -> object:
     if all(isinstance(i, list) for i in items):
-        return [x for i in items for x in i]  # type: ignore[union-attr]
+        return [x for i in items for x in i]
     return "".join(_text(i) for i in items)
 
 
@@ -199,21 +199,21 @@ def _text(x: object) -> str:
     return str(x)
 
 
-def _union(items: list[object]) -> object:
+def _union(items: list[Any]) -> object:
     if all(isinstance(i, dict) for i in items):
         merged: dict[str, object] = {}
         for i in items:
-            merged.update(i)  # type: ignore[call-overload]
+            merged.update(i)
         return merged
     if all(isinstance(i, list) for i in items):
         out: list[object] = []
         for i in items:
-            out += [x for x in i if x not in out]  # type: ignore[union-attr]
+            out += [x for x in i if x not in out]
         return out
     raise TypeError("expects all objects or all arrays")
 
 
-def _intersection(items: list[object]) -> object:
+def _intersection(items: list[Any]) -> object:
     if all(isinstance(i, dict) for i in items):
         first = items[0]
         assert isinstance(first, dict)
@@ -222,7 +222,7 @@ def _intersection(items: list[object]) -> object:
     if all(isinstance(i, list) for i in items):
         head = items[0]
         assert isinstance(head, list)
-        return [x for x in head if all(x in o for o in items[1:])]  # type: ignore[operator]
+        return [x for x in head if all(x in o for o in items[1:])]
     if any(i is None for i in items):
         return None
     raise TypeError("expects all objects or all arrays")
@@ -261,13 +261,13 @@ def _last(x: object) -> object:
     return x[-1] if isinstance(x, str | list) and x else None
 
 
-def _create_object(items: list[object]) -> dict[str, object]:
+def _create_object(items: list[Any]) -> dict[str, object]:
     if len(items) % 2:
         raise ValueError("expects name, value pairs")
     return {str(items[i]): items[i + 1] for i in range(0, len(items), 2)}
 
 
-def _compare(op: Callable[[object, object], bool]) -> Callable[[object, object], bool]:
+def _compare(op: Callable[[Any, Any], bool]) -> Callable[[object, object], bool]:
     def compare(a: object, b: object) -> bool:
         if isinstance(a, str) and isinstance(b, str):
             return op(a, b)
@@ -277,7 +277,7 @@ def _compare(op: Callable[[object, object], bool]) -> Callable[[object, object],
     return compare
 
 
-def _format(items: list[object]) -> str:
+def _format(items: list[Any]) -> str:
     template, rest = str(items[0]), items[1:]
     return template.format(*[_text(r) for r in rest])
 
@@ -294,7 +294,7 @@ _FUNCTIONS: Final[Mapping[str, Function]] = {
     "requestcontext": _request_context,
     "concat": _variadic("concat", _concat),
     "empty": _fixed("empty", 1, _empty),
-    "equals": _fixed("equals", 2, lambda a, b: a == b and type(a) is type(b) or a == b),
+    "equals": _fixed("equals", 2, lambda a, b: (a == b and type(a) is type(b)) or a == b),
     "not": _fixed("not", 1, lambda a: not a),
     "and": _variadic("and", lambda xs: all(bool(x) for x in xs), 2),
     "or": _variadic("or", lambda xs: any(bool(x) for x in xs), 2),
@@ -320,22 +320,22 @@ _FUNCTIONS: Final[Mapping[str, Function]] = {
         _text(p).lower())),
     "replace": _fixed("replace", 3, lambda s, a, b: _text(s).replace(_text(a), _text(b))),
     "substring": _variadic("substring", lambda xs: _text(xs[0])[
-        int(xs[1]):(int(xs[1]) + int(xs[2])) if len(xs) > 2 else None], 2),  # type: ignore[arg-type]
+        int(xs[1]):(int(xs[1]) + int(xs[2])) if len(xs) > 2 else None], 2),
     "take": _fixed("take", 2, lambda x, n: x[:n]), "skip": _fixed("skip", 2, lambda x, n: x[n:]),
-    "greater": _fixed("greater", 2, _compare(lambda a, b: a > b)),  # type: ignore[operator]
+    "greater": _fixed("greater", 2, _compare(lambda a, b: a > b)),
     "greaterorequals": _fixed("greaterOrEquals", 2,
-                              _compare(lambda a, b: a >= b)),  # type: ignore[operator]
-    "less": _fixed("less", 2, _compare(lambda a, b: a < b)),  # type: ignore[operator]
+                              _compare(lambda a, b: a >= b)),
+    "less": _fixed("less", 2, _compare(lambda a, b: a < b)),
     "lessorequals": _fixed("lessOrEquals", 2,
-                           _compare(lambda a, b: a <= b)),  # type: ignore[operator]
+                           _compare(lambda a, b: a <= b)),
     "base64": _fixed("base64", 1, lambda s: base64.b64encode(_text(s).encode()).decode()),
     "format": _variadic("format", _format),
     "padleft": _variadic("padLeft", lambda xs: _text(xs[0]).rjust(
-        int(xs[1]), str(xs[2]) if len(xs) > 2 else " "), 2),  # type: ignore[call-overload]
+        int(xs[1]), str(xs[2]) if len(xs) > 2 else " "), 2),
     "mod": _fixed("mod", 2, lambda a, b: a % b), "add": _fixed("add", 2, lambda a, b: a + b),
     "sub": _fixed("sub", 2, lambda a, b: a - b), "mul": _fixed("mul", 2, lambda a, b: a * b),
     "div": _fixed("div", 2, lambda a, b: a // b),
-    "min": _variadic("min", lambda xs: min(xs)), "max": _variadic("max", lambda xs: max(xs)),  # type: ignore[type-var]
+    "min": _variadic("min", lambda xs: min(xs)), "max": _variadic("max", lambda xs: max(xs)),
 }
 
 _UNSUPPORTED: Final[Mapping[str, str]] = {

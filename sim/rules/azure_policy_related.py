@@ -127,7 +127,7 @@ def _deployed(condition: object, details: Mapping[object, object], env: Env,
               at: str) -> dict[str, ExtensionId]:
     publisher, type_ = required_value(condition, PUBLISHER_FIELD), required_value(
         condition, TYPE_FIELD)
-    if publisher is not None and type_ is not None:
+    if publisher and type_:
         return dict.fromkeys(OS_NAMES, _extension(publisher, type_, at))
     found: dict[str, ExtensionId] = {}
     for os_name in OS_NAMES:

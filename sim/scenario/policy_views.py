@@ -6,18 +6,20 @@ nothing else (a group's ``properties:`` overrides any of them, and adds others):
 
 | property (ARM name) | default |
 |---|---|
-| ``osName``, ``osType`` | the group's ``os`` (``windows``/``linux``, lower case as the agent reports it) |
-| ``imageOffer`` (alias ``Microsoft.HybridCompute/imageOffer``) | the group's ``os``: built-ins test it with ``like "windows*"``/``"linux*"`` |
-| ``osSku`` | ``Windows Server 2022 Datacenter`` / ``Ubuntu 22.04 LTS`` (a current server; give yours) |
-| ``mssqlDiscovered`` | ``"true"`` when the group has ``sql_server: true``, else ``"false"`` (Azure reports text) |
-| ``licenseProfile.esuProfile.esuEligibility`` | ``Ineligible`` (only Windows Server 2012 machines are eligible) |
+| ``osName``, ``osType`` | the group's ``os`` (``windows``/``linux``, as the agent reports it) |
+| ``imageOffer`` (``Microsoft.HybridCompute/imageOffer``) | the group's ``os`` (see below) |
+| ``osSku`` | ``Windows Server 2022 Datacenter`` / ``Ubuntu 22.04 LTS`` (give yours) |
+| ``mssqlDiscovered`` | ``"true"`` with ``sql_server: true``, else ``"false"`` (Azure: text) |
+| ``licenseProfile.esuProfile.esuEligibility`` | ``Ineligible`` (Windows Server 2012: Eligible) |
 | ``licenseProfile.esuProfile.licenseAssignmentState`` | ``NotAssigned`` |
 | ``agentUpgrade.enableAutomaticUpgrade`` | ``false`` (automatic agent upgrade is opt-in) |
 | ``privateLinkScopeResourceId`` | absent (no private link scope) |
 
-Top level: ``type`` ``Microsoft.HybridCompute/machines``, ``name`` and ``resourceGroup`` the
-group's name, ``location`` its region, ``tags`` its tags, ``identity.type`` ``SystemAssigned``
-(every Arc-enabled server has a system-assigned identity), no ``kind``.
+The built-ins test ``Microsoft.HybridCompute/imageOffer`` with ``like "windows*"`` and
+``like "linux*"``, the values of ``osName``; arcsim reads it as the OS unless a group says
+otherwise. Top level: ``type`` ``Microsoft.HybridCompute/machines``, ``name`` and
+``resourceGroup`` the group's name, ``location`` its region, ``tags`` its tags,
+``identity.type`` ``SystemAssigned`` (every Arc-enabled server has one), no ``kind``.
 """
 
 from __future__ import annotations
