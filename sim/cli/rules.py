@@ -10,8 +10,10 @@ status 2; with ``explain --json``, a JSON object).
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
+import yaml
 from rich.table import Table
 
 from sim.cli.agent import (
@@ -30,7 +32,8 @@ from sim.rules.commands import Command, CommandError, Verb, execute
 from sim.rules.config import AgentConfig, key_available
 from sim.rules.decision import Decision, Operation, Reason, decide
 from sim.rules.identity import ExtensionId
-from sim.rules.lint import DEFAULT_AGENT_VERSION, Finding, Severity, lint
+from sim.rules.lint import DEFAULT_AGENT_VERSION, Finding, Severity, config_file_names, lint
+from sim.rules.versions import AgentVersion, VersionError, versions_between
 from sim.terminal import make_console
 
 
@@ -133,29 +136,67 @@ _SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Sever
 
 
 def add_lint(sub: Subparsers) -> None:
-    """``arcsim lint``: check a runbook of azcmagent commands against the best practices."""
-    parser = sub.add_parser("lint", help="check a runbook of azcmagent commands",
-                            description="Run a runbook's commands on a simulated agent and "
-                            "report refused lines, typos and lockdown best-practice breaches. "
-                            "Exit 1 when an error is found.")
-    parser.add_argument("file", metavar="FILE", help="runbook: one command per line ('-': stdin)")
-    parser.add_argument("--agent-version", type=version_arg, default=DEFAULT_AGENT_VERSION,
-                        metavar="V", help=f"agent version (default {DEFAULT_AGENT_VERSION})")
+    """``arcsim lint``: check a script or runbook of azcmagent commands (best practices)."""
+    parser = sub.add_parser("lint", help="check a script or runbook of azcmagent commands",
+                            description="Run the agent calls of a script (bash, PowerShell, "
+                            "cmd or a runbook) on simulated agents and report refused lines, "
+                            "typos, version gates and lockdown best-practice breaches; other "
+                            "lines are skipped. Exit 1 when an error is found.")
+    parser.add_argument("file", metavar="FILE", help="script or runbook ('-': stdin)")
+    parser.add_argument("--agent-version", type=version_range_arg, action="append",
+                        metavar="V", help="agent version to check against (repeatable), or a "
+                        f"range LOW-HIGH; default {DEFAULT_AGENT_VERSION}")
+    parser.add_argument("--strict", action="store_true",
+                        help="also list the lines that are not agent calls (skipped)")
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
     parser.set_defaults(handler=run_lint)
 
 
+def version_range_arg(text: str) -> list[AgentVersion]:
+    """argparse type: an agent version, or ``LOW-HIGH``: the versions where behaviour changes."""
+    low, sep, high = text.partition("-")
+    if not sep:
+        return [version_arg(text)]
+    try:
+        return versions_between(AgentVersion.parse(low), AgentVersion.parse(high))
+    except VersionError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def run_lint(args: argparse.Namespace) -> int:
-    """Lint the runbook; exit status 1 when a finding is an error."""
-    findings = lint(read_lines(args.file), agent_version=args.agent_version)
+    """Lint the script; exit status 1 when a finding is an error."""
+    text = "\n".join(read_lines(args.file))
+    versions = [v for group in args.agent_version or [[DEFAULT_AGENT_VERSION]] for v in group]
+    files = _config_files(args.file, config_file_names(text, args.file))
+    findings = lint(text, agent_versions=versions, strict=args.strict, name=args.file,
+                    config_files=files)
     if args.json:
-        print_json({"file": args.file, "agent_version": str(args.agent_version),
+        print_json({"file": args.file, "agent_versions": [str(v) for v in versions],
                     "findings": [_finding_json(f) for f in findings]})
     else:
         _print_findings(args.file, findings)
     if any(f.severity is Severity.ERROR for f in findings):
         return ExitStatus.FINDINGS
     return ExitStatus.OK
+
+
+def _config_files(script: str, names: list[str]) -> dict[str, dict[str, Any]]:
+    """The ``--config`` files a script names that exist next to it, parsed (JSON or YAML)."""
+    found: dict[str, dict[str, Any]] = {}
+    folder = Path(script).parent if script != "-" else Path.cwd()
+    for name in names:
+        path = folder / name.replace("\\", "/")
+        if not path.is_file():
+            continue
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise UsageError(f"{path}: cannot read the --config file: {exc}") from None
+        if not isinstance(data, dict):
+            raise UsageError(f"{path}: expected an object of command options, got "
+                             f"{type(data).__name__}")
+        found[name] = data
+    return found
 
 
 def _finding_json(finding: Finding) -> dict[str, Any]:

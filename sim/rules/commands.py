@@ -1,30 +1,35 @@
-"""The ``azcmagent`` command language (spec R6, R8, R8a, R15, R19-R23, R30).
+"""The ``azcmagent`` command language, executed (spec R6, R8, R8a, R15, R19-R23, R30).
 
-A command line is split as a POSIX shell would split it (so typographic quotes are *not*
-quotes), parsed into a :class:`Command`, and executed against a machine's :class:`LocalState`.
-Nothing is ever run for real. Refusals raise :class:`CommandError` whose message is modelled on
-the real tool (``Error: ...``) and says why.
-
-Accepted forms (an optional leading ``sudo``; ``azcmagent`` or ``azcmagent.exe``)::
-
-    azcmagent config list | info | get KEY | clear KEY
-    azcmagent config set KEY VALUE | set KEY --add/-a VALUE | set KEY --remove/-r VALUE
-    azcmagent extension list | remove --name NAME | remove --all        (agent 1.39+)
-    systemctl stop|start extd                 Stop-Service|Start-Service ExtensionService
+Commands are parsed by :mod:`sim.rules.command_parse` (re-exported here) and executed against
+a machine's :class:`LocalState`. Nothing is ever run for real. Refusals raise
+:class:`CommandError` whose message is modelled on the real tool (``Error: ...``) and says
+why. Commands outside the model (``connect``, ``show``...) change nothing.
 """
 
 from __future__ import annotations
 
 import difflib
-import shlex
+import json
 from dataclasses import dataclass, replace
-from enum import StrEnum
 
-from sim.errors import ArcsimError
+from sim.rules.command_parse import (
+    OTHER_COMMANDS,
+    Command,
+    CommandError,
+    ErrorCode,
+    ListEdit,
+    Verb,
+    parse,
+    parse_words,
+    split_line,
+)
 from sim.rules.config import (
+    KEYS,
     KEYS_BY_NAME,
     LIST_KEYS,
+    SECURITY_KEYS,
     AgentConfig,
+    ConfigKey,
     KeyKind,
     Mode,
     key_available,
@@ -33,77 +38,17 @@ from sim.rules.config import (
 )
 from sim.rules.identity import (
     ALLOW_NONE,
-    TYPOGRAPHIC_QUOTES,
     ExtensionId,
     ExtensionIdError,
     parse_extension_list,
 )
 from sim.rules.versions import Feature, has
 
-
-class ErrorCode(StrEnum):
-    """Why a command was refused (stable names for records and tests)."""
-
-    SYNTAX = "syntax"
-    USAGE = "usage"
-    UNKNOWN_COMMAND = "unknown_command"
-    UNKNOWN_KEY = "unknown_key"
-    KEY_UNAVAILABLE = "key_unavailable"
-    INVALID_VALUE = "invalid_value"
-    LISTS_FROZEN = "lists_frozen"
-    ALLOW_NONE_UNSUPPORTED = "allow_none_unsupported"
-    SERVICE_RUNNING = "service_running"
-
-
-class CommandError(ArcsimError):
-    """A command the agent refuses; ``code`` says why, ``str()`` reads like the real tool."""
-
-    def __init__(self, code: ErrorCode, message: str, *, line: str = "", rule: str = "") -> None:
-        super().__init__(f"Error: {message}")
-        self.code = code
-        self.message = message
-        self.line = line
-        self.rule = rule
-
-
-class Verb(StrEnum):
-    """What a command does."""
-
-    CONFIG_LIST = "config list"
-    CONFIG_INFO = "config info"
-    CONFIG_GET = "config get"
-    CONFIG_SET = "config set"
-    CONFIG_CLEAR = "config clear"
-    EXTENSION_LIST = "extension list"
-    EXTENSION_REMOVE = "extension remove"
-    SERVICE_STOP = "service stop"
-    SERVICE_START = "service start"
-
-
-class ListEdit(StrEnum):
-    """How ``config set`` changes a list key (R8a)."""
-
-    REPLACE = "replace"
-    ADD = "add"
-    REMOVE = "remove"
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    """A parsed command line; hashable so callers can cache its effect per configuration."""
-
-    verb: Verb
-    key: str = ""
-    value: str = ""
-    edit: ListEdit = ListEdit.REPLACE
-    name: str = ""
-    remove_all: bool = False
-    line: str = ""
-
-    @property
-    def changes_config(self) -> bool:
-        """True for ``config set`` and ``config clear``."""
-        return self.verb in (Verb.CONFIG_SET, Verb.CONFIG_CLEAR)
+__all__ = [
+    "OTHER_COMMANDS", "Applied", "Command", "CommandError", "ErrorCode", "ListEdit",
+    "LocalState", "Verb", "apply", "apply_all", "config_after", "execute", "parse",
+    "parse_words", "split_line",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,175 +67,6 @@ class Applied:
     state: LocalState
     output: str
     command: Command
-
-
-# --- splitting and parsing ------------------------------------------------------------------
-
-_SERVICES = {"extd", "extensionservice"}
-
-
-def split_line(line: str) -> list[str]:
-    """Split ``line`` as a POSIX shell would; unbalanced straight quotes are a syntax error."""
-    try:
-        return shlex.split(line, comments=True, posix=True)
-    except ValueError as exc:
-        raise CommandError(ErrorCode.SYNTAX, f"cannot split the command line: {exc}",
-                           line=line) from None
-
-
-def parse(line: str) -> Command:
-    """Parse one command line into a :class:`Command`; raise :class:`CommandError` if invalid.
-
-    Parsing needs no state; version gates and state checks happen in :func:`execute`.
-    """
-    words = split_line(line)
-    if words and words[0] == "sudo":
-        words = words[1:]
-    if not words:
-        raise CommandError(ErrorCode.USAGE, "empty command line", line=line)
-    program = words[0].lower()
-    if program in ("systemctl", "stop-service", "start-service", "net"):
-        return _parse_service(words, line)
-    if program not in ("azcmagent", "azcmagent.exe"):
-        raise CommandError(ErrorCode.UNKNOWN_COMMAND,
-                           f'"{words[0]}" is not azcmagent (only azcmagent commands and '
-                           "starting or stopping the extension service are simulated)", line=line)
-    return _parse_azcmagent(words[1:], line)
-
-
-def _parse_service(words: list[str], line: str) -> Command:
-    program = words[0].lower()
-    if program in ("systemctl", "net") and len(words) == 3 and words[2].lower() in _SERVICES:
-        action = words[1].lower()
-    elif program.endswith("-service") and len(words) == 2 and words[1].lower() in _SERVICES:
-        action = program.removesuffix("-service")
-    else:
-        raise CommandError(ErrorCode.USAGE, "expected \"systemctl stop|start extd\" or "
-                           "\"Stop-Service|Start-Service ExtensionService\"", line=line)
-    if action not in ("stop", "start"):
-        raise CommandError(ErrorCode.USAGE, f'unknown service action "{action}"', line=line)
-    return Command(Verb.SERVICE_STOP if action == "stop" else Verb.SERVICE_START, line=line)
-
-
-def _split_flags(
-    words: list[str], line: str, known: dict[str, str]
-) -> tuple[list[str], dict[str, str]]:
-    """Separate positional words from flags; ``known`` maps each spelling to a flag name.
-
-    Flags named with a trailing ``=`` take a value (``--name X`` or ``--name=X``).
-    """
-    positional: list[str] = []
-    flags: dict[str, str] = {}
-    i = 0
-    while i < len(words):
-        word = words[i]
-        if word.startswith("-") and word != "-":
-            spelled, _, inline = word.partition("=")
-            flag = known.get(spelled)
-            if flag is None:
-                what = f"unknown flag: {spelled}" if spelled.startswith("--") else (
-                    f"unknown shorthand flag: '{spelled[1:2]}' in {spelled}")
-                raise CommandError(ErrorCode.USAGE, what, line=line)
-            if flag.endswith("="):
-                if not inline:
-                    i += 1
-                    if i >= len(words):
-                        raise CommandError(ErrorCode.USAGE, f"flag needs an argument: {spelled}",
-                                           line=line)
-                    inline = words[i]
-                flags[flag.rstrip("=")] = inline
-            elif _bool_flag(spelled, inline, line):
-                flags[flag] = "true"
-        else:
-            positional.append(word)
-        i += 1
-    return positional, flags
-
-
-def _bool_flag(spelled: str, inline: str, line: str) -> bool:
-    """Whether a boolean flag is set: bare, ``--flag=true`` or ``--flag=false``."""
-    if inline.lower() in ("", "true", "false"):
-        return inline.lower() != "false"
-    raise CommandError(ErrorCode.USAGE, f'invalid argument "{inline}" for "{spelled}" flag: '
-                       "it takes no value (put the value after it, separated by a space)",
-                       line=line)
-
-
-_GLOBAL_FLAGS = {"--verbose": "verbose", "-v": "verbose"}
-
-
-def _parse_azcmagent(words: list[str], line: str) -> Command:
-    if not words:
-        raise CommandError(ErrorCode.USAGE, "azcmagent needs a command (config, extension)",
-                           line=line)
-    group, rest = words[0], words[1:]
-    if group == "config":
-        return _parse_config(rest, line)
-    if group == "extension":
-        return _parse_extension(rest, line)
-    raise CommandError(ErrorCode.UNKNOWN_COMMAND, f'unknown command "{group}" for "azcmagent"',
-                       line=line)
-
-
-def _arity(verb: str, args: list[str], expected: int, line: str) -> None:
-    if len(args) == expected:
-        return
-    message = f'"azcmagent {verb}" accepts {expected} arg(s), received {len(args)}'
-    quoted = [a for a in args if any(c in TYPOGRAPHIC_QUOTES for c in a)]
-    if quoted:
-        message += (
-            f"; the value was split into {len(args) - 1} words because typographic quotes "
-            "(“ ”) are not shell quotes: retype them as straight quotes (\")"
-        )
-    elif verb == "config set" and len(args) > 2:
-        message += "; a value with spaces must be quoted"
-    raise CommandError(ErrorCode.USAGE, message, line=line)
-
-
-def _parse_config(words: list[str], line: str) -> Command:
-    if not words:
-        raise CommandError(ErrorCode.USAGE,
-                           "azcmagent config needs a command (list, info, get, set, clear)",
-                           line=line)
-    action, rest = words[0], words[1:]
-    if action == "set":
-        known = {"--add": "add", "-a": "add", "--remove": "remove", "-r": "remove",
-                 **_GLOBAL_FLAGS}
-        args, flags = _split_flags(rest, line, known)
-        _arity("config set", args, 2, line)
-        if "add" in flags and "remove" in flags:
-            raise CommandError(ErrorCode.USAGE, "--add and --remove cannot be used together",
-                               line=line)
-        edit = ListEdit.ADD if "add" in flags else (
-            ListEdit.REMOVE if "remove" in flags else ListEdit.REPLACE)
-        return Command(Verb.CONFIG_SET, key=args[0], value=args[1], edit=edit, line=line)
-    verbs = {"get": (Verb.CONFIG_GET, 1), "clear": (Verb.CONFIG_CLEAR, 1),
-             "list": (Verb.CONFIG_LIST, 0), "info": (Verb.CONFIG_INFO, 0)}
-    if action not in verbs:
-        raise CommandError(ErrorCode.UNKNOWN_COMMAND,
-                           f'unknown command "{action}" for "azcmagent config"', line=line)
-    verb, count = verbs[action]
-    args, _ = _split_flags(rest, line, dict(_GLOBAL_FLAGS))
-    _arity(f"config {action}", args, count, line)
-    return Command(verb, key=args[0] if args else "", line=line)
-
-
-def _parse_extension(words: list[str], line: str) -> Command:
-    if not words or words[0] not in ("list", "remove"):
-        got = f' "{words[0]}"' if words else ""
-        raise CommandError(ErrorCode.UNKNOWN_COMMAND,
-                           f'unknown command{got} for "azcmagent extension" (list, remove)',
-                           line=line)
-    known = {"--name": "name=", "-n": "name=", "--all": "all", "-a": "all", **_GLOBAL_FLAGS}
-    args, flags = _split_flags(words[1:], line, known)
-    _arity(f"extension {words[0]}", args, 0, line)
-    if words[0] == "list":
-        return Command(Verb.EXTENSION_LIST, line=line)
-    if ("name" in flags) == ("all" in flags):
-        raise CommandError(ErrorCode.USAGE, "extension remove needs exactly one of --name or --all",
-                           line=line)
-    return Command(Verb.EXTENSION_REMOVE, name=flags.get("name", ""),
-                   remove_all="all" in flags, line=line)
 
 
 # --- execution --------------------------------------------------------------------------------
@@ -316,10 +92,15 @@ def execute(command: Command, state: LocalState) -> Applied:
     """Execute a parsed command; raise :class:`CommandError` when the agent refuses it."""
     config = state.config
     verb = command.verb
+    if verb is Verb.OTHER:
+        return Applied(state, "", command)
     if verb is Verb.CONFIG_LIST:
-        return Applied(state, render_config_list(config), command)
+        return Applied(state, _list_json(config) if command.json else render_config_list(config),
+                       command)
     if verb is Verb.CONFIG_INFO:
-        return Applied(state, render_config_info(config.version), command)
+        if command.key:
+            _check_key(command, config)
+        return Applied(state, render_config_info(config.version, command.key), command)
     if verb is Verb.CONFIG_GET:
         _check_key(command, config)
         return Applied(state, config.value_text(command.key), command)
@@ -340,6 +121,8 @@ def config_after(command: Command, config: AgentConfig) -> AgentConfig:
             f"{command.key} cannot be changed while the agent is in monitor mode; run "
             '"azcmagent config set config.mode full" first, then set your own lists',
             line=command.line, rule="R21")
+    if command.key not in SECURITY_KEYS:
+        return _set_other(config, key, command)
     if command.verb is Verb.CONFIG_CLEAR:
         default = "" if key.kind is KeyKind.LIST else key.default
         return _set_value(config, command.key, default, command)
@@ -348,6 +131,60 @@ def config_after(command: Command, config: AgentConfig) -> AgentConfig:
                            f"--{command.edit.value} works only on list properties, not "
                            f"{command.key}", line=command.line)
     return _set_value(config, command.key, command.value, command)
+
+
+def _list_json(config: AgentConfig) -> str:
+    """``config list -j``: ``{"localsettings": [{"key", "value"}...]}`` (values as shown)."""
+    rows = [{"key": key.name, "value": config.value_text(key.name)} for key in KEYS
+            if key_available(key.name, config.version)]
+    return json.dumps({"localsettings": rows})
+
+
+def _set_other(config: AgentConfig, key: ConfigKey, command: Command) -> AgentConfig:
+    """``set``/``clear`` of a key outside the extension controls: validated, then stored."""
+    if command.verb is Verb.CONFIG_CLEAR:
+        return config.with_setting(key.name, None)
+    if command.edit is not ListEdit.REPLACE and not key.is_list:
+        raise CommandError(ErrorCode.USAGE, f"--{command.edit.value} works only on list "
+                           f"properties, not {key.name}", line=command.line)
+    entries = _valid_entries(key, command)
+    if key.is_list and command.edit is not ListEdit.REPLACE:
+        current = [e for e in dict(config.settings).get(key.name, "").split(",") if e]
+        lowered = {e.lower() for e in entries}
+        entries = (current + [e for e in entries if e.lower() not in {c.lower() for c in current}]
+                   if command.edit is ListEdit.ADD else
+                   [c for c in current if c.lower() not in lowered])
+    return config.with_setting(key.name, ",".join(entries))
+
+
+def _valid_entries(key: ConfigKey, command: Command) -> list[str]:
+    """The value of ``command`` as entries of ``key`` (one for a single-valued key)."""
+    text = command.value.strip()
+    entries = [e.strip() for e in text.split(",") if e.strip()] if key.is_list else [text]
+    for entry in entries:
+        if not _valid(key, entry):
+            raise CommandError(ErrorCode.INVALID_VALUE,
+                               f'invalid value "{entry}" for {key.name}: expected '
+                               f"{_expected(key)}", line=command.line)
+    return [next((c for c in key.choices if c.lower() == e.lower()), e) for e in entries]
+
+
+def _valid(key: ConfigKey, entry: str) -> bool:
+    if key.kind in (KeyKind.WORDS, KeyKind.CHOICE):
+        return entry.lower() in {c.lower() for c in key.choices}
+    if key.kind is KeyKind.PORTS:
+        return entry.isdigit() and 1 <= int(entry) <= 65535
+    if key.kind is KeyKind.PERCENT:
+        return entry.isdigit() and 1 <= int(entry) <= 100
+    return bool(entry)
+
+
+def _expected(key: ConfigKey) -> str:
+    if key.choices:
+        return ("a comma-separated list of " if key.is_list else "one of ") + ", ".join(
+            key.choices)
+    return {KeyKind.PORTS: "ports 1-65535, comma separated", KeyKind.PERCENT:
+            "a whole percentage from 1 to 100"}.get(key.kind, "a value")
 
 
 def _check_key(command: Command, config: AgentConfig) -> None:

@@ -27,8 +27,19 @@ class KeyKind(StrEnum):
     """The value type of a configuration key."""
 
     LIST = "list"
+    """A list of extensions ``Publisher/Type`` (R8a)."""
     BOOL = "bool"
     MODE = "mode"
+    TEXT = "text"
+    """Any text (``proxy.url``)."""
+    WORDS = "words"
+    """A comma-separated list of words from ``choices`` (``proxy.bypass``)."""
+    PORTS = "ports"
+    """A comma-separated list of TCP ports, 1-65535."""
+    CHOICE = "choice"
+    """One word from ``choices``."""
+    PERCENT = "percent"
+    """A whole percentage, 1-100."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +51,13 @@ class ConfigKey:
     since: Feature
     default: str
     description: str
+    choices: tuple[str, ...] = ()
+    """For WORDS and CHOICE keys: the values accepted (compared case-insensitively)."""
+
+    @property
+    def is_list(self) -> bool:
+        """True for keys whose value is a list (``set --add``/``--remove`` apply)."""
+        return self.kind in (KeyKind.LIST, KeyKind.WORDS, KeyKind.PORTS)
 
 
 KEYS: tuple[ConfigKey, ...] = (
@@ -55,7 +73,29 @@ KEYS: tuple[ConfigKey, ...] = (
               "Agent mode: full (every feature) or monitor (monitoring and security only)"),
     ConfigKey("incomingconnections.enabled", KeyKind.BOOL, Feature.MONITOR_MODE, "true",
               "Allow incoming connections (SSH, Windows Admin Center); off in monitor mode"),
+    ConfigKey("incomingconnections.ports", KeyKind.PORTS, Feature.INCOMING_PORTS, "[]",
+              "Ports open to connections through the agent (SSH 22, Windows Admin Center 6516)"),
+    ConfigKey("connection.type", KeyKind.CHOICE, Feature.GATEWAY, "default",
+              "How the agent reaches Azure: default (direct or proxy) or gateway",
+              ("default", "direct", "gateway")),
+    ConfigKey("proxy.url", KeyKind.TEXT, Feature.PROXY_URL, "",
+              "Proxy server the agent uses (http://host:port)"),
+    ConfigKey("proxy.bypass", KeyKind.WORDS, Feature.PROXY_BYPASS, "[]",
+              "Traffic that does not use the proxy: AAD, ARM, Arc", ("AAD", "ARM", "Arc")),
+    ConfigKey("guestconfiguration.agent.cpulimit", KeyKind.PERCENT, Feature.CPU_LIMITS, "5",
+              "CPU limit of the machine configuration service, percent"),
+    ConfigKey("extensions.agent.cpulimit", KeyKind.PERCENT, Feature.CPU_LIMITS, "5",
+              "CPU limit of the extension manager service, percent"),
 )
+"""Every documented key with the agent version that brought it (azcmagent config reference,
+the proxy, SSH, gateway and CPU-limit pages): ``proxy.url`` 1.13, ``proxy.bypass`` 1.15,
+``incomingconnections.ports`` 1.31, ``extensions/guestconfiguration.agent.cpulimit`` 1.39,
+``connection.type`` 1.43. Only the extension keys change what the simulation decides; the
+others are kept and shown (``config list``, ``get``) and their values validated."""
+SECURITY_KEYS = frozenset({"extensions.allowlist", "extensions.blocklist", "extensions.enabled",
+                           "guestconfiguration.enabled", "config.mode",
+                           "incomingconnections.enabled"})
+"""The keys held in :class:`AgentConfig`'s own fields; the others are in its ``settings``."""
 KEYS_BY_NAME: dict[str, ConfigKey] = {k.name: k for k in KEYS}
 LIST_KEYS = frozenset({"extensions.allowlist", "extensions.blocklist"})
 
@@ -83,6 +123,9 @@ class AgentConfig:
     incoming_connections_enabled: bool = True
     monitor_list: tuple[ExtensionId, ...] | None = None
     """The Microsoft-managed monitor-mode allowlist; None means the default for the version."""
+    settings: tuple[tuple[str, str], ...] = ()
+    """Values set on the other keys (proxy, ports, connection type, CPU limits), by key name,
+    sorted; a key not listed has its default."""
 
     @classmethod
     def fresh(cls, version: AgentVersion | str) -> AgentConfig:
@@ -151,7 +194,19 @@ class AgentConfig:
             return self.mode.value
         if name == "incomingconnections.enabled":
             return _bool_text(self.effective_incoming_connections)
-        raise KeyError(name)
+        key = KEYS_BY_NAME[name]
+        stored = dict(self.settings).get(name)
+        if key.is_list:
+            return "[" + " ".join((stored or "").split(",") if stored else []) + "]"
+        return stored if stored is not None else key.default
+
+    def with_setting(self, name: str, text: str | None) -> AgentConfig:
+        """This configuration with key ``name`` (not a security key) set to ``text``, or back
+        to its default when None."""
+        kept = tuple((k, v) for k, v in self.settings if k != name)
+        if text is not None:
+            kept = tuple(sorted((*kept, (name, text))))
+        return replace(self, settings=kept)
 
 
 def _list_text(items: tuple[ExtensionId, ...]) -> str:
@@ -176,11 +231,12 @@ def render_config_list(config: AgentConfig) -> str:
     return "\n".join(["Local Configuration Settings", *rows])
 
 
-def render_config_info(version: AgentVersion) -> str:
-    """``azcmagent config info`` output: each available key, its default and what it does."""
+def render_config_info(version: AgentVersion, name: str = "") -> str:
+    """``azcmagent config info [KEY]`` output: each available key (or ``name`` only), its
+    default and what it does."""
     rows = [
         f"  {key.name:<28} default {key.default:<6} {key.description}"
         for key in KEYS
-        if has(version, key.since)
+        if has(version, key.since) and name in ("", key.name)
     ]
     return "\n".join([f"Configuration properties of agent {version}", *rows])

@@ -1,43 +1,43 @@
-"""Best-practice and correctness checks of a planned lockdown (spec R1, R7, R15, R17-R19,
+"""Best-practice and correctness checks of a planned lockdown (spec R1, R7, R8a, R15, R17-R19,
 R21, R24, R30).
 
-:func:`lint` reads either an :class:`AgentConfig` or the command lines an administrator keeps in
-a runbook, and returns :class:`Finding` records. Command lines are applied in order to a fresh
-agent exactly as the agent would (a refused line changes nothing and the next line still runs),
-so a finding says both what is wrong with a line and what the machine ends up with. Pure: no I/O.
+:func:`lint` reads an :class:`AgentConfig`, or a script as people write them (a runbook of
+commands, a bash or PowerShell onboarding or hardening script, a batch file:
+:mod:`sim.rules.script_calls`), and returns :class:`Finding` records sorted by line. Only the
+agent calls of a script are run, in order, on a fresh agent of each version asked for, exactly
+as the agent would (a refused line changes nothing and the next still runs); every other
+statement is skipped (listed with ``strict``). Findings are about the configuration the script
+produces: refused lines, unknown or malformed extension names, version gates, lockdown best
+practice, commands that have no effect on extension security (connect, show...), values the
+script takes from variables it does not set. Pure: no I/O (configuration files named by
+``--config`` are given by the caller, :func:`config_file_names`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
-from sim.rules.catalogue import BUILTIN, Catalogue, Hosting
-from sim.rules.commands import (
-    Command,
-    CommandError,
-    ErrorCode,
-    LocalState,
-    Verb,
-    execute,
-    parse,
+from sim.rules.catalogue import BUILTIN, Catalogue
+from sim.rules.command_parse import Command, CommandError, ErrorCode, Verb, parse_words
+from sim.rules.commands import LocalState, execute
+from sim.rules.config import KEYS_BY_NAME, SECURITY_KEYS, AgentConfig
+from sim.rules.identity import TYPOGRAPHIC_QUOTES, ExtensionId, ExtensionIdError
+from sim.rules.lint_checks import (
+    Finding,
+    Severity,
+    config_findings,
+    entry_findings,
+    entry_findings_of,
+    version_findings,
 )
-from sim.rules.config import KEYS, LIST_KEYS, AgentConfig, key_available
-from sim.rules.identity import ALLOW_NONE, TYPOGRAPHIC_QUOTES, ExtensionId, ExtensionIdError
-from sim.rules.versions import AgentVersion, Feature, has
+from sim.rules.script_calls import AgentCall, ScriptReading, Unresolved, read_script
+from sim.rules.script_text import Language
+from sim.rules.versions import AgentVersion
 
 DEFAULT_AGENT_VERSION = AgentVersion.parse("1.58")
-"""The agent a runbook is checked against when no version is given (a recent release)."""
+"""The agent a script is checked against when no version is given (a recent release)."""
 
-_FIELD_OF_KEY = {
-    "extensions.allowlist": "allowlist",
-    "extensions.blocklist": "blocklist",
-    "extensions.enabled": "extensions_enabled",
-    "guestconfiguration.enabled": "guest_configuration_enabled",
-    "config.mode": "mode",
-    "incomingconnections.enabled": "incoming_connections_enabled",
-}
 _REFUSED = ("command_refused", "", "correct the line; until then the agent keeps its previous "
             "configuration")
 _REFUSAL_KINDS = {
@@ -47,27 +47,7 @@ _REFUSAL_KINDS = {
     ErrorCode.LISTS_FROZEN: ("lists_frozen", "R21",
                              "run azcmagent config set config.mode full before this line"),
 }
-
-
-class Severity(StrEnum):
-    """How bad a finding is: ``error`` means the plan fails or defeats its own purpose."""
-
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One problem found; ``code`` is a stable name, ``rule`` the spec rule it rests on."""
-
-    severity: Severity
-    code: str
-    rule: str
-    message: str
-    fix: str
-    line: int | None = None
-    """1-based line of the runbook the finding is about; None for the configuration as a whole."""
+_SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
 def lint(
@@ -75,208 +55,203 @@ def lint(
     catalogue: Catalogue = BUILTIN,
     *,
     agent_version: AgentVersion | str | None = None,
+    agent_versions: Sequence[AgentVersion | str] = (),
+    strict: bool = False,
+    name: str = "",
+    config_files: Mapping[str, Mapping[str, object]] | None = None,
 ) -> list[Finding]:
-    """Findings for a configuration or a runbook (a text or a sequence of command lines).
+    """Findings for a configuration or a script (a text, or a sequence of its lines).
 
-    For command lines, blank lines and ``#`` comments are skipped and ``line`` numbers count
-    every line. ``agent_version`` is the agent the runbook runs on (default
-    :data:`DEFAULT_AGENT_VERSION`); for an :class:`AgentConfig` it replaces the config's own
-    version. Raises :class:`~sim.rules.versions.VersionError` for a malformed version.
+    ``agent_version``/``agent_versions``: the agents the script runs on (default
+    :data:`DEFAULT_AGENT_VERSION`); a finding that holds on only some of them says which. For an
+    :class:`AgentConfig` the first replaces the config's own version. ``strict`` lists the
+    statements that are not agent calls; ``name`` (the file name) helps tell the language;
+    ``config_files`` maps the names given to ``--config`` to their parsed content.
+    Raises :class:`~sim.rules.versions.VersionError` for a malformed version.
     """
-    version = AgentVersion.parse(agent_version) if agent_version is not None else None
+    versions = [AgentVersion.parse(v) for v in (
+        [agent_version] if agent_version is not None else []) + list(agent_versions)]
     if isinstance(source, AgentConfig):
-        config = source.with_version(version) if version else source
-        return [*_version_findings(config), *_entry_findings_of(config, catalogue),
-                *_config_findings(config, catalogue, {})]
-    lines = source.splitlines() if isinstance(source, str) else list(source)
-    return _lint_lines(lines, catalogue, version or DEFAULT_AGENT_VERSION)
+        config = source.with_version(versions[0]) if versions else source
+        return [*version_findings(config), *entry_findings_of(config, catalogue),
+                *config_findings(config, catalogue, {})]
+    text = source if isinstance(source, str) else "\n".join(source)
+    reading = read_script(text, name)
+    runs = {v: _Run(reading, catalogue, v, config_files or {}).findings()
+            for v in dict.fromkeys(versions or [DEFAULT_AGENT_VERSION])}
+    merged = _merged(runs)
+    if strict:
+        merged += [Finding(Severity.INFO, "not_an_agent_call", "R8a",
+                           f"not an agent call: skipped ({_short(s.text)})", "", s.line)
+                   for s in reading.skipped]
+    return sorted(merged, key=_order)
 
 
-# --- runbooks -----------------------------------------------------------------------------
+def config_file_names(text: str, name: str = "") -> list[str]:
+    """The files a script passes to ``--config`` (for the caller to read and give to
+    :func:`lint` as ``config_files``)."""
+    names: list[str] = []
+    for call in read_script(text, name).calls:
+        words = list(call.words)
+        for i, word in enumerate(words):
+            if word == "--config" and i + 1 < len(words):
+                names.append(words[i + 1])
+            elif word.startswith("--config="):
+                names.append(word.partition("=")[2])
+    return list(dict.fromkeys(n for n in names if not isinstance(n, Unresolved)))
 
 
-def _lint_lines(lines: list[str], catalogue: Catalogue, version: AgentVersion) -> list[Finding]:
-    state = LocalState(AgentConfig.fresh(version))
-    findings: list[Finding] = []
-    set_by: dict[str, int] = {}
-    for number, line in enumerate(lines, start=1):
-        if line.strip() and not line.lstrip().startswith("#"):
-            state = _lint_line(line, number, state, catalogue, findings, set_by)
-    return findings + _config_findings(state.config, catalogue, set_by)
+def _order(finding: Finding) -> tuple[float, int, str]:
+    line = float("inf") if finding.line is None else float(finding.line)
+    return line, _SEVERITY_ORDER[finding.severity], finding.code
 
 
-def _lint_line(line: str, number: int, state: LocalState, catalogue: Catalogue,
-               findings: list[Finding], set_by: dict[str, int]) -> LocalState:
-    """Run one line as the agent would; append its findings; return the state after it."""
-    try:
-        command = parse(line)
-    except CommandError as exc:
-        findings.extend(_refusal_findings(exc, line, number, catalogue, reparse=True))
+def _short(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= 60 else flat[:57] + "..."
+
+
+def _merged(runs: Mapping[AgentVersion, list[Finding]]) -> list[Finding]:
+    """One list: a finding every version gives once, the others tagged with their versions."""
+    seen: dict[Finding, list[AgentVersion]] = {}
+    for version, findings in runs.items():
+        for finding in findings:
+            seen.setdefault(finding, []).append(version)
+    if len(runs) == 1:
+        return list(seen)
+    return [finding if len(found) == len(runs) else replace(
+        finding, message=f"(agent {', '.join(map(str, found))}) {finding.message}")
+        for finding, found in seen.items()]
+
+
+@dataclass
+class _Run:
+    """One script run on a fresh agent of one version."""
+
+    reading: ScriptReading
+    catalogue: Catalogue
+    version: AgentVersion
+    config_files: Mapping[str, Mapping[str, object]]
+    findings_: list[Finding] = field(default_factory=list)
+    set_by: dict[str, int] = field(default_factory=dict)
+
+    def findings(self) -> list[Finding]:
+        state = LocalState(AgentConfig.fresh(self.version), installed=self.removed())
+        for call in self.reading.calls:
+            state = self.call(call, state)
+        return self.findings_ + config_findings(state.config, self.catalogue, self.set_by)
+
+    def removed(self) -> tuple[ExtensionId, ...]:
+        """The extensions the script removes by name, taken as installed (a script removes
+        what it expects to find)."""
+        names: list[ExtensionId] = []
+        for call in self.reading.calls:
+            words = [w.lower() for w in call.words]
+            if words[1:3] == ["extension", "remove"] and "--name" in words:
+                at = words.index("--name") + 1
+                name = call.words[at] if at < len(words) else ""
+                try:
+                    names.append(ExtensionId.parse(name if "/" in name else f"Any/{name}"))
+                except ExtensionIdError:
+                    continue
+        return tuple(dict.fromkeys(names))
+
+    def call(self, call: AgentCall, state: LocalState) -> LocalState:
+        """Run one agent call as the agent would; record its findings; the state after it."""
+        try:
+            command = parse_words(call.words, call.text)
+        except CommandError as error:
+            self.findings_ += _refusal_findings(error, call, self.catalogue,
+                                                self.reading.language)
+            return state
+        unknown = [w for w in call.words[1:] if isinstance(w, Unresolved)]
+        if command.changes_config and isinstance(command.value, Unresolved):
+            self.findings_.append(_not_known(command, call.line))
+            return state
+        if command.verb is Verb.OTHER:
+            self.findings_.append(_no_effect(command, call.line, bool(unknown)))
+            return self.config_file(command, call, state)
+        return self.run(command, call.line, state)
+
+    def run(self, command: Command, line: int, state: LocalState) -> LocalState:
+        entries = list(entry_findings(command, self.catalogue, line))
+        try:
+            state = execute(command, state).state
+        except CommandError as error:
+            code, rule, fix = _REFUSAL_KINDS.get(error.code, _REFUSED)
+            self.findings_.append(Finding(
+                Severity.ERROR, code, rule or error.rule or "R8a",
+                f"the agent refuses this line and changes nothing: {error}", fix, line))
+        else:
+            if command.changes_config:
+                self.set_by[command.key] = line
+        self.findings_ += entries
         return state
-    entries = list(_entry_findings(command, catalogue, number))
-    try:
-        state = execute(command, state).state
-    except CommandError as exc:
-        findings.extend(_refusal_findings(exc, line, number, catalogue, reparse=False))
-    else:
-        if command.changes_config:
-            set_by[command.key] = number
-    findings.extend(entries)
-    return state
+
+    def config_file(self, command: Command, call: AgentCall, state: LocalState) -> LocalState:
+        """``--config FILE``: the configuration properties it names are set, in file order."""
+        if not command.config_file:
+            return state
+        content = self.config_files.get(command.config_file)
+        if content is None:
+            self.findings_.append(Finding(
+                Severity.INFO, "config_file_not_read", "R8a",
+                f"--config {command.config_file}: the file was not given, so what it sets is "
+                "not known", "lint the script from its folder, with the file next to it",
+                call.line))
+            return state
+        for key, value in content.items():
+            if key in KEYS_BY_NAME:
+                text = ",".join(map(str, value)) if isinstance(value, list) else (
+                    str(value).lower() if isinstance(value, bool) else str(value))
+                words = ("azcmagent", "config", "set", key, text)
+                state = self.run(parse_words(words, f"{command.config_file}: {key}"), call.line,
+                                 state)
+        return state
 
 
-def _refusal_findings(error: CommandError, line: str, number: int, catalogue: Catalogue,
-                      *, reparse: bool) -> Iterator[Finding]:
-    """The refusal itself; for a line that did not parse because of typographic quotes, also
-    what its entries would be with straight quotes."""
+def _not_known(command: Command, line: int) -> Finding:
+    severity = Severity.WARNING if command.key in SECURITY_KEYS else Severity.INFO
+    return Finding(severity, "value_not_known", "R8a",
+                   f"{command.key} is set from {command.value}, which the script does not set: "
+                   f"what the agent ends up with for {command.key} is not known",
+                   "set the value in the script, or lint the script with the value written in",
+                   line)
+
+
+def _no_effect(command: Command, line: int, unknown: bool) -> Finding:
+    note = " (some of its values come from variables the script does not set)" if unknown else ""
+    return Finding(Severity.INFO, "no_effect", "R8a",
+                   f"azcmagent {command.program}: no effect on extension security (read, not "
+                   f"simulated){note}", "", line)
+
+
+def _refusal_findings(error: CommandError, call: AgentCall, catalogue: Catalogue,
+                      language: Language) -> Iterator[Finding]:
+    """The refusal itself; for a line split by typographic quotes (not quotes in bash or
+    cmd), also what its entries would be with straight quotes."""
     code, rule, fix = _REFUSAL_KINDS.get(error.code, _REFUSED)
     rule = rule or error.rule or "R8a"
-    typographic = any(c in TYPOGRAPHIC_QUOTES for c in line)
+    typographic = any(c in TYPOGRAPHIC_QUOTES for w in call.words for c in w)
     if typographic:
         code, rule, fix = "typographic_quotes", "R8a", 'retype the quotes as straight quotes (")'
     yield Finding(Severity.ERROR, code, rule,
-                  f"the agent refuses this line and changes nothing: {error}", fix, number)
-    if typographic and reparse:
-        straight = "".join('"' if c in TYPOGRAPHIC_QUOTES else c for c in line)
-        try:
-            yield from _entry_findings(parse(straight), catalogue, number)
-        except CommandError:
-            return
+                  f"the agent refuses this line and changes nothing: {error}", fix, call.line)
+    if typographic and language is not Language.POWERSHELL:
+        straight = "".join('"' if c in TYPOGRAPHIC_QUOTES else c for c in call.text)
+        for again in read_script(straight, language=language).calls:
+            try:
+                yield from entry_findings(parse_words(again.words, straight), catalogue,
+                                          call.line)
+            except CommandError:
+                return
 
 
-def _entry_findings(command: Command, catalogue: Catalogue, number: int) -> Iterator[Finding]:
-    """Malformed (error) and unknown (warning) entries of a list ``config set``."""
-    if command.verb is not Verb.CONFIG_SET or command.key not in LIST_KEYS:
-        return
-    for text in command.value.split(","):
-        if text.strip():
-            yield from _check_entry(text.strip(), command.key, catalogue, number)
+def lint_lines(lines: Iterable[str], catalogue: Catalogue = BUILTIN,
+               version: AgentVersion = DEFAULT_AGENT_VERSION) -> list[Finding]:
+    """:func:`lint` of a runbook's lines on one agent version (a shorthand)."""
+    return lint(list(lines), catalogue, agent_version=version)
 
 
-def _check_entry(text: str, key: str, catalogue: Catalogue,
-                 number: int | None) -> Iterator[Finding]:
-    hint = _did_you_mean(text, catalogue)
-    try:
-        ext = ExtensionId.parse(text)
-    except ExtensionIdError as exc:
-        yield Finding(Severity.ERROR, "malformed_entry", "R1",
-                      f"{key}: {exc}; such an entry makes the whole command fail",
-                      hint or "write the entry as Publisher/Type", number)
-        return
-    if ext != ALLOW_NONE and ext not in catalogue:
-        yield Finding(Severity.WARNING, "unknown_extension", "R1",
-                      f"{key}: {ext.name} matches no known extension (a typo would leave the "
-                      "intended extension unlisted)",
-                      hint or "check the name in the extension's documentation", number)
-
-
-def _did_you_mean(text: str, catalogue: Catalogue) -> str:
-    close = catalogue.closest(text)
-    return f"did you mean {close[0].name}?" if close else ""
-
-
-# --- configurations -----------------------------------------------------------------------
-
-
-def _entry_findings_of(config: AgentConfig, catalogue: Catalogue) -> Iterator[Finding]:
-    for key, entries in (("extensions.allowlist", config.allowlist),
-                         ("extensions.blocklist", config.blocklist)):
-        for ext in entries:
-            yield from _check_entry(ext.name, key, catalogue, None)
-
-
-def _version_findings(config: AgentConfig) -> Iterator[Finding]:
-    """Values set on keys the agent version lacks (R30), ``Allow/None`` before 1.35 (R15)."""
-    fresh = AgentConfig.fresh(config.version)
-    for key in KEYS:
-        attribute = _FIELD_OF_KEY[key.name]
-        changed = getattr(config, attribute) != getattr(fresh, attribute)
-        if changed and not key_available(key.name, config.version):
-            yield Finding(Severity.ERROR, "key_unavailable", "R30",
-                          f"{key.name} is set, but agent {config.version} has no such key "
-                          f"(it needs agent {key.since.since})",
-                          f"upgrade the agent to {key.since.since} or later", None)
-    if config.is_allow_none and not has(config.version, Feature.ALLOW_NONE):
-        yield Finding(Severity.ERROR, "allow_none_unsupported", "R15",
-                      f"Allow/None needs agent 1.35 or later; this agent is {config.version}",
-                      "upgrade the agent to 1.35 or later", None)
-
-
-def _config_findings(config: AgentConfig, catalogue: Catalogue,
-                     set_by: dict[str, int]) -> list[Finding]:
-    """Best-practice findings on the configuration that results (R18, R19, R24)."""
-    allow_line = set_by.get("extensions.allowlist")
-    block_line = set_by.get("extensions.blocklist")
-    return [
-        *_blocklist_only(config, catalogue, block_line),
-        *_scripts_allowed(config, catalogue, allow_line),
-        *_guest_configuration(config, set_by.get("guestconfiguration.enabled")),
-        *_frozen_lists(config, set_by.get("config.mode")),
-        *_manager_disabled(config, catalogue, set_by.get("extensions.enabled")),
-    ]
-
-
-def _blocklist_only(config: AgentConfig, catalogue: Catalogue,
-                    line: int | None) -> Iterator[Finding]:
-    if config.is_monitor_mode or config.allowlist or not config.blocklist:
-        return
-    yield Finding(Severity.WARNING, "blocklist_instead_of_allowlist", "R18",
-                  "only a blocklist is set: every extension not on it, including new ones, "
-                  "may be installed",
-                  "set extensions.allowlist to the extensions this server needs", line)
-    missing = [e.id.name for e in catalogue if e.runs_scripts and e.id not in config.blocklist]
-    if missing:
-        yield Finding(Severity.WARNING, "script_extension_not_blocked", "R7",
-                      "the blocklist leaves extensions that run scripts with full privileges "
-                      f"installable: {', '.join(missing)}",
-                      "add them to extensions.blocklist, or use an allowlist", line)
-
-
-def _scripts_allowed(config: AgentConfig, catalogue: Catalogue,
-                     line: int | None) -> Iterator[Finding]:
-    if config.is_monitor_mode:
-        return
-    for ext in config.allowlist:
-        entry = catalogue.get(ext)
-        if entry is not None and entry.runs_scripts:
-            yield Finding(Severity.ERROR, "script_extension_allowed", "R18",
-                          f"{ext.name} ({entry.description or entry.category}) is on the "
-                          "allowlist and runs scripts as root/Local System, so a script could "
-                          "rewrite the agent configuration (R7, R17)",
-                          f"remove {ext.name} from extensions.allowlist", line)
-
-
-def _guest_configuration(config: AgentConfig, line: int | None) -> Iterator[Finding]:
-    locked = bool(config.allowlist or config.blocklist)
-    if locked and config.effective_guest_configuration:
-        yield Finding(Severity.WARNING, "guest_configuration_enabled", "R18",
-                      "guest configuration is enabled under a lockdown: a custom guest "
-                      "configuration policy runs privileged and could rewrite the agent "
-                      "configuration (R17)",
-                      "azcmagent config set guestconfiguration.enabled false", line)
-
-
-def _frozen_lists(config: AgentConfig, line: int | None) -> Iterator[Finding]:
-    own = config.allowlist or config.blocklist
-    if config.is_monitor_mode and own and config.allowlist != config.monitor_allowlist:
-        yield Finding(Severity.WARNING, "lists_not_in_effect", "R19",
-                      "monitor mode is on: the lists you set are not in effect (the "
-                      "Microsoft-managed monitor list is) and cannot be changed (R21)",
-                      "azcmagent config set config.mode full, then set your own lists", line)
-
-
-def _manager_disabled(config: AgentConfig, catalogue: Catalogue,
-                      line: int | None) -> Iterator[Finding]:
-    if config.extensions_enabled:
-        return
-    hosted = [e.name for e in config.allowlist
-              if (entry := catalogue.get(e)) is not None and entry.hosting is Hosting.MANAGER]
-    what = (f"{', '.join(hosted)} (on the allowlist) " if hosted
-            else "extensions hosted by the manager (e.g. the Azure Monitor agent) ")
-    yield Finding(Severity.INFO, "manager_disabled", "R24",
-                  f"the extension manager is disabled: {what}will not run, while extensions "
-                  "running as their own service keep running",
-                  "remove extensions you want stopped before disabling the manager", line)
-
-
-__all__ = ["DEFAULT_AGENT_VERSION", "Finding", "Severity", "lint"]
+__all__ = ["DEFAULT_AGENT_VERSION", "Finding", "Severity", "config_file_names", "lint",
+           "lint_lines"]

@@ -42,23 +42,43 @@ def v(text: str) -> AgentVersion:
 
 
 class Feature(Enum):
-    """Agent features and the first agent version that has them (R30, R6a, R6)."""
+    """Agent features and the first agent version that has them (R30, R6a, R6); values are
+    ``(version, name)`` so that two features of one release stay distinct."""
 
-    PUSH_NOTIFICATIONS = v("1.13")
-    LOCAL_CONTROLS = v("1.16")
-    EXTENSIONS_SWITCH = v("1.17")
-    MONITOR_MODE = v("1.18")
-    KEEP_LISTS_ON_FULL = v("1.22")
-    ALLOW_NONE = v("1.35")
-    EXTENSION_CLI = v("1.39")
+    PUSH_NOTIFICATIONS = (v("1.13"), "push_notifications")
+    PROXY_URL = (v("1.13"), "proxy_url")
+    """``proxy.url``: agent-specific proxy configuration (manage-agent-proxy-settings)."""
+    PROXY_BYPASS = (v("1.15"), "proxy_bypass")
+    """``proxy.bypass`` (Arc, ARM, AAD traffic around the proxy)."""
+    LOCAL_CONTROLS = (v("1.16"), "local_controls")
+    EXTENSIONS_SWITCH = (v("1.17"), "extensions_switch")
+    MONITOR_MODE = (v("1.18"), "monitor_mode")
+    KEEP_LISTS_ON_FULL = (v("1.22"), "keep_lists_on_full")
+    INCOMING_PORTS = (v("1.31"), "incoming_ports")
+    """``incomingconnections.ports`` (SSH and Windows Admin Center through the agent)."""
+    ALLOW_NONE = (v("1.35"), "allow_none")
+    EXTENSION_CLI = (v("1.39"), "extension_cli")
+    CPU_LIMITS = (v("1.39"), "cpu_limits")
+    """``extensions.agent.cpulimit`` and ``guestconfiguration.agent.cpulimit``."""
+    GATEWAY = (v("1.43"), "gateway")
+    """``connection.type gateway`` (Azure Arc gateway)."""
 
     @property
     def since(self) -> AgentVersion:
         """First agent version with this feature."""
-        value: AgentVersion = self.value
-        return value
+        version: AgentVersion = self.value[0]
+        return version
 
 
 def has(version: AgentVersion, feature: Feature) -> bool:
     """True when an agent of ``version`` has ``feature``."""
     return version >= feature.since
+
+
+def versions_between(low: AgentVersion, high: AgentVersion) -> list[AgentVersion]:
+    """``low``, ``high`` and every version between them where a feature arrives (the versions
+    whose behaviour differs), sorted. Raises :class:`VersionError` when ``low > high``."""
+    if low > high:
+        raise VersionError(f"expected LOW-HIGH with LOW <= HIGH, got {low}-{high}")
+    inside = {f.since for f in Feature if low < f.since < high}
+    return sorted({low, high, *inside})

@@ -108,6 +108,10 @@ def build_inventory(documents: Iterable[SourceDocument]) -> Inventory:
     machines = assembly.machines_with_extensions(notes)
     if not machines:
         files = ", ".join(s.file for s in sources)
+        if any(s.machines for s in sources):
+            raise InventoryError(f"no machine in {files} reports its OS (osType and osName "
+                                 "absent or null: pre-registered or still onboarding): "
+                                 "nothing to simulate")
         raise InventoryError(f"no Arc-enabled machines found in {files} (an extensions list "
                              "needs the machines export too)")
     return Inventory(machines, tuple(sources), notes.notes())
@@ -184,7 +188,7 @@ class _Assembly:
                 if not ext.is_installed:
                     state = ext.provisioning_state or "no provisioningState"
                     notes.add(f"extensions in state {state} are not counted as installed (only "
-                              "Succeeded ones are, R6c)", "extension", machine.name)
+                              "Succeeded and Failed ones are, R6c)", "extension", machine.name)
         return tuple(self.machines.values())
 
 

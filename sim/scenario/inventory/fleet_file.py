@@ -40,10 +40,13 @@ def _group_data(group: GroupSpec) -> dict[str, Any]:
 
 
 def _extension_data(ext: InstalledExtension) -> str | dict[str, str]:
-    if ext.version == "1.0" and not ext.settings:
+    failed = ext.state.lower() == "failed"
+    if ext.version == "1.0" and not ext.settings and not failed:
         return ext.name
     data = {"name": ext.name, "version": ext.version}
-    return {**data, "settings": ext.settings} if ext.settings else data
+    if ext.settings:
+        data["settings"] = ext.settings
+    return {**data, "state": "Failed"} if failed else data
 
 
 def _duration(seconds: float) -> str:

@@ -61,11 +61,11 @@ def convert_inventory(
 
     Machines are alike when they share the group key (``group_by``, values of
     :data:`GROUP_KEYS`, lower-cased, joined by ``-``; ``()`` puts all in ``fleet``), OS, agent
-    version, location, configuration commands, installed (Succeeded) extensions with versions
-    and settings, ``tag_keys`` tags, SQL Server flag and status. Within a key and OS, groups
-    are numbered from 1 by descending size, then by content: the names depend only on the
-    inventory. A Disconnected group gets ``Outage(0, disconnected_s)``, an Expired one
-    ``Outage(0, expired_s)`` (R28). An unknown agent version is taken as
+    version, location, configuration commands, installed (Succeeded or Failed) extensions
+    with versions, settings and state, ``tag_keys`` tags, SQL Server flag and status. Within
+    a key and OS, groups are numbered from 1 by descending size, then by content: the names
+    depend only on the inventory. A Disconnected group gets ``Outage(0, disconnected_s)``, an
+    Expired one ``Outage(0, expired_s)`` (R28). An unknown agent version is taken as
     ``unknown_agent_version``, with a warning. ``anonymise`` applies :func:`anonymised` first.
 
     Raises:
@@ -141,13 +141,14 @@ class _Converter:
             cached = self._commands[(version, config)] = config_commands(config, version)
         return cached
 
-    def _extensions(self, m: Machine) -> tuple[tuple[str, str, str], ...]:
+    def _extensions(self, m: Machine) -> tuple[tuple[str, str, str, str], ...]:
         found = []
         for ext in m.installed:
             name = self._spelling.setdefault(ext.extension.key, ext.extension.name)
-            found.append((name, self._version_of(ext.version), ext.settings))
+            state = "Failed" if ext.is_failed else "Succeeded"
+            found.append((name, self._version_of(ext.version), ext.settings, state))
             self._auto_upgrade_off += ext.automatic_upgrade is False
-        return tuple(sorted(found, key=lambda e: (e[0].lower(), e[1], e[2])))
+        return tuple(sorted(found, key=lambda e: (e[0].lower(), e[1], e[2], e[3])))
 
     def _version_of(self, text: str) -> str:
         """``typeHandlerVersion`` as a scenario version: its leading numbers (``1.2-beta`` ->
@@ -212,5 +213,6 @@ def _group_spec(name: str, signature: Signature, count: int, path: str, disconne
               Status.EXPIRED.value: (Outage(0.0, expired_s),)}.get(status, ())
     return GroupSpec(
         name, count, os=os_name, agent_versions={f"{major}.{minor}": 1.0}, region=location,
-        path=path, extensions=tuple(InstalledExtension(n, v or "1.0", s) for n, v, s in exts),
+        path=path, extensions=tuple(InstalledExtension(n, v or "1.0", s, state)
+                                    for n, v, s, state in exts),
         commands=commands, tags=dict(tags), sql_server=sql, outages=outage)

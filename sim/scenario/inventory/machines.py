@@ -39,11 +39,11 @@ ConfigCache = dict[Any, ReportedConfig]
 
 
 def read_machine(item: Item, notes: Notes, configs: ConfigCache | None = None) -> Machine | None:
-    """The machine described by ``item``; None (with a note) when its OS cannot be known.
+    """The machine described by ``item``; None (with a note naming it) when it reports no OS.
     ``configs`` caches ``agentConfiguration`` readings across the machines of one import.
 
     Raises:
-        InventoryError: no name and no id, ``osType`` missing or not Windows/Linux, an
+        InventoryError: no name and no id, ``osType``/``osName`` not Windows/Linux, an
             ``agentVersion``, ``status``, tag or ``agentConfiguration`` value of a wrong type.
     """
     props, path = properties(item)
@@ -72,26 +72,35 @@ def _scope(item: Item, rid: str) -> tuple[str, str]:
             text(item, item.data, item.path, "resourceGroup"))
 
 
-_OS_HINTS = (("osName",), ("osSku",), ("licenseProfile", "productProfile", "productType"))
+_OS_HINTS = (("osSku",), ("licenseProfile", "productProfile", "productType"))
+_OS_NAMES = ("windows", "linux")
 
 
 def _os_type(item: Item, props: Mapping[str, Any], path: FieldPath, notes: Notes,
              name: str) -> str | None:
-    key, value = lookup_any_case(props, "osType")
-    if value is MISSING:
-        raise item.error((*path, "osType"), 'missing (expected "Windows" or "Linux")')
-    if isinstance(value, str) and value.strip().lower() in ("windows", "linux"):
-        return value.strip().lower()
-    if value is not None:
-        raise item.error((*path, key), f'expected "Windows" or "Linux", got {show_value(value)}')
+    """``osType``, else ``osName`` (older API versions report only ``osName``), compared
+    without regard to case; else a guess from ``osSku`` or the license profile (noted); else
+    None: the machine has no OS yet (pre-registered, still onboarding) and is left out, noted.
+
+    Raises:
+        InventoryError: ``osType`` or ``osName`` holds something other than Windows/Linux.
+    """
+    for field_name in ("osType", "osName"):
+        key, value = lookup_any_case(props, field_name)
+        if isinstance(value, str) and value.strip().lower() in _OS_NAMES:
+            return value.strip().lower()
+        if value is not MISSING and value is not None and not (
+                isinstance(value, str) and not value.strip()):
+            raise item.error((*path, key), 'expected "Windows" or "Linux", got '
+                                           f"{show_value(value)}")
     for hint in _OS_HINTS:
         guess = _os_from(props, hint)
         if guess:
-            notes.add(f"{item.file}: osType is null; OS taken from {'.'.join(hint)}", "machine",
-                      name)
+            notes.add(f"{item.file}: no osType or osName; OS taken from {'.'.join(hint)}",
+                      "machine", name)
             return guess
-    notes.add(f"{item.file}: osType is null and nothing else tells the OS (a machine that never "
-              "connected?); left out", "machine", name)
+    notes.add(f"{item.file}: no OS reported (osType and osName absent or null: a machine "
+              "pre-registered or still onboarding); left out", "machine", name)
     return None
 
 
@@ -100,7 +109,7 @@ def _os_from(props: Mapping[str, Any], hint: tuple[str, ...]) -> str:
     for key in hint:
         value = value.get(key) if isinstance(value, dict) else None
     lowered = value.lower() if isinstance(value, str) else ""
-    return next((os_name for os_name in ("windows", "linux") if os_name in lowered), "")
+    return next((os_name for os_name in _OS_NAMES if os_name in lowered), "")
 
 
 def _agent_version(item: Item, props: Mapping[str, Any], path: FieldPath) -> AgentVersion | None:

@@ -86,9 +86,15 @@ class ImportedExtension:
 
     @property
     def is_installed(self) -> bool:
-        """True when Azure records it as ``Succeeded``."""
+        """True when Azure records it as ``Succeeded`` or ``Failed`` (a Failed extension is
+        still on the machine: its last operation failed, R6c)."""
         state = self.provisioning_state
-        return state == "Succeeded" or state.lower() == "succeeded"
+        return state == "Succeeded" or state.lower() in ("succeeded", "failed")
+
+    @property
+    def is_failed(self) -> bool:
+        """True when Azure records it as ``Failed``."""
+        return self.provisioning_state.lower() == "failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +125,7 @@ class Machine:
 
     @property
     def installed(self) -> tuple[ImportedExtension, ...]:
-        """Extensions Azure records as ``Succeeded``."""
+        """Extensions Azure records as ``Succeeded`` or ``Failed``."""
         return tuple(e for e in self.extensions if e.is_installed)
 
     @property

@@ -38,7 +38,7 @@ class ImportSummary:
 
     TABLES = (("Machines by OS", "by_os"), ("Machines by agent version", "by_agent_version"),
               ("Machines by status", "by_status"),
-              ("Installed extensions (Succeeded) by type", "installed_by_type"),
+              ("Installed extensions (Succeeded or Failed) by type", "installed_by_type"),
               ("Extensions not installed, by provisioning state", "not_installed_by_state"))
     """(title, attribute) of each table of counts, in the order they are shown."""
 
