@@ -171,7 +171,7 @@ def test_r18_lint_warnings_only_exit_0(arcsim: Arcsim, tmp_path: Path) -> None:
     status, out, _ = arcsim("lint", str(runbook), "--json")
     assert status == 0
     report = json.loads(out)
-    assert report["agent_version"] == "1.58"
+    assert report["agent_versions"] == ["1.58"]
     assert {(f["code"], f["severity"], f["rule"]) for f in report["findings"]} == {
         ("blocklist_instead_of_allowlist", "warning", "R18"),
         ("script_extension_not_blocked", "warning", "R7"),
@@ -215,6 +215,8 @@ def test_r20_config_list_from_a_runbook(arcsim: Arcsim) -> None:
         f"  extensions.allowlist   : [{AMA}]",
         "  extensions.blocklist   : []",
         "  guestconfiguration.enabled : false",
+        "  proxy.url              : ",
+        "  proxy.bypass           : []",
     ]) + "\n"
 
 

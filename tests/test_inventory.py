@@ -151,10 +151,8 @@ def test_extension_list_is_matched_by_machine_id_prefix_case_insensitively() -> 
     assert [(e.extension.name, e.version, e.provisioning_state, e.automatic_upgrade)
             for e in web01.extensions] == [
         (AMA_WIN, "1.22.0.0", "Succeeded", True), (CSE, "1.10.12", "Failed", False)]
-    assert [e.extension.name for e in web01.installed] == [AMA_WIN]
-    assert [str(w) for w in inventory.warnings] == [
-        "extensions in state Failed are not counted as installed (only Succeeded ones are, "
-        "R6c): 1 extension (e.g. web01)"]
+    assert [e.extension.name for e in web01.installed] == [AMA_WIN, CSE]  # Failed stays (R6c)
+    assert inventory.warnings == ()
 
 
 def test_arm_pages_as_files_or_as_a_list_of_pages_are_concatenated(tmp_path: Path) -> None:
@@ -225,10 +223,33 @@ def test_embedded_extensions_name_matching_and_unmatched_extensions() -> None:
 # --- errors --------------------------------------------------------------------------------------
 
 
-def test_missing_os_type_names_the_file_and_the_json_path() -> None:
-    assert error_of("missing-ostype.json") == (
-        f'{DATA / "missing-ostype.json"}: value[1].properties.osType: missing (expected '
-        '"Windows" or "Linux")')
+def test_a_machine_without_os_is_left_out_with_a_warning_naming_it() -> None:
+    inventory = load("missing-ostype.json")
+    assert [m.name for m in inventory.machines] == ["ok01"]
+    assert [str(w) for w in inventory.warnings] == [
+        f"{DATA / 'missing-ostype.json'}: no OS reported (osType and osName absent or null: a "
+        "machine pre-registered or still onboarding); left out: 1 machine (e.g. noos01)"]
+
+
+@pytest.mark.parametrize(("properties", "os_name"), [
+    pytest.param({"osType": "Windows"}, "windows", id="osType"),
+    pytest.param({"osType": "linux", "osName": "windows"}, "linux", id="osType-first"),
+    pytest.param({"osName": "Windows"}, "windows", id="osName-only"),
+    pytest.param({"osType": None, "osName": "LINUX"}, "linux", id="null-osType"),
+])
+def test_the_os_comes_from_os_type_else_os_name_whatever_the_case(
+        properties: dict[str, object], os_name: str) -> None:
+    machine = arm_machine("m1")
+    del machine["properties"]["osType"]
+    machine["properties"].update(properties)
+    (found,) = inventory_from_data({"value": [machine]}).machines
+    assert found.os == os_name
+
+
+def test_an_export_whose_machines_all_lack_an_os_is_refused_saying_so() -> None:
+    machine = arm_machine("m1", os_type=None)
+    with pytest.raises(InventoryError, match="no machine in <data> reports its OS"):
+        inventory_from_data({"value": [machine]})
 
 
 def test_agent_version_of_a_wrong_type_names_the_file_and_the_json_path() -> None:
@@ -330,9 +351,9 @@ def test_null_os_type_is_inferred_or_left_out_with_a_warning() -> None:
     inventory = inventory_from_data({"value": [inferred, unknown]})
     assert [(m.name, m.os) for m in inventory.machines] == [("m1", "linux")]
     assert [str(w) for w in inventory.warnings] == [
-        "<data>: osType is null; OS taken from osSku: 1 machine (e.g. m1)",
-        "<data>: osType is null and nothing else tells the OS (a machine that never "
-        "connected?); left out: 1 machine (e.g. m2)"]
+        "<data>: no osType or osName; OS taken from osSku: 1 machine (e.g. m1)",
+        "<data>: no OS reported (osType and osName absent or null: a machine pre-registered "
+        "or still onboarding); left out: 1 machine (e.g. m2)"]
 
 
 # --- collapsing into groups -----------------------------------------------------------------
@@ -356,7 +377,8 @@ def test_machines_that_differ_get_their_own_numbered_groups() -> None:
         "rg-web-linux-1": ("lnx01",), "rg-web-windows-1": ("web02",),
         "rg-web-windows-2": ("web03",), "rg-web-windows-3": ("web01",)}
     web01 = group_of(result, "web01")
-    assert [(e.name, e.version) for e in web01.extensions] == [(AMA_WIN, "1.22.0.0")]
+    assert [(e.name, e.version, e.state) for e in web01.extensions] == [
+        (AMA_WIN, "1.22.0.0", "Succeeded"), (CSE, "1.10.12", "Failed")]
     assert result.fleet.size == 6
 
 
@@ -425,7 +447,7 @@ def test_r15_allow_none_on_an_older_agent_is_a_warning_not_a_crash() -> None:
     assert lnx.commands == ('azcmagent config set extensions.blocklist '
                             '"Microsoft.Azure.Extensions/CustomScript,'
                             'Microsoft.CPlat.Core/RunCommandHandlerLinux"',)
-    assert result.warnings == (
+    assert result.warnings[-1:] == (
         "group rg-web-linux-1: 1 of 1 machines: cannot run `azcmagent config set "
         'extensions.allowlist "Allow/None"` on agent 1.33: Allow/None requires agent 1.35 or '
         "later (this agent is 1.33) (R15); simulated without it",)
@@ -547,7 +569,9 @@ def test_write_fleet_yaml_round_trips_with_quoted_versions(tmp_path: Path) -> No
     web03 = next(g for g in data["fleet"] if g["group"] == "rg-web-windows-2")
     assert web03["outages"] == [{"at": "0s", "duration": "1d", "share": 1.0}]
     web01 = next(g for g in data["fleet"] if g["group"] == "rg-web-windows-3")
-    assert web01["extensions"] == [{"name": AMA_WIN, "version": "1.22.0.0"}]
+    assert web01["extensions"] == [{"name": AMA_WIN, "version": "1.22.0.0"}, {
+        "name": CSE, "version": "1.10.12", "settings": '{"commandToExecute":"hostname"}',
+        "state": "Failed"}]
     assert set(web01) == {"group", "count", "os", "agent_version", "region", "path",
                           "extensions", "tags", "sql_server", "commands", "outages"}
 
@@ -562,8 +586,7 @@ def test_summary_says_what_was_imported() -> None:
     for line in ("Machines by OS: windows 5, linux 1",
                  "Machines by agent version: 1.58 3, 1.33 1, 1.40 1, 1.41 1",
                  "Machines by status: Connected 4, Disconnected 1, Expired 1",
-                 f"Installed extensions (Succeeded) by type: {AMA_WIN} 1",
-                 "Extensions not installed, by provisioning state: Failed 1",
+                 f"Installed extensions (Succeeded or Failed) by type: {AMA_WIN} 1, {CSE} 1",
                  "Groups after collapsing by resource_group: 6",
                  "Warnings: 2"):
         assert line in lines

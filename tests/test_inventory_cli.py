@@ -23,7 +23,8 @@ def test_import_prints_the_summary_and_writes_the_fleet_file(
     assert out.startswith("Imported 6 machines (az-cli-list + az-cli-show)")
     for cell in ("│ windows │        5 │", "│ Disconnected │        1 │",
                  "│ Microsoft.Azure.Monitor/AzureMonitorWindowsAgent │          1 │",
-                 "│ Failed             │          1 │", "│ rg-web-windows-3 │        1 │"):
+                 "│ Microsoft.Compute/CustomScriptExtension          │          1 │",
+                 "│ rg-web-windows-3 │        1 │"):
         assert cell in out
     assert "Warnings (2):" in out
     assert out.rstrip().endswith(f"6 groups (6 machines) written to {out_file}")
@@ -64,10 +65,10 @@ def test_bad_input_is_one_line_without_a_traceback(arcsim: Arcsim,
 
 
 def test_a_malformed_export_names_the_json_path(arcsim: Arcsim) -> None:
-    status, out, err = arcsim("import", str(DATA / "missing-ostype.json"))
+    status, out, err = arcsim("import", str(DATA / "agentversion-number.json"))
     assert status == 2 and out == ""
-    assert err == (f"arcsim: error: {DATA / 'missing-ostype.json'}: value[1].properties.osType: "
-                   'missing (expected "Windows" or "Linux")\n')
+    assert err == (f"arcsim: error: {DATA / 'agentversion-number.json'}: value[3].properties."
+                   'agentVersion: expected a version like "1.58.03228.700", got 7\n')
 
 
 def test_format_relabels_a_plain_list_and_reads_csv(arcsim: Arcsim) -> None:

@@ -164,7 +164,8 @@ def test_an_odd_extension_version_is_taken_by_its_leading_numbers(folder: Path) 
     (folder / "cli-extensions.json").write_text(text.replace('"1.22.0.0"', '"1.22-beta"'))
     group = groups(load(folder, FROM_CLI))["rg-web-windows-3"]
     assert [(e.name, e.version) for e in group.extensions] == [
-        ("Microsoft.Azure.Monitor/AzureMonitorWindowsAgent", "1.22")]
+        ("Microsoft.Azure.Monitor/AzureMonitorWindowsAgent", "1.22"),
+        ("Microsoft.Compute/CustomScriptExtension", "1.10.12")]
     conversion = convert_inventory(load_inventory(*(folder / f for f in CLI_FILES)))
     assert 'typeHandlerVersion not made of dotted numbers, taken as its leading numbers: ' \
            '"1.22-beta" as 1.22' in conversion.warnings
@@ -227,8 +228,8 @@ def test_what_an_imported_fleet_cannot_hold_is_a_warning_and_a_cli_notice(
         load(folder, FROM_CLI)
     texts = [str(w.message) for w in caught]
     files = "fleet.from cli-list.json, cli-show.json, cli-extensions.json: "
-    assert texts == [files + "extensions in state Failed are not counted as installed (only "
-                     "Succeeded ones are, R6c): 1 extension (e.g. web01)",
+    assert texts == [files + "1 installed extensions have automatic upgrade off; groups carry "
+                     "no such switch, so an automatic-upgrade actor would upgrade them (R25)",
                      files + "group rg-web-linux-1: 1 of 1 machines: cannot run `azcmagent "
                      'config set extensions.allowlist "Allow/None"` on agent 1.33: Allow/None '
                      "requires agent 1.35 or later (this agent is 1.33) (R15); simulated "
@@ -246,6 +247,6 @@ def test_an_anonymised_import_warns_without_real_names(folder: Path) -> None:
     with pytest.warns(ImportedFleetWarning) as caught:
         scenario = load(folder, FROM_CLI.replace("]\n", "]\n  anonymise: true\n"))
     text = " ".join(str(w.message) for w in caught)
-    assert "R15" in text and "R6c" in text
+    assert "R15" in text and "R25" in text
     assert "rg-web" not in text and "web01" not in text
     assert not any("rg-web" in g.group for g in scenario.fleet)

@@ -206,7 +206,7 @@ def test_r8a_invalid_value(line: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize("line", [
-    "azcmagent connect", "azcmagent config frob", "ls -l", "azcmagent extension install",
+    "azcmagent frobnicate", "azcmagent config frob", "ls -l", "azcmagent extension install",
 ])
 def test_r8a_unknown_command(line: str) -> None:
     assert refusal(line).code is ErrorCode.UNKNOWN_COMMAND
@@ -228,7 +228,6 @@ def test_r8a_unknown_flag(line: str, expected: str) -> None:
     (f"azcmagent config set extensions.allowlist {AMA}, {MMA}",
      "received 3; a value with spaces must be quoted"),
     ("azcmagent config", "needs a command"),
-    ("azcmagent", "needs a command"),
     ("sudo", "empty command line"),
 ])
 def test_r8a_arity(line: str, expected: str) -> None:
@@ -265,17 +264,30 @@ def test_r20_config_list_full_output() -> None:
         "  guestconfiguration.enabled : false",
         "  config.mode            : full",
         "  incomingconnections.enabled : true",
+        "  incomingconnections.ports : []",
+        "  connection.type        : default",
+        "  proxy.url              : ",
+        "  proxy.bypass           : []",
+        "  guestconfiguration.agent.cpulimit : 5",
+        "  extensions.agent.cpulimit : 5",
     ])
 
 
-def test_r20_config_list_shows_only_keys_the_agent_has() -> None:
+def test_r20_r30_config_list_shows_only_keys_the_agent_has() -> None:
     assert render_config_list(fresh("1.16")) == "\n".join([
         "Local Configuration Settings",
         "  extensions.allowlist   : []",
         "  extensions.blocklist   : []",
         "  guestconfiguration.enabled : true",
+        "  proxy.url              : ",
+        "  proxy.bypass           : []",
     ])
-    assert render_config_list(fresh("1.15")) == "Local Configuration Settings"
+    assert render_config_list(fresh("1.15")) == "\n".join([
+        "Local Configuration Settings",
+        "  proxy.url              : ",
+        "  proxy.bypass           : []",
+    ])
+    assert render_config_list(fresh("1.12")) == "Local Configuration Settings"
 
 
 def test_r20_config_list_shows_mode_and_monitor_list() -> None:

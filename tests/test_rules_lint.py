@@ -199,7 +199,6 @@ def test_r15_allow_none_before_1_35() -> None:
 
 
 @pytest.mark.parametrize(("line", "expected"), [
-    ("echo hello", "is not azcmagent"),
     ("azcmagent config set extensions.enabled maybe", "expected true or false"),
     ("azcmagent config set extensions.allowlist --frob x/y", "unknown flag: --frob"),
 ])

@@ -27,9 +27,9 @@ What Azure shows, and so what the files hold:
   machine that Azure still wants stays ``Succeeded`` (the machine reinstalls it at its next
   check): the export shows Azure's view, not the disk's. An extension deleted in Azure while the
   extension manager was disabled (orphaned, R24) has no resource and is not listed, though it
-  is still on the machine. A ``Failed`` upgrade shows the version asked for, and the importer
-  counts only ``Succeeded`` resources as installed (R6c), so a re-import loses the older
-  version still on the machine, as with a real export. ``enableAutomaticUpgrade`` is
+  is still on the machine. A ``Failed`` upgrade shows the version asked for; the importer
+  keeps ``Failed`` resources as installed in state Failed (R6c), so a re-import has the
+  extension at the version asked for, Failed, as with a real export. ``enableAutomaticUpgrade`` is
   ``true`` (the engine has no per-resource switch; whether an extension upgrades is its
   publisher's support, R25); public ``settings`` are Azure's (R4: protected settings are never
   in Azure).

@@ -47,7 +47,6 @@ _REFUSAL_KINDS = {
     ErrorCode.LISTS_FROZEN: ("lists_frozen", "R21",
                              "run azcmagent config set config.mode full before this line"),
 }
-_SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
 def lint(
@@ -101,9 +100,10 @@ def config_file_names(text: str, name: str = "") -> list[str]:
     return list(dict.fromkeys(n for n in names if not isinstance(n, Unresolved)))
 
 
-def _order(finding: Finding) -> tuple[float, int, str]:
-    line = float("inf") if finding.line is None else float(finding.line)
-    return line, _SEVERITY_ORDER[finding.severity], finding.code
+def _order(finding: Finding) -> float:
+    """Sort key: the line (configuration-wide findings last); ties keep their order (the
+    line's own findings, then what the configuration after it shows)."""
+    return float("inf") if finding.line is None else float(finding.line)
 
 
 def _short(text: str) -> str:

@@ -298,11 +298,11 @@ class _Words:
                 if words:
                     words[-1] = words[-1] + "\x00" if not words[-1].endswith("\x00") else words[-1]
                 i += 1
-            elif c in DOUBLE_QUOTES:
+            elif c == '"' or (self.ps and c in DOUBLE_QUOTES):
                 i, part, dark = self._double(i)
                 current.append(part)
                 unresolved |= dark
-            elif c in SINGLE_QUOTES and (self.ps or c == "'"):
+            elif c == "'" or (self.ps and c in SINGLE_QUOTES):
                 end = self._single_end(i)
                 current.append(text[i + 1:end].replace("''", "'") if self.ps else text[i + 1:end])
                 i = end + 1
@@ -334,7 +334,7 @@ class _Words:
         text = self.text
         j = i + 1
         while j < len(text):
-            if text[j] in SINGLE_QUOTES:
+            if text[j] in (SINGLE_QUOTES if self.ps else "'"):
                 if self.ps and j + 1 < len(text) and text[j + 1] in SINGLE_QUOTES:
                     j += 2
                     continue
@@ -347,7 +347,7 @@ class _Words:
         out: list[str] = []
         dark = False
         j = i + 1
-        while j < len(text) and text[j] not in DOUBLE_QUOTES:
+        while j < len(text) and text[j] not in (DOUBLE_QUOTES if self.ps else '"'):
             if text[j] == escape and j + 1 < len(text):
                 out.append(text[j + 1])
                 j += 2

@@ -199,7 +199,7 @@ class _Scanner:
         return tail.endswith(("|", "+", ",")) and not tail.endswith("||")
 
     def quoted(self, quote: str) -> None:
-        closing = DOUBLE_QUOTES if quote in DOUBLE_QUOTES else SINGLE_QUOTES
+        closing = (DOUBLE_QUOTES if quote in DOUBLE_QUOTES else SINGLE_QUOTES) if self.ps else quote
         escape = "`" if self.ps else "\\"
         self.buffer.append(quote)
         self.pos += 1
