@@ -28,12 +28,12 @@ from sim.rules.azure_policy import (
     machine_resource,
     parse_definition,
 )
-from sim.rules.azure_policy_plan import plan
 from sim.rules.azure_policy_builders import (
     deploy_if_not_exists_policy,
     extension_policy,
     extension_policy_definition,
 )
+from sim.rules.azure_policy_plan import plan
 from sim.rules.identity import ExtensionId, ExtensionIdError
 
 SHARED = Path(__file__).parent / "data" / "formats"  # copies of ../shared/formats
