@@ -282,7 +282,7 @@ class _Scanner:
         yield from ()
 
 
-_CMD_SPLIT: Final = re.compile(r'&&|\|\||&|("[^"]*")')
+_CMD_SPLIT: Final = re.compile(r'(&&|\|\||&)|("[^"]*")')
 
 
 def _cmd(text: str) -> Iterator[Statement]:
