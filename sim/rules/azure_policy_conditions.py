@@ -46,6 +46,7 @@ from sim.rules.azure_policy_fields import (
     Profile,
     Resource,
     lookup,
+    lookup_path,
     resolve_field,
 )
 from sim.rules.azure_policy_operators import compile_operator, describe, operator_name
@@ -195,7 +196,8 @@ def _subject(kind: str, raw: object, at: str, env: Env) -> Compiled:
     if not isinstance(name.constant, str):
         raise PolicyDefinitionError(f"{at}: expected a field name (a string), got "
                                     f"{describe(name.constant)}")
-    return read_field(resolve_field(name.constant, env.profile), at)
+    return _member_field(name.constant, env) or read_field(
+        resolve_field(name.constant, env.profile), at)
 
 
 def read_field(found: FieldRead, at: str) -> Compiled:
@@ -277,7 +279,8 @@ def _count(raw: object, at: str, env: Env) -> Compiled:
         raise PolicyDefinitionError(f"{at}: expected an object, got {describe(raw)}")
     keys = {str(k).lower(): str(k) for k in raw}
     if "field" in keys:
-        return _field_count(raw[keys["field"]], f"{at}.{keys['field']}", env)
+        where_raw = raw[keys["where"]] if "where" in keys else MISSING
+        return _field_count(raw[keys["field"]], where_raw, f"{at}.{keys['field']}", env)
     if "value" not in keys:
         raise PolicyDefinitionError(f'{at}: expected "value" (or "field") in a count')
     items = compile_value(raw[keys["value"]], f"{at}.{keys['value']}", env)
@@ -305,17 +308,65 @@ def _counted(items: Compiled, where: Compiled, name: str, at: str) -> Compiled:
                     resource=items.resource or where.resource)
 
 
-def _field_count(raw: object, at: str, env: Env) -> Compiled:
+def _field_count(raw: object, where: object, at: str, env: Env) -> Compiled:
+    """``count`` over an array alias: the members of the array the resource holds (none when
+    the alias is of another type or absent), those where ``where`` holds, with
+    ``field('alias[*].x')`` reading the member (and counts nested in ``where`` counting the
+    member's arrays)."""
     name = compile_value(raw, at, env)
-    if not name.is_constant or not isinstance(name.constant, str):
-        return _unknown((f"{at}: a count over a field needs a literal array alias",))
-    found = resolve_field(name.constant.replace("[*]", ""), env.profile)
-    if found.unknown:
-        return _unknown((f"{at}: {found.unknown}",))
-    if found.reader is None and found.constant is MISSING:
-        return _const(0)
-    return _unknown((f'{at}: counting the members of "{name.constant}" is outside what '
-                     "arcsim evaluates",))
+    if name.unknown or not name.is_constant or not isinstance(name.constant, str):
+        return name if name.unknown else _unknown(
+            (f"{at}: a count over a field needs a literal array alias",))
+    alias = name.constant.strip()
+    if not alias.endswith("[*]"):
+        raise PolicyDefinitionError(f'{at}: a count over a field needs an array alias '
+                                    f'(ending in [*]), got "{alias}"')
+    array = alias[:-3]
+    member = _MEMBER + alias.lower()
+    inner = replace(env, current=env.current | {member})
+    condition = (compile_condition(where, f"{at[:at.rfind('.')]}.where", inner)
+                 if where is not MISSING else _const(True))
+    read = _member_field(array, env) if "[*]" in array else None
+    if read is None:
+        if "[*]" in array:
+            return _unknown((f'{at}: "{alias}" counts an array inside an array outside a '
+                             "count over the outer one",))
+        read = read_field(resolve_field(array, env.profile), at)
+    if read.unknown or condition.unknown:
+        return _unknown(read.unknown + condition.unknown, condition.notes)
+    if read.is_constant and not isinstance(read.constant, list):
+        return _const(0, condition.notes)
+    members, holds = _runner(read), _runner(condition)
+
+    def count(resource: Resource, current: Current) -> int:
+        found = members(resource, current)
+        if not isinstance(found, list):
+            return 0
+        return sum(bool(holds(resource, {**current, member: m})) for m in found)
+
+    return Compiled(run=count, notes=condition.notes, resource=True)
+
+
+def _member_field(name: str, env: Env) -> Compiled | None:
+    """``field('alias[*].x')`` inside a count over ``alias[*]``: read from the member (the
+    innermost count whose alias starts the name)."""
+    lowered = name.lower().strip()
+    end = lowered.rfind("[*]")
+    while end >= 0:
+        key = _MEMBER + lowered[:end + 3]
+        if key in env.current:
+            return _member_reader(key, name.strip()[end + 3:].lstrip("."))
+        end = lowered.rfind("[*]", 0, end)
+    return None
+
+
+def _member_reader(key: str, rest: str) -> Compiled:
+    return Compiled(run=lambda _r, c: lookup_path(c[key], rest) if rest else c[key],
+                    resource=True)
+
+
+_MEMBER: Final = "\x00field:"
+"""How the member of a field count is named among the ``current`` values."""
 
 
 __all__ = [

@@ -64,8 +64,9 @@ MACHINE_PATHS: Final = (
 def machine_profile(extra_paths: Sequence[str] = ()) -> Profile:
     """The machine profile: :data:`MACHINE_PATHS` plus the property paths a fleet gives."""
     paths = {f"properties.{p.lower()}" for p in (*MACHINE_PATHS, *extra_paths)}
-    shown = "type, location, tags, identity.type and the properties " + ", ".join(
-        sorted({*MACHINE_PATHS, *extra_paths}, key=str.lower))
+    shown = "type, location, tags, identity.type, the properties " + ", ".join(
+        sorted({*MACHINE_PATHS, *extra_paths}, key=str.lower)) + (
+        " and any property a fleet group gives under properties:")
     return Profile(MACHINE_TYPE, "a machine",
                    frozenset({"location", "tags", "identity.type", *paths}),
                    frozenset({"kind"}), shown)
@@ -111,7 +112,7 @@ def plan(policy: AssignedPolicy, machine: Profile = MACHINE) -> PolicyPlan:
                                 ("existing", EXISTING))}
     notes = tuple(dict.fromkeys(n for c in _reachable(on) for n in c.notes))
     if effect in (Effect.DENY, Effect.AUDIT):
-        return _request_plan(effect, on["request"], rule_if, notes)
+        return _request_plan(effect, on["request"], rule_if, f"{at}.if", notes)
     if effect is Effect.DEPLOY_IF_NOT_EXISTS and _is_extension_related(policy, env):
         return _deploy_plan(policy, on, machine, notes)
     if effect is Effect.MODIFY:
@@ -148,13 +149,13 @@ def _required(compiled: Compiled, what: str) -> Predicate:
     return compiled.predicate()
 
 
-def _request_plan(effect: Effect, request: Compiled, rule_if: object,
+def _request_plan(effect: Effect, request: Compiled, rule_if: object, at: str,
                   notes: tuple[str, ...]) -> PolicyPlan:
     predicate = _required(request, "extension write requests")
     if request.is_constant and not request.constant:
-        return PolicyPlan(effect, notices=(*notes, f"{effect.value}: the if condition never "
-                                           "matches an Arc extension write request, so it "
-                                           "blocks or reports none in the simulation"))
+        return PolicyPlan(effect, notices=(*notes, f"{at}: never matches an Arc extension "
+                                           f"write request, so this {effect.value} blocks or "
+                                           "reports none in the simulation"))
     reads_location = "location" in repr(rule_if).lower()
     return PolicyPlan(effect, request=predicate, reads_location=reads_location, notices=notes)
 

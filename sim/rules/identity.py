@@ -7,11 +7,14 @@ casings); the original spelling is kept for display.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sim.errors import ArcsimError
 
 TYPOGRAPHIC_QUOTES = "“”„‟‘’‚‛«»"
+_TYPOGRAPHIC = re.compile(f"[{TYPOGRAPHIC_QUOTES}]")
+_SPACE = re.compile(r"\s")
 
 
 class ExtensionIdError(ArcsimError, ValueError):
@@ -30,7 +33,7 @@ class ExtensionId:
     def parse(cls, text: str) -> ExtensionId:
         """Parse ``Publisher/Type``; raise :class:`ExtensionIdError` saying what is wrong."""
         name = text.strip()
-        bad_quotes = sorted({c for c in name if c in TYPOGRAPHIC_QUOTES})
+        bad_quotes = sorted(set(_TYPOGRAPHIC.findall(name)))
         if bad_quotes:
             raise ExtensionIdError(
                 f'"{name}" contains typographic quotes ({" ".join(bad_quotes)}), which a shell '
@@ -47,7 +50,7 @@ class ExtensionId:
             raise ExtensionIdError(
                 f'"{name}" is not an extension name: publisher and type must both be non-empty'
             )
-        if any(c.isspace() for c in publisher + type_):
+        if _SPACE.search(publisher) or _SPACE.search(type_):
             raise ExtensionIdError(
                 f'"{name}" is not an extension name: it contains a space (separate entries '
                 "with commas)"

@@ -19,6 +19,7 @@ Nothing is executed; the reader is linear in the length of the text.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -201,20 +202,27 @@ class _Scanner:
     def quoted(self, quote: str) -> None:
         closing = (DOUBLE_QUOTES if quote in DOUBLE_QUOTES else SINGLE_QUOTES) if self.ps else quote
         escape = "`" if self.ps else "\\"
+        stop = _stops(closing + (escape if quote in DOUBLE_QUOTES else ""))
         self.buffer.append(quote)
         self.pos += 1
         text, n = self.text, len(self.text)
         while self.pos < n:
-            c = text[self.pos]
-            if c == "\n":
-                self.line += 1
-            if c == escape and quote in DOUBLE_QUOTES and self.pos + 1 < n:
-                self.buffer.append(text[self.pos:self.pos + 2])
-                self.line += text[self.pos + 1] == "\n"
-                self.pos += 2
+            found = stop.search(text, self.pos)
+            end = n if found is None else found.start()
+            chunk = text[self.pos:end]
+            self.buffer.append(chunk)
+            self.line += chunk.count("\n")
+            self.pos = end
+            if found is None:
+                return
+            c = text[end]
+            if c == escape and quote in DOUBLE_QUOTES and end + 1 < n:
+                self.buffer.append(text[end:end + 2])
+                self.line += text[end + 1] == "\n"
+                self.pos = end + 2
                 continue
             self.buffer.append(c)
-            self.pos += 1
+            self.pos = end + 1
             if c in closing:
                 if self.ps and c in "'" and text.startswith("'", self.pos):
                     self.buffer.append("'")
@@ -280,6 +288,12 @@ class _Scanner:
             self.buffer.append(self.text[self.pos:self.pos + 2])
             self.pos += 2
         yield from ()
+
+
+@functools.lru_cache(maxsize=16)
+def _stops(chars: str) -> re.Pattern[str]:
+    """A pattern finding the next of ``chars`` (the ends and escapes of a quoted string)."""
+    return re.compile("[" + re.escape(chars) + "]")
 
 
 _CMD_SPLIT: Final = re.compile(r'(&&|\|\||&)|("[^"]*")')

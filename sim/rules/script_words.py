@@ -27,6 +27,7 @@ def split_words(text: str, ps: bool, variables: Mapping[str, str], *, cmd: bool 
     return _Words(text, ps, variables, cmd=cmd).split()
 
 
+_SPACES: Final = re.compile(r"\s+")
 _WORD_PLAIN: Final = re.compile(r"[^\s$\\`@,%" + DOUBLE_QUOTES + SINGLE_QUOTES + "]+")
 
 
@@ -54,7 +55,7 @@ class _Words:
                 if current or unresolved:
                     words.append(self._word(current, unresolved))
                 current, unresolved = [], False
-                i += 1
+                i = _SPACES.match(text, i).end()  # type: ignore[union-attr]
             elif self.ps and c == "@" and text.startswith("@(", i):
                 end = _closing(text, i + 1)
                 inner = self._array(text[i + 2:end])
