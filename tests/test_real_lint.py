@@ -3,19 +3,22 @@
 The agent called every way real scripts call it; continuations, comments, block comments and
 here-strings; lines that are not agent calls skipped (listed with ``--strict``); every
 documented command, flag and key read, with its version gate; several agent versions at once;
-``connect --config FILE`` followed when the file is given; a long runbook linted fast.
+``connect --config FILE`` followed when the file is given. (How fast a long runbook lints:
+``benchmarks/lint.py``.)
 """
 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 from helpers import Arcsim
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import valid_command_lines
 
-from sim.rules.lint import Finding, Severity, config_file_names, lint
+from sim.rules.lint import Severity, config_file_names, lint
 from sim.rules.script_calls import Unresolved, read_script
 from sim.rules.script_text import Language
 from sim.rules.versions import AgentVersion, versions_between
@@ -222,23 +225,29 @@ def test_lint_cli_takes_versions_repeated_or_as_a_range_and_strict(arcsim: Arcsi
     assert status == 2 and err.startswith("arcsim: error: argument --agent-version")
 
 
-def test_r8a_a_9000_line_runbook_lints_well_under_a_second() -> None:
-    block = [
-        "# lock the server down",
-        f'sudo azcmagent config set extensions.allowlist "{AMA}"',
-        "azcmagent config set guestconfiguration.enabled false",
-        'Write-Output "next"',
-        "azcmagent show -j",
-        "azcmagent config set extensions.blocklist --add Microsoft.Compute/CustomScriptExtension",
-    ]
-    text = "\n".join(block * 1500)
-    best = min(_timed(text) for _ in range(3))
-    assert best < 1.0
+SCRIPT_FORMS = [
+    ("x.sh", "# lock down\necho start\n{prefix} {rest}\n"),
+    ("x.sh", "sudo azcmagent config \\\n  {tail}\n"),
+    ("x.ps1", '& "$env:ProgramW6432\\AzureConnectedMachineAgent\\azcmagent.exe" {rest}\n'),
+    ("x.ps1", "<# lock down #>\nazcmagent config `\n  {tail}\n"),
+    ("x.ps1", '$agent = "C:\\Program Files\\AzureConnectedMachineAgent\\azcmagent.exe"\n'
+              "& $agent {rest}\n"),
+    ("x.cmd", "@echo off\nazcmagent.exe config ^\n  {tail}\n"),
+]
 
 
-def _timed(text: str) -> float:
-    start = time.perf_counter()
-    findings: list[Finding] = lint(text, name="runbook.txt")
-    elapsed = time.perf_counter() - start
-    assert findings
-    return elapsed
+@settings(max_examples=60, deadline=None)
+@given(line=valid_command_lines(), form=st.sampled_from(SCRIPT_FORMS))
+def test_r8a_a_command_line_lints_the_same_in_every_script_form(
+        line: str, form: tuple[str, str]) -> None:
+    """Law: how a script calls the agent (path, variable, continuation, comments) does not
+    change what the agent does with the line."""
+    prefix, _, rest = line.partition(" config ")
+    rest = "config " + rest
+    name, template = form
+    script = template.format(prefix=prefix, rest=rest, tail=rest.removeprefix("config "))
+
+    def seen(text: str, file: str) -> list[tuple[str, str]]:
+        return [(f.code, f.severity.value) for f in lint(text, name=file)]
+
+    assert seen(script, name) == seen(line, "runbook.txt")

@@ -131,7 +131,7 @@ class _Reader:
             value = value.lstrip("(").rstrip(")").strip()
             if value.startswith(("&", ".")) or _is_command(value):
                 return value
-        known = self._value(value)
+        known = self._literal(value)
         if known is not None:
             self.variables[name] = known
         else:
@@ -142,7 +142,7 @@ class _Reader:
         words = self.words(value)
         return words[0] if words else ""
 
-    def _value(self, value: str) -> str | None:
+    def _literal(self, value: str) -> str | None:
         """The literal value of an assignment's right side (strings joined with ``+``, a
         ``Join-Path``), else None."""
         if self.ps and value.lower().startswith("join-path"):

@@ -50,8 +50,8 @@ from sim.rules.azure_policy import (
 from sim.rules.azure_policy_plan import PolicyPlan, apply_tags, machine_profile, plan
 from sim.rules.azure_policy_views import extension_resource
 from sim.rules.identity import ExtensionId
-from sim.scenario.policy_views import machine_view
 from sim.scenario.policy_model import Policy
+from sim.scenario.policy_views import machine_view
 from sim.scenario.source import FieldPath
 
 
