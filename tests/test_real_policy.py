@@ -18,12 +18,14 @@ from typing import Any
 import pytest
 
 from sim.engine import DAY, Outcome, World
+from sim.planning import plan as plan_fleet
 from sim.rules.azure_policy import PolicyDefinitionError, assign, load_definition, parse_definition
 from sim.rules.azure_policy_plan import MACHINE, plan
 from sim.rules.identity import ExtensionId
 from sim.scenario.build import build_world
 from sim.scenario.loading import scenario_from_text
 from sim.scenario.policy_definitions import load_rule
+from sim.scenario.schema import Scenario
 from sim.scenario.source import ScenarioError
 
 POLICY = Path(__file__).resolve().parent / "data" / "real" / "policy"
@@ -323,3 +325,20 @@ def test_a_definition_saved_with_a_byte_order_mark_reads_as_without() -> None:
 
 def test_the_machine_profile_names_what_a_group_can_give() -> None:
     assert "properties:" in MACHINE.shown
+
+
+def test_a_plan_reads_the_definitions_and_properties_a_run_reads() -> None:
+    """``sim.plan`` sees what a run does: the Modify tags and the group properties a
+    definition reads (here: who the Dependency agent is deployed to, then blocked)."""
+    interfaces = [{"ipAddresses": [{"address": f"10.0.{i}.4"}]} for i in range(2)]
+    made = plan_fleet(Scenario.model_validate({
+        "name": "plan", "duration": "1d",
+        "fleet": [{"group": "multi", "count": 3, "agent_version": "1.45",
+                   "properties": {"networkProfile": {"networkInterfaces": interfaces}}},
+                  {"group": "single", "count": 2, "agent_version": "1.45"}],
+        "policies": [{"name": "dep", "definition": str(POLICY / "custom/count-network-"
+                                                                "interfaces.json")}]}),
+        [f'azcmagent config set extensions.allowlist "{AMA_W}"'])
+    s = made.summary
+    blocked = s[(s.extension == DEP_W) & (s.action == "install") & (s.outcome == "blocked")]
+    assert blocked.machines.sum() == 3  # the three multi-homed machines, not the other two

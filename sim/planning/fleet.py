@@ -27,12 +27,13 @@ from sim.rules.identity import ExtensionId
 from sim.rules.roles import check_role
 from sim.scenario import library
 from sim.scenario.action import EntryBase
-from sim.scenario.build import fleet_of
+from sim.scenario.build import fleet_of, modified_fleet
 from sim.scenario.inventory import convert_inventory, load_inventory
 from sim.scenario.inventory.scenario_fleet import FLEET_FILE_SUFFIXES, ImportedFleetWarning
 from sim.scenario.loading import scenario_from_document
 from sim.scenario.policies import POLICY_ADMIN, rule_of
 from sim.scenario.policy_model import Policy
+from sim.scenario.policy_views import property_paths
 from sim.scenario.schema import Group, Scenario
 from sim.scenario.source import load_yaml_file, validate_document
 from sim.scenario.timeline import ACTIONS, actor_of
@@ -131,12 +132,14 @@ def _from_exports(files: list[str], seed: int | None) -> PlanFleet:
 def _from_scenario(scenario: Scenario, path: Path | None, seed: int | None,
                    label: str | None = None) -> PlanFleet:
     base = path.parent if path is not None else None
-    groups = fleet_of(scenario.fleet).groups
-    policies = tuple(PolicyInForce(p.name, rule_of(p, base), p.scope)
+    groups = modified_fleet(fleet_of(scenario.fleet), scenario.policies, base).groups
+    paths = property_paths(g.properties for g in groups)
+    policies = tuple(PolicyInForce(p.name, rule_of(p, base, paths), p.scope)
                      for p in scenario.policies)
     assigned = [(policy, base) for e in scenario.timeline
                 if (policy := ACTIONS[e.action].assigns(e.value)) is not None]
-    requests = _requests(scenario, groups, [*((p, base) for p in scenario.policies), *assigned])
+    requests = _requests(scenario, groups, [*((p, base) for p in scenario.policies), *assigned],
+                         paths)
     return PlanFleet(groups, label or f"<scenario {scenario.name}>",
                      scenario.seed if seed is None else seed, policies=policies,
                      requests=requests, actors=_actors(scenario))
@@ -161,8 +164,10 @@ _REQUESTS = ("install", "update", "upgrade")
 
 
 def _requests(scenario: Scenario, groups: tuple[GroupSpec, ...],
-              policies: Sequence[tuple[Policy, Path | None]]) -> dict[str, tuple[ExtensionId, ...]]:
-    """Group -> extensions the scenario asks for on its machines."""
+              policies: Sequence[tuple[Policy, Path | None]],
+              machine_paths: tuple[str, ...] = ()) -> dict[str, tuple[ExtensionId, ...]]:
+    """Group -> extensions the scenario asks for on its machines (``machine_paths``: the
+    machine properties the groups give, for definitions that read them)."""
     found: dict[str, dict[ExtensionId, None]] = {g.name: {} for g in groups}
     for entry in scenario.timeline:
         if entry.action in _REQUESTS:
@@ -172,7 +177,7 @@ def _requests(scenario: Scenario, groups: tuple[GroupSpec, ...],
         if entry.action == "sql_auto_deploy":
             _add_sql(found, groups)
     for policy, base in policies:
-        rule = rule_of(policy, base)
+        rule = rule_of(policy, base, machine_paths)
         for group in groups:
             deployed = rule.deploys.get(group.os.lower())
             if (deployed and policy.scope in (None, group.name)
