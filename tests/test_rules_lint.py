@@ -241,8 +241,9 @@ def test_r21_list_change_in_monitor_mode_is_refused() -> None:
     assert "config.mode full" in finding.fix
 
 
-def test_r19_monitor_mode_alone_is_clean() -> None:
-    assert lint(["azcmagent config set config.mode monitor"]) == []
+def test_r19_monitor_mode_alone_only_says_what_monitor_mode_is() -> None:
+    findings = lint(["azcmagent config set config.mode monitor"])
+    assert summary(findings) == [("monitor_mode_allowlist", Severity.INFO, "R19", 1)]
 
 
 def test_r24_manager_disabled_while_manager_hosted_extensions_expected() -> None:

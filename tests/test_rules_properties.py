@@ -31,6 +31,8 @@ FIELD = {
     "extensions.enabled": "extensions_enabled",
     "guestconfiguration.enabled": "guest_configuration_enabled", "config.mode": "mode",
     "incomingconnections.enabled": "incoming_connections_enabled",
+    "extensions.agent.cpulimit": "extensions_cpu_limit",
+    "guestconfiguration.agent.cpulimit": "guest_configuration_cpu_limit",
 }
 MANY = settings(max_examples=200)
 

@@ -29,6 +29,8 @@ class KeyKind(StrEnum):
     LIST = "list"
     BOOL = "bool"
     MODE = "mode"
+    PERCENT = "percent"
+    """A whole number of percent, 1 to 100 (a CPU limit)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +57,18 @@ KEYS: tuple[ConfigKey, ...] = (
               "Agent mode: full (every feature) or monitor (monitoring and security only)"),
     ConfigKey("incomingconnections.enabled", KeyKind.BOOL, Feature.MONITOR_MODE, "true",
               "Allow incoming connections (SSH, Windows Admin Center); off in monitor mode"),
+    # agent 1.39, the release that also brought "azcmagent extension" [doc: agent overview,
+    # "Custom resource limits"]
+    ConfigKey("extensions.agent.cpulimit", KeyKind.PERCENT, Feature.EXTENSION_CLI, "5",
+              "CPU limit of the extension manager, in percent"),
+    ConfigKey("guestconfiguration.agent.cpulimit", KeyKind.PERCENT, Feature.EXTENSION_CLI, "5",
+              "CPU limit of the guest configuration (machine configuration) agent, in percent"),
 )
 KEYS_BY_NAME: dict[str, ConfigKey] = {k.name: k for k in KEYS}
 LIST_KEYS = frozenset({"extensions.allowlist", "extensions.blocklist"})
+KEY_WIDTH = max(len(key.name) for key in KEYS)
+"""The width ``config list`` pads every key to (R20): the longest key's, on every agent
+version, so that every separator lines up."""
 
 
 def key_available(name: str, version: AgentVersion) -> bool:
@@ -83,6 +94,10 @@ class AgentConfig:
     incoming_connections_enabled: bool = True
     monitor_list: tuple[ExtensionId, ...] | None = None
     """The Microsoft-managed monitor-mode allowlist; None means the default for the version."""
+    extensions_cpu_limit: int = 5
+    """``extensions.agent.cpulimit``, percent (agent 1.39+); no effect on extension security."""
+    guest_configuration_cpu_limit: int = 5
+    """``guestconfiguration.agent.cpulimit``, percent (agent 1.39+)."""
 
     @classmethod
     def fresh(cls, version: AgentVersion | str) -> AgentConfig:
@@ -151,6 +166,10 @@ class AgentConfig:
             return self.mode.value
         if name == "incomingconnections.enabled":
             return _bool_text(self.effective_incoming_connections)
+        if name == "extensions.agent.cpulimit":
+            return str(self.extensions_cpu_limit)
+        if name == "guestconfiguration.agent.cpulimit":
+            return str(self.guest_configuration_cpu_limit)
         raise KeyError(name)
 
 
@@ -165,11 +184,11 @@ def _bool_text(value: bool) -> str:
 def render_config_list(config: AgentConfig) -> str:
     """``azcmagent config list`` output (R20): a header, then ``  key<pad> : value`` rows.
 
-    Only keys the agent version has are listed. Keys are padded to a fixed width of 22 (the
-    documented example ``  extensions.blocklist   : [...]``); longer keys are not cut.
+    Only keys the agent version has are listed. Every key is padded to one fixed width,
+    :data:`KEY_WIDTH` (the longest key), so the separators line up on every row and version.
     """
     rows = [
-        f"  {key.name:<22} : {config.value_text(key.name)}"
+        f"  {key.name:<{KEY_WIDTH}} : {config.value_text(key.name)}"
         for key in KEYS
         if key_available(key.name, config.version)
     ]
@@ -179,7 +198,7 @@ def render_config_list(config: AgentConfig) -> str:
 def render_config_info(version: AgentVersion) -> str:
     """``azcmagent config info`` output: each available key, its default and what it does."""
     rows = [
-        f"  {key.name:<28} default {key.default:<6} {key.description}"
+        f"  {key.name:<{KEY_WIDTH}} default {key.default:<6} {key.description}"
         for key in KEYS
         if has(version, key.since)
     ]

@@ -25,6 +25,11 @@ from sim.rules.commands import (
 )
 from sim.rules.config import KEYS, LIST_KEYS, AgentConfig, key_available
 from sim.rules.identity import ALLOW_NONE, TYPOGRAPHIC_QUOTES, ExtensionId, ExtensionIdError
+from sim.rules.readings import (
+    DEFAULT_READINGS,
+    MalformedListEntry,
+    Readings,
+)
 from sim.rules.versions import AgentVersion, Feature, has
 
 DEFAULT_AGENT_VERSION = AgentVersion.parse("1.58")
@@ -37,7 +42,19 @@ _FIELD_OF_KEY = {
     "guestconfiguration.enabled": "guest_configuration_enabled",
     "config.mode": "mode",
     "incomingconnections.enabled": "incoming_connections_enabled",
+    "extensions.agent.cpulimit": "extensions_cpu_limit",
+    "guestconfiguration.agent.cpulimit": "guest_configuration_cpu_limit",
 }
+_NO_PROTECTION = (
+    "so this line gives no protection on this agent: every extension can still be installed "
+    "(the 1.35 release fixed \"an invalid extension name could impact enforcement of the "
+    "lists\", so an older agent cannot be counted on to enforce Allow/None in any form)")
+_ORDINARY_ENTRY = (
+    "agent {version} has no Allow/None (R15, 1.35+); under the ordinary_entry reading (an "
+    "assumption: the documentation does not say) it keeps the value as an ordinary entry that "
+    "names no extension, so every install, update and upgrade is blocked as not_on_allowlist; "
+    "the 1.35 release fixed \"an invalid extension name could impact enforcement of the "
+    "lists\", so the real agent may enforce nothing")
 _REFUSED = ("command_refused", "", "correct the line; until then the agent keeps its previous "
             "configuration")
 _REFUSAL_KINDS = {
@@ -75,13 +92,16 @@ def lint(
     catalogue: Catalogue = BUILTIN,
     *,
     agent_version: AgentVersion | str | None = None,
+    readings: Readings = DEFAULT_READINGS,
 ) -> list[Finding]:
     """Findings for a configuration or a runbook (a text or a sequence of command lines).
 
     For command lines, blank lines and ``#`` comments are skipped and ``line`` numbers count
     every line. ``agent_version`` is the agent the runbook runs on (default
     :data:`DEFAULT_AGENT_VERSION`); for an :class:`AgentConfig` it replaces the config's own
-    version. Raises :class:`~sim.rules.versions.VersionError` for a malformed version.
+    version. ``readings`` are how the agent is taken to treat what the documentation leaves
+    open (:mod:`sim.rules.readings`). Raises :class:`~sim.rules.versions.VersionError` for a
+    malformed version.
     """
     version = AgentVersion.parse(agent_version) if agent_version is not None else None
     if isinstance(source, AgentConfig):
@@ -89,40 +109,55 @@ def lint(
         return [*_version_findings(config), *_entry_findings_of(config, catalogue),
                 *_config_findings(config, catalogue, {})]
     lines = source.splitlines() if isinstance(source, str) else list(source)
-    return _lint_lines(lines, catalogue, version or DEFAULT_AGENT_VERSION)
+    return _lint_lines(lines, catalogue, version or DEFAULT_AGENT_VERSION, readings)
 
 
 # --- runbooks -----------------------------------------------------------------------------
 
 
-def _lint_lines(lines: list[str], catalogue: Catalogue, version: AgentVersion) -> list[Finding]:
+def _lint_lines(lines: list[str], catalogue: Catalogue, version: AgentVersion,
+                readings: Readings) -> list[Finding]:
     state = LocalState(AgentConfig.fresh(version))
     findings: list[Finding] = []
     set_by: dict[str, int] = {}
     for number, line in enumerate(lines, start=1):
         if line.strip() and not line.lstrip().startswith("#"):
-            state = _lint_line(line, number, state, catalogue, findings, set_by)
+            state = _lint_line(line, number, state, catalogue, findings, set_by, readings)
     return findings + _config_findings(state.config, catalogue, set_by)
 
 
 def _lint_line(line: str, number: int, state: LocalState, catalogue: Catalogue,
-               findings: list[Finding], set_by: dict[str, int]) -> LocalState:
+               findings: list[Finding], set_by: dict[str, int],
+               readings: Readings) -> LocalState:
     """Run one line as the agent would; append its findings; return the state after it."""
     try:
         command = parse(line)
     except CommandError as exc:
         findings.extend(_refusal_findings(exc, line, number, catalogue, reparse=True))
         return state
-    entries = list(_entry_findings(command, catalogue, number))
+    entries = list(_entry_findings(command, catalogue, number, readings))
     try:
-        state = execute(command, state).state
+        after = execute(command, state, readings=readings).state
     except CommandError as exc:
         findings.extend(_refusal_findings(exc, line, number, catalogue, reparse=False))
     else:
         if command.changes_config:
             set_by[command.key] = number
+        findings.extend(_old_allow_none(state.config, after.config, number))
+        state = after
     findings.extend(entries)
     return state
+
+
+def _old_allow_none(before: AgentConfig, after: AgentConfig,
+                    number: int) -> Iterator[Finding]:
+    """``Allow/None`` taken into the allowlist of an agent older than 1.35 (only under the
+    ``ordinary_entry`` reading: by default the agent refuses it, R15)."""
+    if (after.is_allow_none and not before.is_allow_none
+            and not has(after.version, Feature.ALLOW_NONE)):
+        yield Finding(Severity.ERROR, "allow_none_unsupported", "R15",
+                      _ORDINARY_ENTRY.format(version=after.version),
+                      "upgrade the agent to 1.35 or later", number)
 
 
 def _refusal_findings(error: CommandError, line: str, number: int, catalogue: Catalogue,
@@ -134,33 +169,38 @@ def _refusal_findings(error: CommandError, line: str, number: int, catalogue: Ca
     typographic = any(c in TYPOGRAPHIC_QUOTES for c in line)
     if typographic:
         code, rule, fix = "typographic_quotes", "R8a", 'retype the quotes as straight quotes (")'
+    why = f"; {_NO_PROTECTION}" if error.code is ErrorCode.ALLOW_NONE_UNSUPPORTED else ""
     yield Finding(Severity.ERROR, code, rule,
-                  f"the agent refuses this line and changes nothing: {error}", fix, number)
+                  f"the agent refuses this line and changes nothing: {error}{why}", fix, number)
     if typographic and reparse:
         straight = "".join('"' if c in TYPOGRAPHIC_QUOTES else c for c in line)
         try:
-            yield from _entry_findings(parse(straight), catalogue, number)
+            yield from _entry_findings(parse(straight), catalogue, number, DEFAULT_READINGS)
         except CommandError:
             return
 
 
-def _entry_findings(command: Command, catalogue: Catalogue, number: int) -> Iterator[Finding]:
+def _entry_findings(command: Command, catalogue: Catalogue, number: int,
+                    readings: Readings) -> Iterator[Finding]:
     """Malformed (error) and unknown (warning) entries of a list ``config set``."""
     if command.verb is not Verb.CONFIG_SET or command.key not in LIST_KEYS:
         return
     for text in command.value.split(","):
         if text.strip():
-            yield from _check_entry(text.strip(), command.key, catalogue, number)
+            yield from _check_entry(text.strip(), command.key, catalogue, number, readings)
 
 
-def _check_entry(text: str, key: str, catalogue: Catalogue,
-                 number: int | None) -> Iterator[Finding]:
+def _check_entry(text: str, key: str, catalogue: Catalogue, number: int | None,
+                 readings: Readings = DEFAULT_READINGS) -> Iterator[Finding]:
     hint = _did_you_mean(text, catalogue)
     try:
         ext = ExtensionId.parse(text)
     except ExtensionIdError as exc:
-        yield Finding(Severity.ERROR, "malformed_entry", "R1",
-                      f"{key}: {exc}; such an entry makes the whole command fail",
+        effect = ("such an entry makes the whole command fail"
+                  if readings.malformed_list_entry is MalformedListEntry.COMMAND_FAILS else
+                  "under the valid_entries_apply reading (an assumption) this entry is dropped "
+                  "and the others are kept, so the extension it meant stays unlisted")
+        yield Finding(Severity.ERROR, "malformed_entry", "R1", f"{key}: {exc}; {effect}",
                       hint or "write the entry as Publisher/Type", number)
         return
     if ext != ALLOW_NONE and ext not in catalogue:
@@ -198,7 +238,8 @@ def _version_findings(config: AgentConfig) -> Iterator[Finding]:
                           f"upgrade the agent to {key.since.since} or later", None)
     if config.is_allow_none and not has(config.version, Feature.ALLOW_NONE):
         yield Finding(Severity.ERROR, "allow_none_unsupported", "R15",
-                      f"Allow/None needs agent 1.35 or later; this agent is {config.version}",
+                      f"Allow/None needs agent 1.35 or later; this agent is {config.version}: "
+                      + _ORDINARY_ENTRY.format(version=config.version),
                       "upgrade the agent to 1.35 or later", None)
 
 
@@ -212,6 +253,7 @@ def _config_findings(config: AgentConfig, catalogue: Catalogue,
         *_scripts_allowed(config, catalogue, allow_line),
         *_guest_configuration(config, set_by.get("guestconfiguration.enabled")),
         *_frozen_lists(config, set_by.get("config.mode")),
+        *_monitor_allowlist(config, set_by.get("config.mode")),
         *_manager_disabled(config, catalogue, set_by.get("extensions.enabled")),
     ]
 
@@ -263,6 +305,19 @@ def _frozen_lists(config: AgentConfig, line: int | None) -> Iterator[Finding]:
                       "monitor mode is on: the lists you set are not in effect (the "
                       "Microsoft-managed monitor list is) and cannot be changed (R21)",
                       "azcmagent config set config.mode full, then set your own lists", line)
+
+
+def _monitor_allowlist(config: AgentConfig, line: int | None) -> Iterator[Finding]:
+    if not config.is_monitor_mode:
+        return
+    yield Finding(Severity.INFO, "monitor_mode_allowlist", "R19",
+                  "monitor mode is an allowlist that Microsoft maintains, not an audit mode: "
+                  "only the monitoring and security extensions on Microsoft's list may be "
+                  "installed, everything else is blocked (not just reported). Microsoft does "
+                  f"not publish the list: arcsim's list for agent {config.version} is an "
+                  "assumption",
+                  "run azcmagent config list on a machine in monitor mode to see the list in "
+                  "force", line)
 
 
 def _manager_disabled(config: AgentConfig, catalogue: Catalogue,
