@@ -13,6 +13,10 @@ class Outage:
     start_s: float
     duration_s: float
     share: float = 1.0
+    offline_before_s: float = 0.0
+    """Seconds the machines had already been without heartbeats when the outage starts (an
+    imported Disconnected or Expired machine): Azure may show them Disconnected or Expired at
+    once. 0: their last heartbeat is the one just before the start."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +26,9 @@ class InstalledExtension:
     name: str
     version: str = "1.0"
     settings: str = ""
+    auto_upgrade: bool = True
+    """The resource's ``enableAutomaticUpgrade`` (R25): False opts this extension out of
+    automatic upgrades on these machines."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +49,9 @@ class GroupSpec:
     sql_server: bool = False
     """SQL Server is installed (the SQL Server extension is auto-deployed, R6b)."""
     outages: tuple[Outage, ...] = ()
+    push_reachable: float | None = None
+    """Share of the group's machines whose notification channel is reachable (R6a); None:
+    the fleet-wide ``EngineParams.push_reachable``."""
 
 
 @dataclass(frozen=True, slots=True)
