@@ -26,6 +26,7 @@ class InstalledModel(Model):
     name: ExtensionName
     version: Version = "1.0"
     settings: str = ""
+    auto_upgrade: bool = Field(True, description="the resource's enableAutomaticUpgrade (R25)")
 
 
 class OutageModel(Model):
@@ -34,6 +35,8 @@ class OutageModel(Model):
     at: Duration
     duration: Duration
     share: Share = 1.0
+    offline_before: Duration = Field(
+        0.0, description="already without heartbeats this long when the outage starts")
 
 
 class Group(Model):
@@ -51,6 +54,9 @@ class Group(Model):
     sql_server: bool = False
     commands: tuple[str, ...] = Field((), description="azcmagent lines run before the start")
     outages: tuple[OutageModel, ...] = ()
+    push_reachable: Share | None = Field(
+        None, description="share of the group's machines whose push channel works (R6a); "
+                          "default params.push_reachable")
     machine_names: tuple[str, ...] = Field(
         (), description="the group's machines as resource-group/name, in id order (filled in "
                         "by an import): what a replayed activity log's resource ids match")
