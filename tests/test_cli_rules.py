@@ -202,7 +202,7 @@ def test_r20_config_list_output(arcsim: Arcsim) -> None:
                     "Microsoft.EnterpriseCloud.Monitoring/MicrosoftMonitoringAgent")
     assert status == 0
     assert out.splitlines()[0] == "Local Configuration Settings"
-    assert ("  extensions.blocklist   : "
+    assert (f"  {'extensions.blocklist':<33} : "
             "[Microsoft.EnterpriseCloud.Monitoring/MicrosoftMonitoringAgent]") in out.splitlines()
 
 
@@ -212,11 +212,11 @@ def test_r20_config_list_from_a_runbook(arcsim: Arcsim) -> None:
     assert status == 0
     assert out == "\n".join([
         "Local Configuration Settings",
-        f"  extensions.allowlist   : [{AMA}]",
-        "  extensions.blocklist   : []",
-        "  guestconfiguration.enabled : false",
-        "  proxy.url              : ",
-        "  proxy.bypass           : []",
+        f"  {'extensions.allowlist':<33} : [{AMA}]",
+        f"  {'extensions.blocklist':<33} : []",
+        f"  {'guestconfiguration.enabled':<33} : false",
+        f"  {'proxy.url':<33} : ",
+        f"  {'proxy.bypass':<33} : []",
     ]) + "\n"
 
 

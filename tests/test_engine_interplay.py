@@ -421,9 +421,11 @@ def test_r28_disconnected_machine_processes_nothing_until_reconnect() -> None:
     w.run(DAY)
     # the reconnect instant is a check instant: the check comes after the reconnect
     assert w.next_check(0, 1_950.0) == 1_950.0
+    # processing stops at 900; Azure shows Disconnected 15 minutes after the last heartbeat
+    # (750: heartbeats every 5 minutes at the machine's phase)
     assert log(w) == [
-        (900.0, 0, "", "CONNECTIVITY", "DISCONNECTED", "outage"),
         (1_010.0, 0, "AzureMonitorWindowsAgent", "INSTALL", "REQUESTED", ""),
+        (750.0 + 900.0, 0, "", "CONNECTIVITY", "DISCONNECTED", "outage"),
         (1_950.0, 0, "", "CONNECTIVITY", "CONNECTED", "outage"),
         (1_950.0 + DOWNLOAD[AMA] + INSTALL, 0, "AzureMonitorWindowsAgent", "INSTALL",
          "SUCCEEDED", ""),
@@ -434,10 +436,10 @@ def test_r28_machine_expires_after_expire_after_s_and_never_processes() -> None:
     w = start(world(outages=(Outage(900.0, 10 * DAY),), expire_after_s=3_600.0),
               request("install", AMA, at=1_010.0))
     w.run(30 * DAY)
-    assert log(w) == [
-        (900.0, 0, "", "CONNECTIVITY", "DISCONNECTED", "outage"),
+    assert log(w) == [  # both counted from the last heartbeat, at 750
         (1_010.0, 0, "AzureMonitorWindowsAgent", "INSTALL", "REQUESTED", ""),
-        (900.0 + 3_600.0, 0, "", "CONNECTIVITY", "EXPIRED", "outage"),
+        (750.0 + 900.0, 0, "", "CONNECTIVITY", "DISCONNECTED", "outage"),
+        (750.0 + 3_600.0, 0, "", "CONNECTIVITY", "EXPIRED", "outage"),
     ]
     assert w.provisioning_state(0, AMA) == "Creating"
 

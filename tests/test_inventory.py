@@ -492,9 +492,11 @@ def test_r30_lists_on_an_agent_before_1_16_are_a_warning() -> None:
 
 def test_r28_disconnected_and_expired_machines_start_with_an_outage() -> None:
     result = convert_inventory(cli(), disconnected_s=2 * DAY)
-    assert group_of(result, "web03").outages == (Outage(0.0, 2 * DAY),)
+    # both already under way when the run starts: Azure shows them so at once
+    assert group_of(result, "web03").outages == (Outage(0.0, 2 * DAY, offline_before_s=3_600.0),)
     (expired,) = group_of(result, "db01").outages
     assert expired.start_s == 0.0 and expired.duration_s > 45 * DAY
+    assert expired.offline_before_s > 45 * DAY
     assert group_of(result, "web01").outages == ()
 
 
@@ -567,11 +569,12 @@ def test_write_fleet_yaml_round_trips_with_quoted_versions(tmp_path: Path) -> No
     data = yaml.safe_load(text)
     assert data == fleet_to_data(fleet)
     web03 = next(g for g in data["fleet"] if g["group"] == "rg-web-windows-2")
-    assert web03["outages"] == [{"at": "0s", "duration": "1d", "share": 1.0}]
+    assert web03["outages"] == [{"at": "0s", "duration": "1d", "share": 1.0,
+                                 "offline_before": "1h"}]
     web01 = next(g for g in data["fleet"] if g["group"] == "rg-web-windows-3")
     assert web01["extensions"] == [{"name": AMA_WIN, "version": "1.22.0.0"}, {
         "name": CSE, "version": "1.10.12", "settings": '{"commandToExecute":"hostname"}',
-        "state": "Failed"}]
+        "state": "Failed", "auto_upgrade": False}]  # a Failed resource kept, with its opt-out
     assert set(web01) == {"group", "count", "os", "agent_version", "region", "path",
                           "extensions", "tags", "sql_server", "commands", "outages"}
 
@@ -588,7 +591,7 @@ def test_summary_says_what_was_imported() -> None:
                  "Machines by status: Connected 4, Disconnected 1, Expired 1",
                  f"Installed extensions (Succeeded or Failed) by type: {AMA_WIN} 1, {CSE} 1",
                  "Groups after collapsing by resource_group: 6",
-                 "Warnings: 2"):
+                 "Warnings: 1"):  # Failed resources kept (R6c), opt-outs held (R25)
         assert line in lines
 
 

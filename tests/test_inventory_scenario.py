@@ -228,9 +228,9 @@ def test_what_an_imported_fleet_cannot_hold_is_a_warning_and_a_cli_notice(
         load(folder, FROM_CLI)
     texts = [str(w.message) for w in caught]
     files = "fleet.from cli-list.json, cli-show.json, cli-extensions.json: "
-    assert texts == [files + "1 installed extensions have automatic upgrade off; groups carry "
-                     "no such switch, so an automatic-upgrade actor would upgrade them (R25)",
-                     files + "group rg-web-linux-1: 1 of 1 machines: cannot run `azcmagent "
+    # a Failed resource is kept (R6c) and an automatic-upgrade opt-out is held (R25): only
+    # what the agent refuses is left
+    assert texts == [files + "group rg-web-linux-1: 1 of 1 machines: cannot run `azcmagent "
                      'config set extensions.allowlist "Allow/None"` on agent 1.33: Allow/None '
                      "requires agent 1.35 or later (this agent is 1.33) (R15); simulated "
                      "without it"]
@@ -247,6 +247,9 @@ def test_an_anonymised_import_warns_without_real_names(folder: Path) -> None:
     with pytest.warns(ImportedFleetWarning) as caught:
         scenario = load(folder, FROM_CLI.replace("]\n", "]\n  anonymise: true\n"))
     text = " ".join(str(w.message) for w in caught)
-    assert "R15" in text and "R25" in text
+    assert "R15" in text
     assert "rg-web" not in text and "web01" not in text
     assert not any("rg-web" in g.group for g in scenario.fleet)
+    kept = [(e.state, e.auto_upgrade) for g in scenario.fleet for e in g.extensions
+            if e.name == "Microsoft.Compute/CustomScriptExtension"]
+    assert kept == [("Failed", False)]

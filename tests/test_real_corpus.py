@@ -252,6 +252,9 @@ NO_EFFECT = "no_effect"
 GC = "guest_configuration_enabled"
 BLOCK_ONLY = ("blocklist_instead_of_allowlist", "script_extension_not_blocked")
 SCRIPT_ALLOWED = "script_extension_allowed"
+MONITOR = "monitor_mode_allowlist"
+"""Info on a script that leaves the agent in monitor mode: a Microsoft-maintained allowlist,
+not an audit mode (R19)."""
 
 SCRIPTS: dict[str, Script] = {
     "docs/arc-gateway.txt": _s(NO_EFFECT),
@@ -287,10 +290,10 @@ SCRIPTS: dict[str, Script] = {
     "scripts/bash/extension-remove-linux.sh": _s(),
     "scripts/bash/harden-linux-ama.sh": _s(),
     "scripts/bash/harden-linux-full-path.sh": _s(*BLOCK_ONLY),
-    "scripts/bash/heredoc-and-functions.sh": _s(),
+    "scripts/bash/heredoc-and-functions.sh": _s(MONITOR),
     "scripts/bash/jumpstart-service-principal.sh": _s(NO_EFFECT),
     "scripts/bash/log-analytics-vminsights.sh": _s(SCRIPT_ALLOWED),
-    "scripts/bash/monitor-mode-linux.sh": _s(),
+    "scripts/bash/monitor-mode-linux.sh": _s(MONITOR),
     "scripts/bash/onboard-portal-generated.sh": _s(NO_EFFECT),
     "scripts/bash/security-monitoring-linux.sh": _s(GC, SCRIPT_ALLOWED),
     "scripts/bash/ssh-fanout.sh": _s(),
@@ -314,7 +317,7 @@ SCRIPTS: dict[str, Script] = {
     "scripts/powershell/harden-allowlist-ama.ps1": _s(),
     "scripts/powershell/harden-blocklist-backtick.ps1": _s(*BLOCK_ONLY, GC),
     "scripts/powershell/here-string-and-comments.ps1": _s(),
-    "scripts/powershell/monitor-mode-switch.ps1": _s(),
+    "scripts/powershell/monitor-mode-switch.ps1": _s(MONITOR),
     "scripts/powershell/monitor-mode-then-lists.ps1": _s("lists_frozen", GC, SCRIPT_ALLOWED),
     "scripts/powershell/onboard-portal-generated.ps1": _s(NO_EFFECT),
     "scripts/powershell/powershell-command-wrapper.ps1": _s(),

@@ -225,7 +225,7 @@ def test_r19_article_mode_commands() -> None:
     config = apply("azcmagent config set config.mode monitor",
                    AgentConfig.fresh(AGENT)).state.config
     listing = apply("azcmagent config list", config).output
-    assert "  config.mode            : monitor" in listing
+    assert f"  {'config.mode':<33} : monitor" in listing
     assert all(e.name in listing for e in default_monitor_list(config.version))
     assert decide(Operation.INSTALL, AMA_LINUX, config).rule == "R19"
     assert decide(Operation.INSTALL, LINUX_CSE, config).reason is Reason.MONITOR_MODE

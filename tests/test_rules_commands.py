@@ -246,11 +246,17 @@ def test_r8a_parse_needs_no_state() -> None:
 # --- R20 config list -------------------------------------------------------------------------
 
 
+def row(key: str, value: str) -> str:
+    """A row of ``config list``: two spaces, the key padded to the one fixed width (the longest
+    key, guestconfiguration.agent.cpulimit), `` : ``, the value (R20)."""
+    return f"  {key:<33} : {value}"
+
+
 def test_r20_config_list_example_row_matches_exactly() -> None:
     output = apply(f"azcmagent config set extensions.blocklist {MMA}", fresh()).state
     rows = render_config_list(output.config).splitlines()
-    assert ("  extensions.blocklist   : "
-            "[Microsoft.EnterpriseCloud.Monitoring/MicrosoftMonitoringAgent]") in rows
+    assert row("extensions.blocklist",
+               "[Microsoft.EnterpriseCloud.Monitoring/MicrosoftMonitoringAgent]") in rows
 
 
 def test_r20_config_list_full_output() -> None:
@@ -258,34 +264,34 @@ def test_r20_config_list_full_output() -> None:
                  "azcmagent config set guestconfiguration.enabled false")
     assert apply("azcmagent config list", config).output == "\n".join([
         "Local Configuration Settings",
-        f"  extensions.allowlist   : [{AMA} {MMA}]",
-        "  extensions.blocklist   : []",
-        "  extensions.enabled     : true",
-        "  guestconfiguration.enabled : false",
-        "  config.mode            : full",
-        "  incomingconnections.enabled : true",
-        "  incomingconnections.ports : []",
-        "  connection.type        : default",
-        "  proxy.url              : ",
-        "  proxy.bypass           : []",
-        "  guestconfiguration.agent.cpulimit : 5",
-        "  extensions.agent.cpulimit : 5",
+        row("extensions.allowlist", f"[{AMA} {MMA}]"),
+        row("extensions.blocklist", "[]"),
+        row("extensions.enabled", "true"),
+        row("guestconfiguration.enabled", "false"),
+        row("config.mode", "full"),
+        row("incomingconnections.enabled", "true"),
+        row("incomingconnections.ports", "[]"),
+        row("connection.type", "default"),
+        row("proxy.url", ""),
+        row("proxy.bypass", "[]"),
+        row("guestconfiguration.agent.cpulimit", "5"),
+        row("extensions.agent.cpulimit", "5"),
     ])
 
 
 def test_r20_r30_config_list_shows_only_keys_the_agent_has() -> None:
     assert render_config_list(fresh("1.16")) == "\n".join([
         "Local Configuration Settings",
-        "  extensions.allowlist   : []",
-        "  extensions.blocklist   : []",
-        "  guestconfiguration.enabled : true",
-        "  proxy.url              : ",
-        "  proxy.bypass           : []",
+        row("extensions.allowlist", "[]"),
+        row("extensions.blocklist", "[]"),
+        row("guestconfiguration.enabled", "true"),
+        row("proxy.url", ""),
+        row("proxy.bypass", "[]"),
     ])
     assert render_config_list(fresh("1.15")) == "\n".join([
         "Local Configuration Settings",
-        "  proxy.url              : ",
-        "  proxy.bypass           : []",
+        row("proxy.url", ""),
+        row("proxy.bypass", "[]"),
     ])
     assert render_config_list(fresh("1.12")) == "Local Configuration Settings"
 
@@ -294,9 +300,9 @@ def test_r20_config_list_shows_mode_and_monitor_list() -> None:
     config = run("azcmagent config set config.mode monitor")
     output = apply("azcmagent config list", config).output
     monitor = " ".join(e.name for e in default_monitor_list(config.version))
-    assert f"  extensions.allowlist   : [{monitor}]" in output
-    assert "  config.mode            : monitor" in output
-    assert "  guestconfiguration.enabled : false" in output
+    assert row("extensions.allowlist", f"[{monitor}]") in output
+    assert row("config.mode", "monitor") in output
+    assert row("guestconfiguration.enabled", "false") in output
 
 
 # --- R21, R22 monitor mode -------------------------------------------------------------------

@@ -36,11 +36,20 @@ def test_r13_local_controls_decide_requests_and_the_resync_reinstall(action: Act
 
 def test_r26_a_deny_refuses_requests_before_the_machine_but_never_a_delete_or_resync() -> None:
     open_machine = state()
-    for action in (Action.INSTALL, Action.UPDATE, Action.UPGRADE, Action.AUTO_UPGRADE):
+    for action in (Action.INSTALL, Action.UPDATE, Action.UPGRADE):
         assert decide(action, AMA, open_machine, denied=True) == Verdict(
             Outcome.DENIED, "policy_deny", "R26")
     assert decide(Action.DELETE, AMA, open_machine, denied=True).outcome is Outcome.ALLOWED
     assert decide(Action.REINSTALL, AMA, open_machine, denied=True).outcome is Outcome.ALLOWED
+
+
+def test_r26_a_deny_refuses_an_automatic_upgrade_only_under_that_reading() -> None:
+    ama = ExtensionId.parse(AMA)
+    assert verdict(Action.AUTO_UPGRADE, ama, state(), BUILTIN,
+                   policy_denies=True).outcome is Outcome.ALLOWED  # a POST action
+    assert verdict(Action.AUTO_UPGRADE, ama, state(), BUILTIN, policy_denies=True,
+                   deny_refuses_automatic_upgrades=True) == Verdict(
+        Outcome.DENIED, "policy_deny", "R26")
 
 
 def test_r26_azure_refuses_before_the_stopped_service_or_the_local_controls_matter() -> None:
@@ -57,7 +66,7 @@ def test_r6_with_the_extension_service_stopped_every_request_waits() -> None:
 
 def test_r25_automatic_upgrade_acts_only_where_the_publisher_offers_it() -> None:
     assert not offers_auto_upgrade(BUILTIN, ExtensionId.parse(MMA))
-    assert offers_auto_upgrade(BUILTIN, UNKNOWN)
+    assert not offers_auto_upgrade(BUILTIN, UNKNOWN)  # not on the documented list
     assert decide(Action.AUTO_UPGRADE, MMA, state(), denied=True) == Verdict(
         Outcome.NOT_OFFERED, "automatic_upgrade_unsupported", "R25")
     assert decide(Action.AUTO_UPGRADE, AMA, state(allowlist(DEP))).outcome is Outcome.BLOCKED
@@ -85,3 +94,11 @@ def test_r6_an_extension_removed_locally_is_not_running() -> None:
     removed = state(installed=())
     assert running(ExtensionId.parse(CSE), removed, BUILTIN) == Verdict(
         Outcome.REMOVED, "local_removal", "R6")
+
+
+def test_r23_a_disabled_manager_does_not_resync_a_reinstall_waits() -> None:
+    disabled = state("azcmagent config set extensions.enabled false")
+    assert decide(Action.REINSTALL, AMA, disabled) == Verdict(Outcome.WAITS,
+                                                               "manager_disabled", "R23")
+    assert decide(Action.INSTALL, AMA, disabled) == Verdict(Outcome.BLOCKED,
+                                                             "manager_disabled", "R23")

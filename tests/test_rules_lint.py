@@ -190,6 +190,14 @@ def test_r30_agent_version_replaces_a_configs_version() -> None:
     assert "key_unavailable" not in [f.code for f in lint(config)]
 
 
+def test_r30_a_cpu_limit_set_on_a_config_of_an_agent_before_1_39() -> None:
+    config = AgentConfig.fresh("1.58").with_setting("extensions.agent.cpulimit", "80")
+    assert "key_unavailable" not in [f.code for f in lint(config)]
+    finding = only(lint(config, agent_version="1.38"), "key_unavailable")
+    assert (finding.rule, finding.line) == ("R30", None)
+    assert "extensions.agent.cpulimit" in finding.message and "1.39" in finding.message
+
+
 def test_r15_allow_none_before_1_35() -> None:
     finding = only(lint(['azcmagent config set extensions.allowlist "Allow/None"'],
                         agent_version="1.34"), "allow_none_unsupported")
@@ -240,8 +248,9 @@ def test_r21_list_change_in_monitor_mode_is_refused() -> None:
     assert "config.mode full" in finding.fix
 
 
-def test_r19_monitor_mode_alone_is_clean() -> None:
-    assert lint(["azcmagent config set config.mode monitor"]) == []
+def test_r19_monitor_mode_alone_only_says_what_monitor_mode_is() -> None:
+    findings = lint(["azcmagent config set config.mode monitor"])
+    assert summary(findings) == [("monitor_mode_allowlist", Severity.INFO, "R19", 1)]
 
 
 def test_r24_manager_disabled_while_manager_hosted_extensions_expected() -> None:

@@ -32,6 +32,8 @@ FIELD = {
     "guestconfiguration.enabled": "guest_configuration_enabled", "config.mode": "mode",
     "incomingconnections.enabled": "incoming_connections_enabled",
 }
+"""The keys held in AgentConfig's own fields; the others (proxy, ports, CPU limits...) are in
+its ``settings`` and compared by the value ``config get`` prints."""
 MANY = settings(max_examples=200)
 
 

@@ -100,7 +100,8 @@ def test_the_base_file_is_valid() -> None:
     pytest.param("    target: {group: web-win}\n", "    target: {group: web-win}\n  - at: 3d\n",
                  "broken.yaml:12: timeline[0]: no action: give one of run, guest_config, "
                  "remove_locally, agent_update, monitor_list, install, update, upgrade, delete, "
-                 "assign, unassign, exempt, unexempt, auto_upgrade, sql_auto_deploy, replay",
+                 "reonboard, assign, unassign, exempt, unexempt, auto_upgrade, sql_auto_deploy, "
+                 "replay",
                  id="no-action"),
     pytest.param("{group: web-win}", "{group: web-win, share: 1.5}",
                  "broken.yaml:13: timeline[0].target.share: input should be less than or equal "

@@ -141,8 +141,9 @@ EXACT: dict[str, dict[str, float]] = {
     },
     "ama-only-lockdown": {
         "commands_refused.key_unavailable": 2,
-        "blocked.upgrade.not_on_allowlist": 4,       # Defender upgrade + 1 retry, win and linux
-        "blocked.install.not_on_allowlist": 36,      # 17 daily Defender rounds each + CSE + KV
+        "blocked.upgrade.not_on_allowlist": 2,       # the manual Defender upgrade, win and linux
+        "blocked.install.not_on_allowlist": 30,      # daily Defender rounds after each refusal
+                                                     # (day 3.6: 17, day 9.9: 11) + CSE + KV
         "blocked.by_group.old-win": 0,
         "installs": 4,                               # AMA upgrade x3, Defender upgrade on 1.15
         "coverage.stale_versions": 2,
@@ -172,11 +173,14 @@ EXACT: dict[str, dict[str, float]] = {
         "overrides.by_actor.local-admin": 2,         # the script on each, after the switch
     },
     "extension-manager-disabled": {
-        "blocked.by_group.sensitive": 3, "blocked.by_group.re-enabled": 3,
+        "blocked.by_group.sensitive": 3,             # script, settings update, AMA upgrade
+        "blocked.by_group.re-enabled": 2,            # no AMA upgrade: AMA was removed locally
         "blocked.by_group.old-agent": 0,
+        "blocked.reinstall.manager_disabled": 0,     # no resync while disabled (R23)
         "orphaned": 1, "installs": 2,
+        "reinstalls": 1,                             # AMA, once the manager is enabled again
         "coverage.extensions_not_running": 1,        # AMA on the server still disabled
-        "coverage.stale_versions": 2,
+        "coverage.stale_versions": 1,                # AMA where the upgrade was refused
         "coverage.machines_with_drift": 1,           # the orphaned Log Analytics agent
     },
     "existing-extension-delete": {

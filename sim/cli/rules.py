@@ -48,12 +48,16 @@ def register(sub: Subparsers) -> None:
 
 _WHY = {
     (Reason.ALLOWED, "R12"): "no allowlist or blocklist is set: every extension is allowed",
-    (Reason.ALLOWED, "R19"): "monitor mode, and it is on the Microsoft-managed monitor list",
+    (Reason.ALLOWED, "R19"): "monitor mode, and it is on the Microsoft-managed monitor list "
+                             "(arcsim's list for this agent version: an assumption, Microsoft "
+                             "does not publish it)",
     (Reason.NOT_ON_ALLOWLIST, "R13"): "an allowlist is set and the extension is not on it",
     (Reason.ON_BLOCKLIST, "R13"): "the extension is on the blocklist",
     (Reason.ALLOW_NONE, "R15"): "the allowlist is Allow/None: no extension may be installed",
     (Reason.MONITOR_MODE, "R19"): "monitor mode: only the Microsoft-managed monitor list may be "
-                                  "installed, and the extension is not on it",
+                                  "installed, and the extension is not on it (arcsim's list "
+                                  "for this agent version: an assumption, Microsoft does not "
+                                  "publish it)",
     (Reason.MANAGER_DISABLED, "R23"): "the extension manager is disabled (extensions.enabled "
                                       "false): it takes no operation from Azure",
 }
@@ -78,8 +82,9 @@ def catalogue_note(ext: ExtensionId, catalogue: Catalogue = BUILTIN) -> str:
         return f"not in arcsim's catalogue (the same rules apply to it){hint}"
     scripts = ", runs scripts with full privileges (R7)" if entry.runs_scripts else ""
     host = "the extension manager" if entry.hosting is Hosting.MANAGER else "its own service"
+    upgrade = "supports" if entry.auto_upgrade else "does not support"
     return (f"{entry.description or entry.id.name}: {entry.os} {entry.category}{scripts}, "
-            f"hosted by {host} (R24)")
+            f"hosted by {host} (R24); its publisher {upgrade} automatic upgrade (R25)")
 
 
 def add_explain(sub: Subparsers) -> None:

@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from sim.engine.clock import Kind, machine_priority, schedule_each
 from sim.engine.codes import RULE_CODE, Op, Outcome
+from sim.engine.connectivity import reonboard
 from sim.engine.params import DAY, ParamError
 from sim.engine.rng import stream_key, uniforms
 from sim.engine.world import World
@@ -153,8 +154,9 @@ class CloudRequest(Actor):
     ``role`` is checked in Azure (R27). ``settings`` are public settings, kept in Azure;
     ``protected_settings`` reach the machine with this request only (R4). For a script extension
     (Custom Script, Run Command) either holds the script, whose ``azcmagent`` lines run on the
-    machine if the extension is allowed to run (R7). With ``override`` such config changes count
-    as overrides of the lockdown by this actor (R17).
+    machine if the extension is allowed to run (R7). Such config changes count as overrides of
+    the lockdown by this actor (R7, R17) when they lower a protection, unless ``override`` is
+    False (a trusted sender); ``override=True`` also marks any other config change it makes.
     """
 
     operation: str = "install"
@@ -163,13 +165,15 @@ class CloudRequest(Actor):
     settings: str | None = None
     protected_settings: str | None = None
     role: str = "owner"
-    override: bool = False
+    override: bool | None = None
 
     def attach(self, world: World) -> None:
         super().attach(world)
         world.tables.actor_roles[self.actor_id] = check_role(self.role, self.name)
         if self.override:
             world.tables.actor_overrides.add(self.actor_id)
+        elif self.override is False:
+            world.tables.trusted_scripts.add(self.actor_id)
         if self.operation not in _REQUEST_OPS:
             raise ParamError(f'{self.name}: unknown operation "{self.operation}"; expected one '
                              f"of {', '.join(_REQUEST_OPS)}")
@@ -248,3 +252,16 @@ class GuestConfigTamper(LocalCommands):
             world.log.add(world.env.now, m + world.offset, world.m_group[m], -1, Op.CONFIG,
                           Outcome.BLOCKED, world.reason_code("guest_configuration_disabled"),
                           RULE_CODE["R17"], self.actor_id)
+
+
+@dataclass
+class Reonboard(Actor):
+    """A server administrator onboards each target machine that is Expired again (R28):
+    ``azcmagent disconnect``, then ``azcmagent connect`` with an onboarding credential. Machines
+    that are not Expired are left alone. See :func:`sim.engine.connectivity.reonboard` for what
+    the new resource holds; ``keep_config`` keeps the agent's local configuration."""
+
+    keep_config: bool = True
+
+    def act(self, world: World, m: int) -> None:
+        reonboard(world, m, self.actor_id, self.keep_config)

@@ -43,14 +43,27 @@ def next_check(w: FleetState, m: int, t: float) -> float:
     return c
 
 
+def takes_requests(w: FleetState, m: int) -> bool:
+    """False while machine ``m``'s extension manager is disabled and requests wait for it
+    (``disabled_manager_requests: wait``, R23)."""
+    return (w.params.disabled_manager_requests != "wait"
+            or w.tables.controls[w.m_cfg[m]].manager_enabled)
+
+
 def has_work(w: FleetState, m: int) -> bool:
-    """True when a check of machine ``m`` would do something: a pending request, or an
-    extension Azure records as Succeeded that is missing locally (resync, R6); none busy."""
+    """True when a check of machine ``m`` would do something, none busy: a pending request
+    it takes, or, only with its manager enabled, an extension Azure records as Succeeded that
+    is missing locally (resync, R6; a disabled manager does not resync, R23)."""
     base = m * w.n_ext
+    enabled = w.tables.controls[w.m_cfg[m]].manager_enabled
+    takes = enabled or w.params.disabled_manager_requests != "wait"
     for s in range(base, base + w.n_ext):
-        if w.s_pend[s] and not w.s_busy[s]:
-            return True
-        if (w.s_inst[s] < 0 and w.s_want[s] >= 0 and w.s_prov[s] == _P_SUCCEEDED
-                and not w.s_busy[s]):
+        if w.s_busy[s]:
+            continue
+        if w.s_pend[s]:
+            if takes:
+                return True
+        elif (enabled and w.s_inst[s] < 0 and w.s_want[s] >= 0
+              and w.s_prov[s] == _P_SUCCEEDED):
             return True
     return False

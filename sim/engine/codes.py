@@ -92,6 +92,8 @@ ENGINE_REASONS = (
     "agent_update",
     "monitor_list_update",
     *(code.value for code in ErrorCode),
+    "restored",
+    "onboarding",
 )
 REASONS: tuple[str, ...] = ("", *(r.value for r in Reason), *ENGINE_REASONS)
 """The ``reason`` column's names: "" (none), the rules' reasons, then the engine's own."""

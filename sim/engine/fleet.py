@@ -13,6 +13,10 @@ class Outage:
     start_s: float
     duration_s: float
     share: float = 1.0
+    offline_before_s: float = 0.0
+    """Seconds the machines had already been without heartbeats when the outage starts (an
+    imported Disconnected or Expired machine): Azure may show them Disconnected or Expired at
+    once. 0: their last heartbeat is the one just before the start."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +29,9 @@ class InstalledExtension:
     state: str = "Succeeded"
     """``Succeeded``, or ``Failed``: on the machine, but its last operation failed (R6c), so a
     DeployIfNotExists requiring Succeeded asks for it again (R6b)."""
+    auto_upgrade: bool = True
+    """The resource's ``enableAutomaticUpgrade`` (R25): False opts this extension out of
+    automatic upgrades on these machines."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +57,9 @@ class GroupSpec:
     2012 R2 Datacenter"}``), read by Azure Policy conditions; they override the defaults of
     :mod:`sim.scenario.policy_views` (osName, osSku, imageOffer, mssqlDiscovered,
     licenseProfile, agentUpgrade...). Empty: the defaults only."""
+    push_reachable: float | None = None
+    """Share of the group's machines whose notification channel is reachable (R6a); None:
+    the fleet-wide ``EngineParams.push_reachable``."""
 
 
 @dataclass(frozen=True, slots=True)

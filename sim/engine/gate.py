@@ -99,6 +99,15 @@ class Exemption:
     active: bool = True
 
 
+def writes_extension(w: FleetState, op: int, actor: int) -> bool:
+    """Whether Azure Policy evaluates this request as a write of the extension (R26): an
+    automatic upgrade is a POST action (``upgradeExtensions/action``, R29), which a Deny or an
+    Audit does not evaluate unless ``params.deny_refuses_automatic_upgrades`` (**[param]**,
+    default false)."""
+    return not (op == Op.UPGRADE and actor in w.tables.upgrade_actors
+                and not w.params.deny_refuses_automatic_upgrades)
+
+
 class PolicyBook:
     """A world's assignments and exemptions, and its gate (a :class:`CloudGate`: R16, R26,
     R27). A new book is empty: every request passes unless an actor's role forbids it.
@@ -112,7 +121,7 @@ class PolicyBook:
         """Assignments by name (removed ones stay, inactive, with who removed them)."""
         self.exemptions: list[Exemption] = []
         self._match: dict[tuple[str, int, int], bool] = {}
-        self._gates: dict[tuple[int, int, bool, int], tuple[tuple[str, str] | None, bool]] = {}
+        self._gates: dict[tuple[int, int, int, int], tuple[tuple[str, str] | None, bool]] = {}
         self._probes: dict[tuple[int, int], int | None] = {}
 
     def in_scope(self, w: FleetState, scope: str | None, m: int) -> bool:
@@ -148,9 +157,9 @@ class PolicyBook:
         """(reason, rule) when Azure refuses the request (authorization R27, Policy deny R26),
         else None; a request an ``audit`` assignment matches is recorded as AUDITED.
 
-        Evaluations depend only on the machine's group, the extension, whether it is a delete
-        and the actor; they are cached until policy changes (:meth:`changed`)."""
-        key = (w.m_group[m], x, op == _DELETE, actor)
+        Evaluations depend only on the machine's group, the extension, the operation and the
+        actor; they are cached until policy changes (:meth:`changed`)."""
+        key = (w.m_group[m], x, int(op), actor)
         cached = self._gates.get(key)
         if cached is None:
             cached = self._gates[key] = self._evaluate(w, m, x, op, actor)
@@ -165,7 +174,7 @@ class PolicyBook:
         role = w.tables.actor_roles.get(actor)
         if role is not None and role not in EXTENSION_ROLES:
             return ("authorization_failed", "R27"), False
-        if op == Op.DELETE:
+        if op == Op.DELETE or not writes_extension(w, op, actor):
             return None, False
         audit = False
         for a in self.assignments.values():

@@ -22,14 +22,11 @@ from sim.engine.fleet import GroupSpec
 from sim.engine.local import record_refusal
 from sim.engine.rng import stream_key, uniforms
 from sim.engine.state import FleetState
-from sim.rules.catalogue import Catalogue, Hosting
+from sim.rules.catalogue import UNKNOWN_SIZE, Catalogue, Hosting
 from sim.rules.commands import CommandError, parse
 from sim.rules.config import AgentConfig
 from sim.rules.identity import ExtensionId
 from sim.rules.versions import AgentVersion, Feature, has
-
-UNKNOWN_SIZE = 10_000_000
-"""Package bytes of an extension the catalogue does not know."""
 
 Refused = list[tuple[npt.NDArray[np.intp], list[CommandError]]]
 """Machines (local indices) with the initial command lines the agent refused on them."""
@@ -50,7 +47,8 @@ def build(w: FleetState, catalogue: Catalogue, seed: int) -> None:
     w.s_nops = array("i", bytes(4 * n * e))
     w.s_pend_actor = array("h", bytes(2 * n * e))
     w.s_removed, w.s_override, w.m_baseline = {}, {}, {}
-    w.s_settings, w.s_local_settings = {}, {}
+    w.s_settings, w.s_local_settings, w.s_settings_by, w.s_no_auto = {}, {}, {}, set()
+    w.latest_release = {}
     w.s_transit_protected, w.s_local_protected = {}, {}
     _build_extensions(w, catalogue, seed)
     w.resources = [simpy.Resource(w.env, p.capacity) if p.is_shared else None
@@ -131,12 +129,15 @@ def _build_group(w: FleetState, gi: int, group: GroupSpec, first: int,
         state.inst[first:end, x] = tables.version_code(x, installed.version)
         state.prov[first:end, x] = (Prov.FAILED if installed.state.lower() == "failed"
                                      else Prov.SUCCEEDED)
+        slots = range(first * w.n_ext + x, end * w.n_ext, w.n_ext)
         if installed.settings:
-            for s in range(first * w.n_ext + x, end * w.n_ext, w.n_ext):
+            for s in slots:
                 w.s_settings[s] = w.s_local_settings[s] = installed.settings
+        if not installed.auto_upgrade:
+            w.s_no_auto.update(slots)
     ids = np.arange(first, end, dtype=np.uint64) + np.uint64(w.offset)
     versions, choice = agent_version_choice(group, ids, w.keys["version"])
-    reachable = uniforms(w.keys["push"], ids) < w.params.push_reachable
+    reachable = uniforms(w.keys["push"], ids) < push_share(w, gi)
     refused = []
     for vi, text in enumerate(versions):
         version = AgentVersion.parse(text)
@@ -166,6 +167,13 @@ def agent_version_choice(group: GroupSpec, machines: npt.NDArray[np.uint64], key
     edges = np.cumsum([share / total for _, share in versions])
     choice = np.minimum(np.searchsorted(edges, draws, side="right"), len(versions) - 1)
     return tuple(text for text, _ in versions), choice
+
+
+def push_share(w: FleetState, gi: int) -> float:
+    """Share of group ``gi``'s machines whose push channel is reachable (R6a): the group's own,
+    else ``params.push_reachable``."""
+    share = w.fleet.groups[gi].push_reachable
+    return w.params.push_reachable if share is None else share
 
 
 def _initial_config(w: FleetState, group: GroupSpec,

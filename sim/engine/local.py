@@ -23,14 +23,18 @@ _COMMAND, _LOCAL_REMOVAL = REASON_CODE["command"], REASON_CODE["local_removal"]
 _R6, _R8 = RULE_CODE["R6"], RULE_CODE["R8"]
 
 
-def run_command(w: FleetState, m: int, command: Command, actor: int) -> bool:
+def run_command(w: FleetState, m: int, command: Command, actor: int, *,
+                override: bool = False) -> bool:
     """Run a parsed ``azcmagent`` (or service) command on machine ``m`` now, as ``actor``.
 
     Returns True when the agent took it; a refusal is recorded (outcome REFUSED, the command's
-    error code as reason), never raised. Commands that change nothing are taken silently.
+    error code as reason), never raised. Commands that change nothing are taken silently. With
+    ``override`` (or an actor of ``tables.actor_overrides``) a configuration change overrides
+    the lockdown in force (R17): a script extension's change, by whoever sent it (R7).
     """
     if command.changes_config:
-        return _change_config(w, m, command, actor)
+        return _change_config(w, m, command, actor,
+                              override or actor in w.tables.actor_overrides)
     if command.verb in (Verb.SERVICE_STOP, Verb.SERVICE_START):
         set_service(w, m, command.verb is Verb.SERVICE_START, actor)
         return True
@@ -39,16 +43,17 @@ def run_command(w: FleetState, m: int, command: Command, actor: int) -> bool:
     return True
 
 
-def _change_config(w: FleetState, m: int, command: Command, actor: int) -> bool:
-    """``azcmagent config set|add|remove|clear`` (R8); an override actor's change keeps the
-    configuration before its first change as the baseline of later overrides (R17)."""
+def _change_config(w: FleetState, m: int, command: Command, actor: int,
+                   override: bool) -> bool:
+    """``azcmagent config set|add|remove|clear`` (R8); an overriding change keeps the
+    configuration before the first such change as the baseline of later overrides (R17)."""
     before = w.m_cfg[m]
     after = w.tables.config_after(before, command)
     if isinstance(after, CommandError):
         record_refusal(w, m, after, actor)
         return False
     w.m_cfg[m] = after
-    if actor in w.tables.actor_overrides:
+    if override:
         w.m_baseline.setdefault(m, (before, actor))
     else:
         w.m_baseline.pop(m, None)

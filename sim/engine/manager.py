@@ -12,6 +12,10 @@ Semantics, shared with the naive polling reference model (``tests/reference_poll
 * At a check the manager processes (in extension-name order) every pending request and
   reinstalls every extension that Azure records as ``Succeeded`` but that is missing locally
   (resync after a local removal, R6). A reinstall is never pushed.
+* A disabled extension manager takes no operation from Azure and does not resync (R23): it
+  reinstalls nothing while disabled, and its first check once enabled again resyncs. A
+  request that reaches it fails at once (``Failed``, blocked ``manager_disabled``), or with
+  ``disabled_manager_requests: wait`` stays pending until the manager is enabled again.
 * The rules layer decides (:meth:`sim.rules.decision.Controls.decide`); a refusal marks the
   resource ``Failed`` (R10) and is not retried unless Azure asks again (or ``retry_refused_s``).
   A delete is always allowed (R13); with the manager disabled it only removes Azure's record and
@@ -21,7 +25,8 @@ Semantics, shared with the naive polling reference model (``tests/reference_poll
   and reports: ``Succeeded`` or ``Failed`` (R6c). One operation per extension at a time; a
   request that arrives meanwhile runs right after.
 * A script extension that succeeds runs the ``azcmagent`` lines of its settings on the machine
-  (R7, :func:`run_script`), as local commands (:mod:`sim.engine.local`).
+  (R7, :func:`run_script`), as local commands (:mod:`sim.engine.local`); a change that lowers
+  a protection is an override by whoever sent the script (R17).
 
 Functions take the world's :class:`~sim.engine.state.FleetState` first; a
 :class:`~sim.engine.World` has them as methods (``request``, ``wake``). :func:`wake` is the one
@@ -30,7 +35,7 @@ operation the modules below ask of this one (through ``FleetState.wake``).
 
 from __future__ import annotations
 
-from sim.engine.checks import has_work, next_check
+from sim.engine.checks import has_work, next_check, takes_requests
 from sim.engine.clock import Kind, machine_priority
 from sim.engine.codes import REASON_CODE, RULE_CODE, Op, Outcome, Prov
 from sim.engine.local import record_refusal, run_command
@@ -71,7 +76,8 @@ def request(w: FleetState, m: int, x: int, op: Op, actor: int, version: str | in
         log.add(now, mid, group, x, op, _DENIED, REASON_CODE[reason], _R[rule], actor)
         return False
     log.add(now, mid, group, x, op, _REQUESTED, 0, _R5, actor)
-    if op != _DELETE:
+    if op != _DELETE and (op != _UPGRADE or actor not in w.tables.upgrade_actors
+                          or w.params.deny_refuses_automatic_upgrades):  # POST: no policy
         overrider = gate.overrider(w, m, x, op)
         if overrider is not None:
             w.s_override[s] = overrider
@@ -82,6 +88,7 @@ def request(w: FleetState, m: int, x: int, op: Op, actor: int, version: str | in
         return True
     if settings is not None:
         w.s_settings[s] = settings
+        w.s_settings_by[s] = actor
     if protected is not None:
         w.s_transit_protected[s] = protected
     elif w.s_transit_protected:
@@ -103,7 +110,7 @@ def _deliver(w: FleetState, m: int, s: int) -> None:
         w.wake(m)
 
 def _on_push(w: FleetState, m: int, s: int) -> None:
-    if w.s_pend[s] and w.m_conn[m] == 1 and w.m_service[m]:
+    if w.s_pend[s] and w.m_conn[m] == 1 and w.m_service[m] and takes_requests(w, m):
         _process(w, m, s, w.s_pend[s] - 1, w.s_pend_actor[s])
     else:
         w.wake(m)
@@ -128,6 +135,9 @@ def on_check(w: FleetState, m: int) -> None:
     w.m_next[m] = float("inf")
     if not (w.m_conn[m] == 1 and w.m_service[m]):
         return
+    if not takes_requests(w, m):
+        return
+    enabled = w.tables.controls[w.m_cfg[m]].manager_enabled
     base = m * w.n_ext
     for x in w.x_order:
         s = base + x
@@ -135,11 +145,12 @@ def on_check(w: FleetState, m: int) -> None:
             continue
         if w.s_pend[s]:
             _process(w, m, s, w.s_pend[s] - 1, w.s_pend_actor[s])
-        elif w.s_inst[s] < 0 and w.s_want[s] >= 0 and w.s_prov[s] == _P_SUCCEEDED:
+        elif (enabled and w.s_inst[s] < 0 and w.s_want[s] >= 0
+              and w.s_prov[s] == _P_SUCCEEDED):  # a disabled manager does not resync (R23)
             _process(w, m, s, _REINSTALL, 1)
 
 def _process(w: FleetState, m: int, s: int, op: int, actor: int) -> None:
-    if w.s_busy[s]:
+    if w.s_busy[s] or not takes_requests(w, m):
         if op != _REINSTALL:
             w.s_pend[s] = op + 1
         return
@@ -268,7 +279,7 @@ def _succeed(w: FleetState, m: int, s: int, x: int, op: int, actor: int, nbytes:
     if settings is not None and w.s_local_settings.get(s) != settings:
         w.s_local_settings[s] = settings
         if w.x_runs_scripts[x]:
-            run_script(w, m, settings, actor)
+            run_script(w, m, settings, w.s_settings_by.get(s, actor))
     if w.s_transit_protected:
         protected = w.s_transit_protected.pop(s, None)
         if protected is not None:
@@ -296,11 +307,13 @@ def run_script(w: FleetState, m: int, script: str, actor: int) -> None:
     """A script extension runs its script as root / Local System (R7): every ``azcmagent`` (or
     extension service) command line in its settings (plain text, or the JSON fields that hold
     a script, see :mod:`sim.rules.scripts`) is run on the machine, as by a local admin (R17).
-    Other lines are not simulated."""
+    Other lines are not simulated. ``actor`` is who sent the script: a configuration change it
+    makes is an override of the lockdown by that actor (R7, R17), unless the actor was marked
+    ``override: false`` (``tables.trusted_scripts``)."""
     for line in command_lines(script):
         try:
             command = parse(line)
         except CommandError as exc:
             record_refusal(w, m, exc, actor)
             continue
-        run_command(w, m, command, actor)
+        run_command(w, m, command, actor, override=actor not in w.tables.trusted_scripts)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from sim.errors import ArcsimError
+from sim.rules.readings import AllowNoneOnOldAgents, MalformedListEntry, Readings
 
 DAY = 86_400.0
 
@@ -63,10 +64,31 @@ class EngineParams:
     retry_refused_s: float = 0.0
     """If > 0 the agent retries a locally refused operation after this many seconds; 0 = not
     until Azure asks again (R10) **[param]**."""
-    disconnected_after_s: float = 1_200.0
-    """Missed heartbeats before Azure shows Disconnected, 15-30 min (R28) **[param]**."""
+    heartbeat_period_s: float = 300.0
+    """A connected agent's heartbeat period, 5 min (R28 [doc]); each machine's heartbeats
+    fall at its check phase modulo this period."""
+    disconnected_after_s: float = 900.0
+    """Seconds after its last heartbeat until Azure shows a machine Disconnected (R28)
+    **[param]**: the documented 15-30 minutes, default its lower end. Processing stops as
+    soon as the connection is lost."""
     expire_after_s: float = 45 * DAY
-    """Disconnected this long, a machine is Expired and must be onboarded again (R28)."""
+    """Seconds after its last heartbeat until a machine is Expired and must be onboarded
+    again (R28)."""
+    disabled_manager_requests: str = "fail"
+    """A request that reaches a machine whose extension manager is disabled (R23)
+    **[param]**: ``fail`` (default: it fails at once, ``Failed``, and is not queued; the
+    manager takes no operation and Azure times the request out) or ``wait`` (it stays
+    pending until the manager is enabled again, then runs at the first check)."""
+    deny_refuses_automatic_upgrades: bool = False
+    """Whether an Azure Policy Deny refuses automatic upgrades (R25, R26) **[param]**. Default
+    no: an upgrade is a POST action (``upgradeExtensions/action``), not a write of the
+    extension resource, which is what a Deny evaluates."""
+    allow_none_before_1_35: str = AllowNoneOnOldAgents.REFUSED.value
+    """``Allow/None`` on agents older than 1.35 (R15) **[param]**: ``refused`` or
+    ``ordinary_entry`` (:class:`sim.rules.readings.AllowNoneOnOldAgents`)."""
+    malformed_list_entry: str = MalformedListEntry.COMMAND_FAILS.value
+    """A list command with one malformed entry (R8a) **[param]**: ``command_fails`` or
+    ``valid_entries_apply`` (:class:`sim.rules.readings.MalformedListEntry`)."""
     paths: tuple[PathSpec, ...] = field(default_factory=lambda: (PathSpec(),))
     """Download paths by name; a machine names one (R2)."""
 
@@ -82,6 +104,24 @@ class EngineParams:
             raise ParamError("params.check_period_s: expected a period > 0")
         if self.check_jitter_s >= self.check_period_s:
             raise ParamError("params.check_jitter_s: must be shorter than check_period_s")
+        if self.heartbeat_period_s <= 0:
+            raise ParamError("params.heartbeat_period_s: expected a period > 0")
+        _one_of("disabled_manager_requests", self.disabled_manager_requests, ("fail", "wait"))
+        _one_of("allow_none_before_1_35", self.allow_none_before_1_35,
+                tuple(r.value for r in AllowNoneOnOldAgents))
+        _one_of("malformed_list_entry", self.malformed_list_entry,
+                tuple(r.value for r in MalformedListEntry))
+
+    @property
+    def readings(self) -> Readings:
+        """How the rules read what the documentation leaves open (:mod:`sim.rules.readings`)."""
+        return Readings(AllowNoneOnOldAgents(self.allow_none_before_1_35),
+                        MalformedListEntry(self.malformed_list_entry))
+
+    @property
+    def requests_wait_for_manager(self) -> bool:
+        """True when requests to a disabled extension manager wait for it (R23)."""
+        return self.disabled_manager_requests == "wait"
 
     def path(self, name: str) -> PathSpec:
         """The path called ``name``; raise :class:`ParamError` naming the known ones."""
@@ -90,3 +130,8 @@ class EngineParams:
                 return p
         known = ", ".join(p.name for p in self.paths)
         raise ParamError(f'unknown download path "{name}"; known paths: {known}')
+
+
+def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ParamError(f'params.{name}: expected one of {", ".join(allowed)}, got "{value}"')

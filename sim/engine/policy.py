@@ -182,15 +182,16 @@ class Remediation:
 def noncompliant(world: World, x: int, os_name: str | None,
                  machines: npt.NDArray[np.intp] | None = None, *,
                  failed: bool = True) -> list[int]:
-    """Machines (of ``os_name``) where extension ``x`` is missing (or Failed, unless ``failed``
-    is False) and no operation is under way (R6b)."""
+    """Machines (of ``os_name``) where Azure records no extension ``x`` (or a Failed one,
+    unless ``failed`` is False) and no operation is under way (R6b). Azure's record decides,
+    not the disk: an extension deleted in Azure while the manager was disabled is missing
+    though still on the machine (R24); one removed locally that Azure still records as
+    Succeeded is compliant (the resync puts it back, R6)."""
     n, e = world.n_machines, world.n_ext
-    want = np.frombuffer(world.s_want, dtype=np.int16).reshape(n, e)[:, x]
-    inst = np.frombuffer(world.s_inst, dtype=np.int16).reshape(n, e)[:, x]
     prov = np.frombuffer(world.s_prov, dtype=np.int8).reshape(n, e)[:, x]
     pend = np.frombuffer(world.s_pend, dtype=np.int8).reshape(n, e)[:, x]
     busy = np.frombuffer(world.s_busy, dtype=np.int8).reshape(n, e)[:, x]
-    missing = (want < 0) & (inst < 0)
+    missing = prov == Prov.NONE
     if failed:
         missing |= prov == Prov.FAILED
     mask = missing & (pend == 0) & (busy == 0)

@@ -63,7 +63,8 @@ class Snapshot:
     machine_config: npt.NDArray[np.int32]
     """Per machine: the id of its agent configuration in :attr:`configs`."""
     connectivity: npt.NDArray[np.int8]
-    """Per machine: 0 disconnected, 1 connected, 2 expired (R28)."""
+    """Per machine: 0 disconnected, 1 connected, 2 expired, 3 offline but still shown
+    connected (R28, :mod:`sim.engine.connectivity`)."""
     installed: npt.NDArray[np.int16]
     """Per (machine, extension): the version code on the machine, -1 none."""
     wanted: npt.NDArray[np.int16]
@@ -73,6 +74,8 @@ class Snapshot:
     settings: Mapping[int, str]
     """Public settings Azure holds, by slot ``machine * n_ext + extension`` (absent: none;
     protected settings are never in Azure, R4)."""
+    automatic_upgrade_off: frozenset[int]
+    """Slots whose resource has ``enableAutomaticUpgrade`` false (R25)."""
     records: Records
     """The records so far (record codes index the name tables above)."""
     coverage: Mapping[str, int]
@@ -115,7 +118,8 @@ def snapshot(world: World) -> Snapshot:
         installed=_view(world.s_inst, np.int16, (n, e)),
         wanted=_view(world.s_want, np.int16, (n, e)),
         provisioning=_view(world.s_prov, np.int8, (n, e)),
-        settings=MappingProxyType(world.s_settings), records=world.records,
+        settings=MappingProxyType(world.s_settings),
+        automatic_upgrade_off=frozenset(world.s_no_auto), records=world.records,
         coverage=coverage(world), events=world.events_processed(),
         fleet_events=world.fleet_events)
 

@@ -50,13 +50,13 @@ class FleetState:
     """The state of one world's fleet, and what its processes keep it with."""
 
     __slots__ = (
-        "env", "fleet", "gate", "keys", "log", "m_baseline", "m_cfg", "m_conn", "m_group",
-        "m_next", "m_path", "m_phase", "m_push", "m_service", "n_ext", "n_machines", "offset",
-        "params", "resources", "result_hooks", "s_busy", "s_inst",
-        "s_local_protected", "s_local_settings", "s_nops", "s_override", "s_pend",
-        "s_pend_actor", "s_prov", "s_removed", "s_settings", "s_transit_protected", "s_want",
-        "tables", "x_catalog_key", "x_failure_key", "x_forced_mismatch", "x_order",
-        "x_runs_scripts", "x_service_hosted", "x_size",
+        "env", "fleet", "gate", "keys", "latest_release", "log", "m_baseline", "m_cfg",
+        "m_conn", "m_group", "m_next", "m_path", "m_phase", "m_push", "m_service", "n_ext",
+        "n_machines", "offset", "params", "resources", "result_hooks", "s_busy", "s_inst",
+        "s_local_protected", "s_local_settings", "s_no_auto", "s_nops", "s_override", "s_pend",
+        "s_pend_actor", "s_prov", "s_removed", "s_settings", "s_settings_by",
+        "s_transit_protected", "s_want", "tables", "x_catalog_key", "x_failure_key",
+        "x_forced_mismatch", "x_order", "x_runs_scripts", "x_service_hosted", "x_size",
     )
 
     # --- what the state is kept with (set when the world is made) -------------------------
@@ -80,6 +80,9 @@ class FleetState:
     result_hooks: dict[tuple[int, int], ResultHook]
     """By (actor, extension): called when an operation that actor asked for is blocked, fails
     or aborts (automatic upgrade retries, R25)."""
+    latest_release: dict[int, object]
+    """By extension index: the automatic-upgrade release rolling out now (R25); an older
+    release's requests and retries stop when a newer one arrives."""
 
     # --- sizes (set when the run starts) ---------------------------------------------------
     n_machines: int
@@ -97,7 +100,9 @@ class FleetState:
     m_push: array[int]
     """int8: 1 when push notifications reach it (agent 1.13+ and a reachable channel)."""
     m_conn: array[int]
-    """int8: 1 connected, 0 disconnected, 2 expired: never processes again (R28)."""
+    """int8: 1 connected; 3 offline, still shown Connected (no heartbeat for less than
+    ``disconnected_after_s``); 0 disconnected; 2 expired, never processes again until
+    onboarded again. Only 1 processes requests (R28, :mod:`sim.engine.connectivity`)."""
     m_service: array[int]
     """int8: 1 when its extension service runs (R6)."""
     m_next: array[float]
@@ -130,6 +135,10 @@ class FleetState:
     """Slots whose pending request passed only because of an override, with its actor (R16)."""
     s_settings: dict[int, str]
     """Public settings Azure holds (desired state)."""
+    s_settings_by: dict[int, int]
+    """Actor index of who sent each slot's public settings: the sender of a script (R7)."""
+    s_no_auto: set[int]
+    """Slots whose extension resource has ``enableAutomaticUpgrade`` false (R25)."""
     s_local_settings: dict[int, str]
     """Public settings on the machine (a script extension runs a new one, R7)."""
     s_transit_protected: dict[int, str]

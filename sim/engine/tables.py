@@ -18,6 +18,7 @@ from sim.rules.commands import Command, CommandError, LocalState, config_after, 
 from sim.rules.config import AgentConfig
 from sim.rules.decision import Controls, Operation, compile_controls
 from sim.rules.identity import ExtensionId
+from sim.rules.readings import DEFAULT_READINGS, Readings
 
 _OPERATIONS = (Operation.INSTALL, Operation.UPDATE, Operation.UPGRADE, Operation.DELETE,
                Operation.INSTALL)
@@ -30,7 +31,8 @@ Removal = tuple[int, ...] | CommandError
 class Tables:
     """The names behind a run's codes, and its distinct agent configurations."""
 
-    def __init__(self, groups: Sequence[str], paths: Sequence[str]) -> None:
+    def __init__(self, groups: Sequence[str], paths: Sequence[str],
+                 readings: Readings = DEFAULT_READINGS) -> None:
         self.group_names = list(groups)
         """Fleet group names; a record's ``group`` and ``FleetState.m_group`` index them."""
         self.path_names = list(paths)
@@ -43,6 +45,14 @@ class Tables:
         platform."""
         self.actor_overrides: set[int] = set()
         """Actors whose config changes are overrides of a lockdown (R17)."""
+        self.trusted_scripts: set[int] = set()
+        """Actors marked ``override: false``: the config changes of the scripts they send are
+        not overrides; every other sender's are (R7, R17)."""
+        self.upgrade_actors: set[int] = set()
+        """Automatic-upgrade actors (R25): their upgrades are POST actions (R26, R29)."""
+        self.readings = readings
+        """How the rules read what the documentation leaves open (:mod:`sim.rules.readings`):
+        commands are applied with them."""
         self.ext_ids: list[ExtensionId] = []
         """Extensions by index (the ``x`` of a slot, a record's ``extension``)."""
         self.ext_index: dict[str, int] = {}
@@ -113,7 +123,8 @@ class Tables:
         result = self._after.get(key)
         if result is None:
             try:
-                result = self.intern(config_after(command, self.configs[cid]))
+                result = self.intern(config_after(command, self.configs[cid],
+                                                  readings=self.readings))
             except CommandError as exc:
                 result = exc
             self._after[key] = result
@@ -141,7 +152,8 @@ class Tables:
         if found is None:
             installed = tuple(self.ext_ids[x] for x in order if present >> x & 1)
             try:
-                after = execute(command, LocalState(self.configs[cid], installed, service)).state
+                after = execute(command, LocalState(self.configs[cid], installed, service),
+                                readings=self.readings).state
             except CommandError as exc:
                 found = exc
             else:

@@ -13,7 +13,8 @@ import numpy.typing as npt
 from sim.engine import manager
 from sim.engine.actors import Actor
 from sim.engine.clock import Kind, machine_priority, schedule_each
-from sim.engine.codes import REASON_CODE, RULE_CODE, Op, Outcome
+from sim.engine.codes import REASON_CODE, RULE_CODE, Op, Outcome, Prov
+from sim.engine.initial import push_share
 from sim.engine.params import DAY
 from sim.engine.rng import stream_key, uniform, uniforms
 from sim.engine.world import World
@@ -28,14 +29,21 @@ _UPGRADE = Op.UPGRADE  # looked up once (an Enum class attribute lookup is slow)
 @dataclass
 class AutoUpgrade:
     """A publisher releases ``version`` of ``extension`` at ``at``; automatic extension upgrade
-    rolls it out (R25) in ``batches`` across regions and groups over ``window`` (default 8
-    weeks, 3 for a ``critical`` security fix). A blocked or failed upgrade keeps the last good
-    version and is retried after ``retry_s`` (default 1 h), at most ``max_retries`` times
-    (**[param]**, an assumption: the docs do not bound retries); a failed restore
-    (``restore_failure_p``) leaves the extension ``Failed`` with no more retries.
+    rolls it out (R25) over ``window`` (default 8 weeks, 3 for a ``critical`` security fix),
+    cut into ``batches`` equal slots.
 
-    Only machines that have the extension when their batch starts, on an extension whose
-    publisher supports automatic upgrade (catalogue; unknown extensions: yes), are upgraded.
+    Each machine gets its own time: its region starts at a batch drawn per region, and its
+    subscription batch (drawn per machine) counts on from there, so one group spreads over the
+    window; within its batch slot a machine's time is uniform over ``batch_spread`` (default
+    the whole slot). Only machines that have the extension at their time, with
+    ``enableAutomaticUpgrade`` on, are asked; and only if the extension's publisher supports
+    automatic upgrade (the catalogue, R25: an extension it does not know never is).
+
+    A refused (blocked, R10) or failed upgrade is retried ``retry_s`` later (default the next
+    hour) until it succeeds, a newer release of the extension arrives or the window ends;
+    ``max_retries`` bounds the retries (**[param]**, default None: no bound). A failed upgrade
+    first restores the last good version: the extension ends ``Succeeded`` on it, unless the
+    restore fails (``restore_failure_p``), which leaves it ``Failed`` with no more retries.
     The actor is "Azure Regional Service Manager" (R29).
     """
 
@@ -45,73 +53,112 @@ class AutoUpgrade:
     critical: bool = False
     window: float | None = None
     batches: int = 8
-    batch_spread: float = DAY
+    batch_spread: float | None = None
     retry_s: float = 3_600.0
-    max_retries: int = 3
+    max_retries: int | None = None
     restore_failure_p: float = 0.0
     name: str = AUTO_UPGRADE_CALLER
     attempts: dict[int, int] = field(default_factory=dict)
+    _batches: npt.NDArray[np.int64] | None = field(default=None, repr=False)
 
     def attach(self, world: World) -> None:
         """Register the actor and the new version; hook the retries."""
         self.actor_id = world.actor(self.name)
         self.x = world.extension(self.extension, self.version)
         world.result_hooks[(self.actor_id, self.x)] = partial(self._on_result, world)
+        world.tables.upgrade_actors.add(self.actor_id)
+
+    @property
+    def window_s(self) -> float:
+        """The rollout window in seconds."""
+        return self.window if self.window is not None else (3 if self.critical else 8) * WEEK
 
     def start(self, world: World) -> None:
-        """Schedule the batches (global events; each picks its machines when it starts)."""
+        """Schedule the release and the batches (fleet events; each picks its machines when it
+        starts), unless the publisher does not support automatic upgrade."""
         entry = world.catalogue.get(ExtensionId.parse(self.extension))
-        if entry is not None and not entry.auto_upgrade:
+        if entry is None or not entry.auto_upgrade:
             return
         self.target = world.version_code(self.x, self.version)
-        window = self.window if self.window is not None else (3 if self.critical else 8) * WEEK
+        self.end = self.at + self.window_s
+        self.attempts, self._batches = {}, None
+        slot = self.window_s / self.batches
+        world.at_fleet(max(0.0, self.at - world.env.now), self._release_starter(world))
         for b in range(self.batches):
-            delay = max(0.0, self.at + b * window / self.batches - world.env.now)
+            delay = max(0.0, self.at + b * slot - world.env.now)
             world.at_fleet(delay, self._batch_starter(world, b))
+
+    def _release_starter(self, world: World) -> Callable[[object], None]:
+        def release(_e: object) -> None:
+            world.latest_release[self.x] = self
+        return release
 
     def _batch_starter(self, world: World, b: int) -> Callable[[object], None]:
         return lambda _e: self._batch(world, b)
 
     def _batch_of(self, world: World) -> npt.NDArray[np.int64]:
-        """Each (region, group) pair's batch, drawn once per run from a keyed stream."""
+        """Each machine's batch: its region's first batch plus its subscription batch (keyed
+        draws, so a machine's batch does not depend on how the fleet is split). Computed once
+        per run."""
+        if self._batches is not None:
+            return self._batches
         key = stream_key(world.seed, f"upgrade:{self.extension}:{self.version}")
-        batch = [int(uniform(key, zlib_id(f"{g.region}/{g.name}")) * self.batches)
-                 for g in world.fleet.groups]
-        return np.array(batch, dtype=np.int64)
+        regions = np.array([int(uniform(key, zlib_id(g.region)) * self.batches)
+                            for g in world.fleet.groups], dtype=np.int64)
+        ids = np.arange(world.n_machines, dtype=np.uint64) + np.uint64(world.offset)
+        own = (uniforms(key, ids, 1) * self.batches).astype(np.int64)
+        group = np.frombuffer(world.m_group, dtype=np.int16)
+        self._batches = (regions[group] + own) % self.batches
+        return self._batches
 
     def _batch(self, world: World, b: int) -> None:
-        target = world.version_code(self.x, self.version)
-        groups = np.nonzero(self._batch_of(world) == b)[0]
         n, e = world.n_machines, world.n_ext
         inst = np.frombuffer(world.s_inst, dtype=np.int16).reshape(n, e)[:, self.x]
-        member = np.isin(np.frombuffer(world.m_group, dtype=np.int16), groups)
-        ids = np.nonzero(member & (inst >= 0) & (inst != target))[0]
+        ids = np.nonzero((self._batch_of(world) == b) & (inst >= 0) & (inst != self.target))[0]
+        spread = self.window_s / self.batches if self.batch_spread is None else self.batch_spread
         key = stream_key(world.seed, f"upgrade-spread:{self.extension}:{self.version}")
-        times = world.env.now + uniforms(key, ids + world.offset) * self.batch_spread
+        times = world.env.now + uniforms(key, ids + world.offset) * spread
         schedule_each(world.env, times, ids, lambda m: self._request(world, m))
 
     def _request(self, world: World, m: int) -> None:
-        inst = world.s_inst[m * world.n_ext + self.x]
-        if inst >= 0 and inst != self.target:
+        s = m * world.n_ext + self.x
+        inst = world.s_inst[s]
+        if (inst >= 0 and inst != self.target and s not in world.s_no_auto
+                and world.latest_release.get(self.x) is self):
             manager.request(world, m, self.x, _UPGRADE, self.actor_id, self.target)
 
     def _on_result(self, world: World, m: int, x: int, op: int, outcome: int, actor: int) -> None:
         if op != Op.UPGRADE:
             return
         s = m * world.n_ext + x
-        if outcome == Outcome.FAILED and self.restore_failure_p > 0.0:
-            key = stream_key(world.seed, f"restore:{self.extension}")
-            if uniform(key, m + world.offset, self.attempts.get(s, 0)) < self.restore_failure_p:
-                world.log.add(world.env.now, m + world.offset, world.m_group[m], x, op,
-                              Outcome.FAILED, REASON_CODE["restore_failure"], RULE_CODE["R25"],
-                              actor)
-                self.attempts[s] = self.max_retries
-                return
         tries = self.attempts.get(s, 0)
-        if tries < self.max_retries:
-            self.attempts[s] = tries + 1
-            world.at(self.retry_s, machine_priority(m, Kind.EFFECT),
-                     lambda _e: self._request(world, m))
+        failed = outcome in (Outcome.FAILED, Outcome.ABORTED)
+        if failed and not self._restore(world, m, s, tries):
+            return
+        if self.max_retries is not None and tries >= self.max_retries:
+            return
+        if world.env.now + self.retry_s >= self.end:
+            return
+        self.attempts[s] = tries + 1
+        world.at(self.retry_s, machine_priority(m, Kind.EFFECT),
+                 lambda _e: self._request(world, m))
+
+    def _restore(self, world: World, m: int, s: int, tries: int) -> bool:
+        """After a failed upgrade the agent reinstalls the last good version: True (the
+        extension is Succeeded on it again) unless the restore fails (it stays Failed)."""
+        if self.restore_failure_p > 0.0:
+            key = stream_key(world.seed, f"restore:{self.extension}")
+            if uniform(key, m + world.offset, tries) < self.restore_failure_p:
+                self._record(world, m, Outcome.FAILED, "restore_failure")
+                return False
+        world.s_want[s] = world.s_inst[s]
+        world.s_prov[s] = Prov.SUCCEEDED
+        self._record(world, m, Outcome.APPLIED, "restored")
+        return True
+
+    def _record(self, world: World, m: int, outcome: Outcome, reason: str) -> None:
+        world.log.add(world.env.now, m + world.offset, world.m_group[m], self.x, Op.UPGRADE,
+                      outcome, REASON_CODE[reason], RULE_CODE["R25"], self.actor_id)
 
 
 def zlib_id(text: str) -> int:
@@ -143,7 +190,8 @@ class AgentUpdate(Actor):
         world.m_cfg[m] = new
         if has(self.to, Feature.PUSH_NOTIFICATIONS) and not world.m_push[m]:
             key = world.keys["push"]
-            world.m_push[m] = uniform(key, m + world.offset) < world.params.push_reachable
+            share = push_share(world, world.m_group[m])
+            world.m_push[m] = uniform(key, m + world.offset) < share
         world.log.add(world.env.now, m + world.offset, world.m_group[m], -1, Op.AGENT_UPDATE,
                       Outcome.APPLIED, REASON_CODE["agent_update"], RULE_CODE["R30"],
                       self.actor_id)

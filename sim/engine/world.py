@@ -59,7 +59,8 @@ class World(FleetState):
         self.log = RecordLog()
         self.fleet = fleet
         self.offset = start_offset
-        self.tables = Tables([g.name for g in fleet.groups], [p.name for p in self.params.paths])
+        self.tables = Tables([g.name for g in fleet.groups], [p.name for p in self.params.paths],
+                             self.params.readings)
         self.keys = {purpose: stream_key(seed, purpose) for purpose in STREAMS}
         self.gate = gate if gate is not None else PolicyBook()
         self.result_hooks = {}

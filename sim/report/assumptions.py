@@ -13,7 +13,11 @@ import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sim.rules.catalogue import default_monitor_list
 from sim.rules.lint import Finding, lint
+from sim.rules.readings import AllowNoneOnOldAgents, MalformedListEntry, Readings
+from sim.rules.versions import AgentVersion, Feature, has
+from sim.scenario.build import catalogue_of
 from sim.scenario.schema import Params, PathModel, Scenario
 from sim.scenario.units import Duration, format_duration, format_size
 
@@ -70,15 +74,54 @@ def config_uses(scenario: Scenario) -> list[ConfigUse]:
 
 
 def lint_findings(scenario: Scenario) -> list[ConfigFinding]:
-    """The lint findings of every configuration the scenario uses (see the module)."""
+    """The lint findings of every configuration the scenario uses (see the module), with the
+    scenario's catalogue and readings."""
     found: list[ConfigFinding] = []
+    catalogue, readings = catalogue_of(scenario), readings_of(scenario.params)
     for use in config_uses(scenario):
         merged: dict[Finding, list[str]] = {}
         for version in use.versions:
-            for finding in lint(list(use.lines), agent_version=version):
+            for finding in lint(list(use.lines), catalogue, agent_version=version,
+                                readings=readings):
                 merged.setdefault(finding, []).append(version)
         found += [ConfigFinding(use, f, tuple(v)) for f, v in merged.items()]
     return found
+
+
+def readings_of(params: Params) -> Readings:
+    """The rules' readings a scenario's ``params`` choose (:mod:`sim.rules.readings`)."""
+    return Readings(AllowNoneOnOldAgents(params.allow_none_before_1_35),
+                    MalformedListEntry(params.malformed_list_entry))
+
+
+def uses_monitor_mode(scenario: Scenario) -> bool:
+    """True when the scenario puts machines in monitor mode or changes its list (R19)."""
+    lines = (line for use in config_uses(scenario) for line in use.lines)
+    return (any("config.mode" in line and "monitor" in line for line in lines)
+            or any(entry.monitor_list is not None for entry in scenario.timeline))
+
+
+def assumption_notes(scenario: Scenario) -> list[str]:
+    """Sentences on what the run assumes where the sources are silent: the monitor-mode list
+    where monitor mode is used (R19), and the scenario's own catalogue entries."""
+    notes = []
+    if uses_monitor_mode(scenario):
+        versions = sorted({AgentVersion.parse(v) for g in scenario.fleet for v in g.versions
+                           if has(AgentVersion.parse(v), Feature.MONITOR_MODE)})
+        sizes = ", ".join(f"{len(default_monitor_list(v))} on agent {v}" for v in versions)
+        notes.append(
+            "Assumption: the monitor-mode allowlist (R19). Monitor mode is an allowlist that "
+            "Microsoft maintains, not an audit mode, and Microsoft does not publish it; this "
+            "run uses arcsim's list per agent version (the monitoring and security extensions "
+            f"of its catalogue: {sizes or 'no agent here has monitor mode'}), changed only by "
+            "the scenario's monitor_list entries. Blocks and installs in monitor mode depend "
+            "on it.")
+    if scenario.catalogue:
+        facts = "; ".join(f"{name}: " + ", ".join(f"{k} {v}" for k, v in
+                                                 model.model_dump(exclude_none=True).items())
+                          for name, model in scenario.catalogue.items())
+        notes.append(f"The scenario's own catalogue entries (R2, R7, R24, R25): {facts}.")
+    return notes
 
 
 # --- parameters --------------------------------------------------------------------------
@@ -136,5 +179,5 @@ def params_in_force(scenario: Scenario) -> list[ParamValue]:
     return rows
 
 
-__all__ = ["ConfigFinding", "ConfigUse", "ParamValue", "config_uses", "lint_findings",
-           "params_in_force"]
+__all__ = ["ConfigFinding", "ConfigUse", "ParamValue", "assumption_notes", "config_uses",
+           "lint_findings", "params_in_force", "readings_of", "uses_monitor_mode"]

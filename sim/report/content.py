@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.report.assumptions import lint_findings, params_in_force
+from sim.report.assumptions import assumption_notes, lint_findings, params_in_force
 from sim.report.figures import FIGURES
 from sim.report.view import DAY, RunView
 from sim.scenario.units import format_duration, format_size
@@ -201,8 +201,9 @@ def _params(view: RunView) -> list[Block]:
     note = (f"The scenario sets {', '.join(changed)}; every other value is arcsim's default."
             if changed else "Every value is arcsim's default.")
     rows = [(p.name, p.value, p.default, p.meaning) for p in params]
-    return [note, Table(("parameter", "value", "default", "meaning"), rows,
-                        ["set" if p.is_set else "" for p in params])]
+    return [*assumption_notes(view.scenario), note,
+            Table(("parameter", "value", "default", "meaning"), rows,
+                  ["set" if p.is_set else "" for p in params])]
 
 
 __all__ = ["Block", "Content", "Image", "Section", "Table", "build", "headline_table"]

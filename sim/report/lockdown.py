@@ -4,11 +4,12 @@ Read from the scenario alone (the records say when each machine took or refused 
 what the command was): a *lockdown* is a list of ``azcmagent`` lines that leaves a fresh
 recent agent with an allowlist, a blocklist, monitor mode or the manager disabled (a group's
 ``commands``, or a timeline ``run`` entry that is not an override). A *tamperer* is an actor
-whose configuration changes count as overrides (R17): a ``guest_config`` entry, or a ``run``,
-``install`` or ``update`` entry with ``override: true`` (a script extension runs the
-``azcmagent`` lines of its settings, R7). A tamperer *lifts* a group's lockdown when, replayed
-with :mod:`sim.rules` on one of the group's agent versions, its lines leave no lockdown (from
-agent 1.22, switching monitor mode back to full keeps the lists: nothing is lifted, R22).
+whose configuration changes count as overrides (R17): a ``guest_config`` entry, an ``install``
+or ``update`` of an extension that runs scripts (it runs the ``azcmagent`` lines of its
+settings, R7) unless ``override: false``, or a ``run`` entry with ``override: true``. A
+tamperer *lifts* a group's lockdown when, replayed with :mod:`sim.rules` on one of the group's
+agent versions, its lines leave no lockdown (from agent 1.22, switching monitor mode back to
+full keeps the lists: nothing is lifted, R22).
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from sim.rules.catalogue import Catalogue
 from sim.rules.commands import CommandError, LocalState, apply
 from sim.rules.config import AgentConfig
 from sim.rules.decision import decide
+from sim.rules.identity import ExtensionId
 from sim.rules.lint import DEFAULT_AGENT_VERSION
 from sim.rules.scripts import command_lines
+from sim.scenario.build import catalogue_of
 from sim.scenario.schema import Scenario, TimelineEntry
 from sim.scenario.timeline import DEFAULT_ACTORS
 
@@ -92,7 +96,7 @@ def lockdown_of(scenario: Scenario) -> Lockdown:
             shares[group] = max(shares.get(group, 0.0), target.share if target else 1.0)
             locks.setdefault(group, []).extend(entry.run)
     population = machines + sum(round(counts[g] * s) for g, s in shares.items())
-    tampering = _tampering(scenario.timeline, list(counts))
+    tampering = _tampering(scenario.timeline, list(counts), catalogue_of(scenario))
     entries = frozenset((g, actor, at) for actor, groups, at, _, _ in tampering for g in groups)
     return Lockdown(initial, frozenset(actors), frozenset(t[0] for t in tampering),
                     population, _lifting(scenario, locks, tampering), entries)
@@ -117,7 +121,15 @@ def _extension_allowed(entry: TimelineEntry) -> Gate:
     return lambda config: decide(operation, extension, config).allowed
 
 
-def _tampering(timeline: Iterable[TimelineEntry], everyone: Sequence[str]) -> Tampering:
+def _runs_scripts(entry: TimelineEntry, catalogue: Catalogue) -> bool:
+    """True for an install or update of an extension that runs scripts (R7)."""
+    name = entry.install or entry.update
+    known = catalogue.get(ExtensionId.parse(name)) if name else None
+    return known is not None and known.runs_scripts
+
+
+def _tampering(timeline: Iterable[TimelineEntry], everyone: Sequence[str],
+               catalogue: Catalogue) -> Tampering:
     """(actor, groups targeted, start, command lines, gate) of each entry whose changes are
     overrides, by start time. A guest configuration policy reaches only machines with guest
     configuration on (R17, R19); a script extension's script runs only where the extension
@@ -125,8 +137,9 @@ def _tampering(timeline: Iterable[TimelineEntry], everyone: Sequence[str]) -> Ta
     found: Tampering = []
     for entry in timeline:
         action = entry.action
-        flagged = (entry.override is not False if action == "guest_config"
-                   else bool(entry.override))
+        flagged = (bool(entry.override) if action == "run" else
+                   entry.override is not False and (action == "guest_config"
+                                                    or _runs_scripts(entry, catalogue)))
         if not flagged or action not in ("run", "guest_config", "install", "update"):
             continue
         gate: Gate = _everywhere

@@ -27,12 +27,13 @@ What Azure shows, and so what the files hold:
   machine that Azure still wants stays ``Succeeded`` (the machine reinstalls it at its next
   check): the export shows Azure's view, not the disk's. An extension deleted in Azure while the
   extension manager was disabled (orphaned, R24) has no resource and is not listed, though it
-  is still on the machine. A ``Failed`` upgrade shows the version asked for; the importer
-  keeps ``Failed`` resources as installed in state Failed (R6c), so a re-import has the
-  extension at the version asked for, Failed, as with a real export. ``enableAutomaticUpgrade`` is
-  ``true`` (the engine has no per-resource switch; whether an extension upgrades is its
-  publisher's support, R25); public ``settings`` are Azure's (R4: protected settings are never
-  in Azure).
+  is still on the machine. A ``Failed`` upgrade (one whose restore failed too, R25) shows the
+  version asked for; the importer keeps ``Failed`` resources installed, in state Failed (R6c),
+  so a re-import has the extension at that version, Failed, as with a real export.
+  ``enableAutomaticUpgrade`` is the resource's switch: ``false`` where the fleet opted the
+  extension out (R25; the importer reads it back as ``auto_upgrade: false``), ``true``
+  otherwise (whether it upgrades also needs its publisher's support); public ``settings`` are
+  Azure's (R4: protected settings are never in Azure).
 
 Each file is written as a stream, one resource per line (diff-friendly), from text templates
 built once per distinct (group, configuration, status) or (group, extension, version, state):
@@ -64,9 +65,9 @@ FOLDER = "inventory"
 MACHINES_FILE, EXTENSIONS_FILE = "machines.json", "extensions.json"
 MACHINE_TYPE = "Microsoft.HybridCompute/machines"
 EXTENSION_TYPE = "Microsoft.HybridCompute/machines/extensions"
-STATUS = ("Disconnected", "Connected", "Expired")
-"""``status`` by the engine's connectivity code (:attr:`Snapshot.connectivity`: 0, 1, 2;
-R28)."""
+STATUS = ("Disconnected", "Connected", "Expired", "Connected")
+"""``status`` by the engine's connectivity code (:attr:`Snapshot.connectivity`: 0, 1, 2, and
+3 for a machine offline for less than ``disconnected_after``, still shown Connected; R28)."""
 
 _NAME = "\x01machine\x01"
 _MARK = json.dumps(_NAME)[1:-1]
@@ -268,7 +269,7 @@ def _extension_block(final: Snapshot, machines: npt.NDArray[np.intp],
                      extensions: npt.NDArray[np.intp],
                      templates: dict[tuple[Any, ...], list[str]]) -> Iterator[str]:
     """The lines of the resources at ``(machines[i], extensions[i])``, in that order."""
-    e, settings = final.n_ext, final.settings
+    e, settings, manual = final.n_ext, final.settings, final.automatic_upgrade_off
     rows = zip(machines.tolist(), extensions.tolist(),
                final.machine_group[machines].tolist(),
                final.wanted[machines, extensions].tolist(),
@@ -276,7 +277,9 @@ def _extension_block(final: Snapshot, machines: npt.NDArray[np.intp],
                final.provisioning[machines, extensions].tolist(), strict=True)
     for m, x, gi, want, installed, prov in rows:
         version = _version(final, x, want, installed)
-        key = (gi, x, version, prov, settings.get(m * e + x, "") if settings else "")
+        s = m * e + x
+        key = (gi, x, version, prov, settings.get(s, "") if settings else "",
+               s not in manual)
         parts = templates.get(key)
         if parts is None:
             obj = _extension(final, key)
@@ -291,13 +294,13 @@ def _version(final: Snapshot, x: int, want: int, installed: int) -> str:
 
 
 def _extension(final: Snapshot, key: tuple[Any, ...]) -> dict[str, Any]:
-    gi, x, version, prov, settings = key
+    gi, x, version, prov, settings, automatic = key
     group, ext = final.groups[gi], final.ext_ids[x]
     properties: dict[str, Any] = {
         "publisher": ext.publisher,
         "type": ext.type,
         "typeHandlerVersion": version,
-        "enableAutomaticUpgrade": True,
+        "enableAutomaticUpgrade": automatic,
     }
     if settings:
         properties["settings"] = _settings(settings)

@@ -14,18 +14,55 @@ override through its own catalogue entries):
 * Scripts (R7, article's blocklist): Custom Script, Run Command, the Hybrid Runbook Worker and
   the Log Analytics agent (which can host Automation runbooks) run arbitrary scripts.
 * Package sizes are order-of-magnitude defaults (tens of MB), used only for bytes downloaded.
+
+Documented, with its source (:data:`AUTO_UPGRADE_SOURCE`): automatic extension upgrade (R25)
+acts only for the extensions whose publisher supports it on Arc-enabled servers
+(:data:`AUTO_UPGRADE_SUPPORTED`). Every other extension, known or not, is never upgraded
+automatically, whatever its ``enableAutomaticUpgrade`` says; a scenario can change that per
+extension with its own catalogue entries.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 from sim.rules.identity import ExtensionId
 from sim.rules.versions import AgentVersion, v
 
 MB = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a catalogue fact comes from: a document's title and address."""
+
+    title: str
+    url: str
+
+
+AUTO_UPGRADE_SOURCE = Source(
+    "Automatic extension upgrade for Azure Arc-enabled servers (Microsoft Learn, "
+    "\"Supported extensions\", November 2025)",
+    "https://learn.microsoft.com/azure/azure-arc/servers/manage-automatic-vm-extension-upgrade")
+"""The page that lists the extensions whose publisher supports automatic upgrade (R25)."""
+
+AUTO_UPGRADE_SUPPORTED: tuple[str, ...] = (
+    "Azure Monitor agent",
+    "Dependency agent",
+    "Key Vault",
+    "Azure Update Manager",
+    "Hybrid Runbook Worker",
+    "Network Watcher",
+    "Guest Attestation",
+    "Microsoft Antimalware (Windows)",
+    "Defender for SQL Advanced Threat Protection (Windows)",
+    "Azure Extension for SQL Server",
+)
+"""The extensions :data:`AUTO_UPGRADE_SOURCE` lists, as it names them; the catalogue entries
+marked ``auto_upgrade=True`` are exactly these (per OS)."""
 
 
 class OsType(StrEnum):
@@ -68,7 +105,8 @@ class CatalogueEntry:
     hosting: Hosting
     """Manager-hosted or its own service (R24)."""
     auto_upgrade: bool
-    """Publisher supports automatic extension upgrade (R25)."""
+    """Publisher supports automatic extension upgrade on Arc-enabled servers (R25; the list
+    and its source: :data:`AUTO_UPGRADE_SUPPORTED`, :data:`AUTO_UPGRADE_SOURCE`)."""
     size_bytes: int
     """Package size in bytes, downloaded on install/upgrade (R2) **[param]**."""
     description: str = ""
@@ -81,7 +119,7 @@ def _entry(
     hosting: Hosting,
     *,
     scripts: bool = False,
-    auto_upgrade: bool = True,
+    auto_upgrade: bool = False,
     size_mb: int = 40,
     description: str = "",
 ) -> CatalogueEntry:
@@ -99,58 +137,71 @@ MON, SEC, SCR, MGT, DATA, IDN = (
 MGR, SVC = Hosting.MANAGER, Hosting.SERVICE
 
 BUILTIN_ENTRIES: tuple[CatalogueEntry, ...] = (
-    _entry("Microsoft.Azure.Monitor/AzureMonitorWindowsAgent", W, MON, MGR, size_mb=60,
-           description="Azure Monitor agent (AMA)"),
-    _entry("Microsoft.Azure.Monitor/AzureMonitorLinuxAgent", L, MON, MGR, size_mb=60,
-           description="Azure Monitor agent (AMA)"),
+    _entry("Microsoft.Azure.Monitor/AzureMonitorWindowsAgent", W, MON, MGR, auto_upgrade=True,
+           size_mb=60, description="Azure Monitor agent (AMA)"),
+    _entry("Microsoft.Azure.Monitor/AzureMonitorLinuxAgent", L, MON, MGR, auto_upgrade=True,
+           size_mb=60, description="Azure Monitor agent (AMA)"),
     _entry("Microsoft.EnterpriseCloud.Monitoring/MicrosoftMonitoringAgent", W, MON, SVC,
-           scripts=True, auto_upgrade=False, size_mb=45,
+           scripts=True, size_mb=45,
            description="Log Analytics agent (legacy MMA); can host Automation runbooks"),
     _entry("Microsoft.EnterpriseCloud.Monitoring/OMSAgentForLinux", L, MON, SVC,
-           scripts=True, auto_upgrade=False, size_mb=45,
+           scripts=True, size_mb=45,
            description="Log Analytics agent (legacy OMS); can host Automation runbooks"),
     _entry("Microsoft.Azure.Monitoring.DependencyAgent/DependencyAgentWindows", W, MON, SVC,
-           size_mb=25, description="Dependency agent (VM insights)"),
+           auto_upgrade=True, size_mb=25, description="Dependency agent (VM insights)"),
     _entry("Microsoft.Azure.Monitoring.DependencyAgent/DependencyAgentLinux", L, MON, SVC,
-           size_mb=25, description="Dependency agent (VM insights)"),
+           auto_upgrade=True, size_mb=25, description="Dependency agent (VM insights)"),
     _entry("Microsoft.Azure.ChangeTrackingAndInventory/ChangeTracking-Windows", W, MON, SVC,
            size_mb=15, description="Change Tracking and Inventory"),
     _entry("Microsoft.Azure.ChangeTrackingAndInventory/ChangeTracking-Linux", L, MON, SVC,
            size_mb=15, description="Change Tracking and Inventory"),
-    _entry("Qualys/WindowsAgent.AzureSecurityCenter", W, SEC, SVC, auto_upgrade=False,
+    _entry("Microsoft.Azure.NetworkWatcher/NetworkWatcherAgentWindows", W, MON, SVC,
+           auto_upgrade=True, size_mb=10, description="Network Watcher agent"),
+    _entry("Microsoft.Azure.NetworkWatcher/NetworkWatcherAgentLinux", L, MON, SVC,
+           auto_upgrade=True, size_mb=10, description="Network Watcher agent"),
+    _entry("Qualys/WindowsAgent.AzureSecurityCenter", W, SEC, SVC,
            size_mb=30, description="Qualys vulnerability assessment (Defender for Cloud)"),
-    _entry("Qualys/LinuxAgent.AzureSecurityCenter", L, SEC, SVC, auto_upgrade=False,
+    _entry("Qualys/LinuxAgent.AzureSecurityCenter", L, SEC, SVC,
            size_mb=30, description="Qualys vulnerability assessment (Defender for Cloud)"),
     _entry("Microsoft.Azure.AzureDefenderForServers/MDE.Windows", W, SEC, SVC, size_mb=80,
            description="Microsoft Defender for Endpoint"),
     _entry("Microsoft.Azure.AzureDefenderForServers/MDE.Linux", L, SEC, SVC, size_mb=80,
            description="Microsoft Defender for Endpoint"),
     _entry("Microsoft.Azure.AzureDefenderForSQL/AdvancedThreatProtection.Windows", W, SEC, SVC,
-           size_mb=20, description="Defender for SQL"),
+           auto_upgrade=True, size_mb=20, description="Defender for SQL"),
+    _entry("Microsoft.Azure.Security/IaaSAntimalware", W, SEC, SVC, auto_upgrade=True,
+           size_mb=10, description="Microsoft Antimalware"),
+    _entry("Microsoft.Azure.Security.WindowsAttestation/GuestAttestation", W, SEC, SVC,
+           auto_upgrade=True, size_mb=5, description="Boot integrity monitoring (Guest "
+           "Attestation)"),
+    _entry("Microsoft.Azure.Security.LinuxAttestation/GuestAttestation", L, SEC, SVC,
+           auto_upgrade=True, size_mb=5, description="Boot integrity monitoring (Guest "
+           "Attestation)"),
     _entry("Microsoft.Compute/CustomScriptExtension", W, SCR, MGR, scripts=True,
-           auto_upgrade=False, size_mb=2, description="Custom Script extension (Windows)"),
+           size_mb=2, description="Custom Script extension (Windows)"),
     _entry("Microsoft.Azure.Extensions/CustomScript", L, SCR, MGR, scripts=True,
-           auto_upgrade=False, size_mb=2, description="Custom Script extension (Linux)"),
+           size_mb=2, description="Custom Script extension (Linux)"),
     _entry("Microsoft.Cplat.Core/RunCommandHandlerWindows", W, SCR, MGR, scripts=True,
            size_mb=3, description="Run Command"),
     _entry("Microsoft.Cplat.Core/RunCommandHandlerLinux", L, SCR, MGR, scripts=True,
            size_mb=3, description="Run Command"),
     _entry("Microsoft.Azure.Automation.HybridWorker/HybridWorkerForWindows", W, SCR, SVC,
-           scripts=True, size_mb=20, description="Hybrid Runbook Worker"),
+           scripts=True, auto_upgrade=True, size_mb=20, description="Hybrid Runbook Worker"),
     _entry("Microsoft.Azure.Automation.HybridWorker/HybridWorkerForLinux", L, SCR, SVC,
-           scripts=True, size_mb=20, description="Hybrid Runbook Worker"),
-    _entry("Microsoft.AzureData/WindowsAgent.SqlServer", W, DATA, SVC, size_mb=50,
+           scripts=True, auto_upgrade=True, size_mb=20, description="Hybrid Runbook Worker"),
+    _entry("Microsoft.AzureData/WindowsAgent.SqlServer", W, DATA, SVC, auto_upgrade=True,
+           size_mb=50,
            description="SQL Server extension (auto-deployed where SQL Server is found, R6b)"),
-    _entry("Microsoft.AzureData/LinuxAgent.SqlServer", L, DATA, SVC, size_mb=50,
-           description="SQL Server extension"),
+    _entry("Microsoft.AzureData/LinuxAgent.SqlServer", L, DATA, SVC, auto_upgrade=True,
+           size_mb=50, description="SQL Server extension"),
     _entry("Microsoft.SoftwareUpdateManagement/WindowsOsUpdateExtension", W, MGT, MGR,
-           size_mb=5, description="Azure Update Manager"),
+           auto_upgrade=True, size_mb=5, description="Azure Update Manager"),
     _entry("Microsoft.SoftwareUpdateManagement/LinuxOsUpdateExtension", L, MGT, MGR,
-           size_mb=5, description="Azure Update Manager"),
-    _entry("Microsoft.Azure.KeyVault/KeyVaultForWindows", W, IDN, MGR, size_mb=5,
-           description="Key Vault certificate sync"),
-    _entry("Microsoft.Azure.KeyVault/KeyVaultForLinux", L, IDN, MGR, size_mb=5,
-           description="Key Vault certificate sync"),
+           auto_upgrade=True, size_mb=5, description="Azure Update Manager"),
+    _entry("Microsoft.Azure.KeyVault/KeyVaultForWindows", W, IDN, MGR, auto_upgrade=True,
+           size_mb=5, description="Key Vault certificate sync"),
+    _entry("Microsoft.Azure.KeyVault/KeyVaultForLinux", L, IDN, MGR, auto_upgrade=True,
+           size_mb=5, description="Key Vault certificate sync"),
     _entry("Microsoft.Azure.ActiveDirectory/AADSSHLoginForLinux", L, IDN, MGR, size_mb=3,
            description="Microsoft Entra ID SSH login"),
 )
@@ -194,6 +245,22 @@ class Catalogue:
 
 BUILTIN = Catalogue(BUILTIN_ENTRIES)
 """The catalogue arcsim ships."""
+
+UNKNOWN_SIZE = 10 * MB
+"""Package size assumed for an extension the catalogue does not know (R2)."""
+
+
+def entry_for(ext: ExtensionId, base: Catalogue, **changes: Any) -> CatalogueEntry:
+    """The entry for ``ext`` with ``changes`` (``CatalogueEntry`` field names): the one in
+    ``base`` changed, or a new one for an extension ``base`` does not know, whose other facts
+    are the defaults assumed for any unknown extension: any OS, management, hosted by the
+    extension manager (R24), runs no scripts (R7), no automatic upgrade (R25), 10 MB (R2).
+    Raises :class:`TypeError` for a field that does not exist."""
+    known = base.get(ext)
+    if known is None:
+        known = CatalogueEntry(ext, OsType.ANY, Category.MANAGEMENT, False, Hosting.MANAGER,
+                               False, UNKNOWN_SIZE)
+    return replace(known, **changes)
 
 
 # --- R19: the Microsoft-managed monitor-mode allowlist ------------------------------------

@@ -3,7 +3,10 @@
 Commands are parsed by :mod:`sim.rules.command_parse` (re-exported here) and executed against
 a machine's :class:`LocalState`. Nothing is ever run for real. Refusals raise
 :class:`CommandError` whose message is modelled on the real tool (``Error: ...``) and says
-why. Commands outside the model (``connect``, ``show``...) change nothing.
+why. Commands outside the model (``connect``, ``show``...) change nothing. Where the
+documentation does not say what the agent does (``Allow/None`` before 1.35, a list value with
+one malformed entry), execution follows the :class:`~sim.rules.readings.Readings` passed in;
+parsing needs none (it does not read list entries).
 """
 
 from __future__ import annotations
@@ -42,6 +45,12 @@ from sim.rules.identity import (
     ExtensionIdError,
     parse_extension_list,
 )
+from sim.rules.readings import (
+    DEFAULT_READINGS,
+    AllowNoneOnOldAgents,
+    MalformedListEntry,
+    Readings,
+)
 from sim.rules.versions import Feature, has
 
 __all__ = [
@@ -72,24 +81,28 @@ class Applied:
 # --- execution --------------------------------------------------------------------------------
 
 
-def apply(line: str, state: LocalState | AgentConfig) -> Applied:
+def apply(line: str, state: LocalState | AgentConfig, *,
+          readings: Readings = DEFAULT_READINGS) -> Applied:
     """Parse and execute one command line against ``state`` (an :class:`AgentConfig` is taken
     as a machine with nothing installed and the extension service running)."""
     if isinstance(state, AgentConfig):
         state = LocalState(state)
-    return execute(parse(line), state)
+    return execute(parse(line), state, readings=readings)
 
 
-def apply_all(lines: list[str] | tuple[str, ...], state: LocalState | AgentConfig) -> LocalState:
+def apply_all(lines: list[str] | tuple[str, ...], state: LocalState | AgentConfig, *,
+              readings: Readings = DEFAULT_READINGS) -> LocalState:
     """Apply command lines in order; the first refusal raises :class:`CommandError`."""
     current = state if isinstance(state, LocalState) else LocalState(state)
     for line in lines:
-        current = apply(line, current).state
+        current = apply(line, current, readings=readings).state
     return current
 
 
-def execute(command: Command, state: LocalState) -> Applied:
-    """Execute a parsed command; raise :class:`CommandError` when the agent refuses it."""
+def execute(command: Command, state: LocalState, *,
+            readings: Readings = DEFAULT_READINGS) -> Applied:
+    """Execute a parsed command; raise :class:`CommandError` when the agent refuses it.
+    ``readings`` settle what the documentation leaves open (:mod:`sim.rules.readings`)."""
     config = state.config
     verb = command.verb
     if verb is Verb.OTHER:
@@ -105,14 +118,17 @@ def execute(command: Command, state: LocalState) -> Applied:
         _check_key(command, config)
         return Applied(state, config.value_text(command.key), command)
     if command.changes_config:
-        return Applied(replace(state, config=config_after(command, config)), "", command)
+        return Applied(replace(state, config=config_after(command, config, readings=readings)),
+                       "", command)
     if verb in (Verb.SERVICE_STOP, Verb.SERVICE_START):
         return Applied(replace(state, service_running=verb is Verb.SERVICE_START), "", command)
     return _execute_extension(command, state)
 
 
-def config_after(command: Command, config: AgentConfig) -> AgentConfig:
-    """The configuration after a ``config set`` or ``config clear`` command (pure, cacheable)."""
+def config_after(command: Command, config: AgentConfig, *,
+                 readings: Readings = DEFAULT_READINGS) -> AgentConfig:
+    """The configuration after a ``config set`` or ``config clear`` command (pure, cacheable
+    per configuration and readings)."""
     _check_key(command, config)
     key = KEYS_BY_NAME[command.key]
     if command.key in LIST_KEYS and config.is_monitor_mode:
@@ -125,12 +141,12 @@ def config_after(command: Command, config: AgentConfig) -> AgentConfig:
         return _set_other(config, key, command)
     if command.verb is Verb.CONFIG_CLEAR:
         default = "" if key.kind is KeyKind.LIST else key.default
-        return _set_value(config, command.key, default, command)
+        return _set_value(config, command.key, default, command, readings)
     if command.edit is not ListEdit.REPLACE and key.kind is not KeyKind.LIST:
         raise CommandError(ErrorCode.USAGE,
                            f"--{command.edit.value} works only on list properties, not "
                            f"{command.key}", line=command.line)
-    return _set_value(config, command.key, command.value, command)
+    return _set_value(config, command.key, command.value, command, readings)
 
 
 def _list_json(config: AgentConfig) -> str:
@@ -203,7 +219,8 @@ def _check_key(command: Command, config: AgentConfig) -> None:
             line=command.line, rule="R30")
 
 
-def _set_value(config: AgentConfig, name: str, text: str, command: Command) -> AgentConfig:
+def _set_value(config: AgentConfig, name: str, text: str, command: Command,
+               readings: Readings) -> AgentConfig:
     kind = KEYS_BY_NAME[name].kind
     if kind is KeyKind.BOOL:
         value = _parse_bool(name, text, command)
@@ -214,7 +231,7 @@ def _set_value(config: AgentConfig, name: str, text: str, command: Command) -> A
         return replace(config, incoming_connections_enabled=value)
     if kind is KeyKind.MODE:
         return _switch_mode(config, _parse_mode(text, command))
-    return _set_list(config, name, text, command)
+    return _set_list(config, name, text, command, readings)
 
 
 def _parse_bool(name: str, text: str, command: Command) -> bool:
@@ -252,26 +269,49 @@ def _switch_mode(config: AgentConfig, mode: Mode) -> AgentConfig:
     return replace(config, mode=mode, allowlist=(), blocklist=())
 
 
-def _set_list(config: AgentConfig, name: str, text: str, command: Command) -> AgentConfig:
-    try:
-        entries = parse_extension_list(text)
-    except ExtensionIdError as exc:
-        raise CommandError(ErrorCode.INVALID_VALUE, f"invalid entry in {name}: {exc}",
-                           line=command.line, rule="R1") from None
+def _set_list(config: AgentConfig, name: str, text: str, command: Command,
+              readings: Readings) -> AgentConfig:
+    entries = _list_entries(name, text, command, readings)
     current = config.allowlist if name == "extensions.allowlist" else config.blocklist
     if command.edit is ListEdit.ADD:
         entries = current + tuple(e for e in entries if e not in current)
     elif command.edit is ListEdit.REMOVE:
         entries = tuple(e for e in current if e not in entries)
-    _check_allow_none(config, name, entries, command)
+    _check_allow_none(config, name, entries, command, readings)
     if name == "extensions.allowlist":
         return replace(config, allowlist=entries)
     return replace(config, blocklist=entries)
 
 
+def _list_entries(name: str, text: str, command: Command,
+                  readings: Readings) -> tuple[ExtensionId, ...]:
+    """The entries of a list value; a malformed one fails the command, or is dropped under
+    the ``valid_entries_apply`` reading (R1, R8a)."""
+    try:
+        return parse_extension_list(text)
+    except ExtensionIdError as exc:
+        if readings.malformed_list_entry is not MalformedListEntry.VALID_ENTRIES_APPLY:
+            raise CommandError(ErrorCode.INVALID_VALUE, f"invalid entry in {name}: {exc}",
+                               line=command.line, rule="R1") from None
+    return parse_extension_list(",".join(e for e in text.split(",") if _well_formed(e)))
+
+
+def _well_formed(entry: str) -> bool:
+    try:
+        ExtensionId.parse(entry)
+    except ExtensionIdError:
+        return False
+    return True
+
+
 def _check_allow_none(config: AgentConfig, name: str, entries: tuple[ExtensionId, ...],
-                      command: Command) -> None:
+                      command: Command, readings: Readings) -> None:
+    """Where ``Allow/None`` may stand (R15). Before agent 1.35 the command is refused, or,
+    under the ``ordinary_entry`` reading, the value is kept as a name like any other."""
     if ALLOW_NONE not in entries:
+        return
+    if (not has(config.version, Feature.ALLOW_NONE)
+            and readings.allow_none_before_1_35 is AllowNoneOnOldAgents.ORDINARY_ENTRY):
         return
     if name != "extensions.allowlist":
         raise CommandError(ErrorCode.INVALID_VALUE,

@@ -82,6 +82,8 @@ KEYS: tuple[ConfigKey, ...] = (
               "Proxy server the agent uses (http://host:port)"),
     ConfigKey("proxy.bypass", KeyKind.WORDS, Feature.PROXY_BYPASS, "[]",
               "Traffic that does not use the proxy: AAD, ARM, Arc", ("AAD", "ARM", "Arc")),
+    # agent 1.39, the release that also brought "azcmagent extension" [doc: agent overview,
+    # "Custom resource limits"]
     ConfigKey("guestconfiguration.agent.cpulimit", KeyKind.PERCENT, Feature.CPU_LIMITS, "5",
               "CPU limit of the machine configuration service, percent"),
     ConfigKey("extensions.agent.cpulimit", KeyKind.PERCENT, Feature.CPU_LIMITS, "5",
@@ -98,6 +100,9 @@ SECURITY_KEYS = frozenset({"extensions.allowlist", "extensions.blocklist", "exte
 """The keys held in :class:`AgentConfig`'s own fields; the others are in its ``settings``."""
 KEYS_BY_NAME: dict[str, ConfigKey] = {k.name: k for k in KEYS}
 LIST_KEYS = frozenset({"extensions.allowlist", "extensions.blocklist"})
+KEY_WIDTH = max(len(key.name) for key in KEYS)
+"""The width ``config list`` pads every key to (R20): the longest key's, on every agent
+version, so that every separator lines up."""
 
 
 def key_available(name: str, version: AgentVersion) -> bool:
@@ -220,11 +225,11 @@ def _bool_text(value: bool) -> str:
 def render_config_list(config: AgentConfig) -> str:
     """``azcmagent config list`` output (R20): a header, then ``  key<pad> : value`` rows.
 
-    Only keys the agent version has are listed. Keys are padded to a fixed width of 22 (the
-    documented example ``  extensions.blocklist   : [...]``); longer keys are not cut.
+    Only keys the agent version has are listed. Every key is padded to one fixed width,
+    :data:`KEY_WIDTH` (the longest key), so the separators line up on every row and version.
     """
     rows = [
-        f"  {key.name:<22} : {config.value_text(key.name)}"
+        f"  {key.name:<{KEY_WIDTH}} : {config.value_text(key.name)}"
         for key in KEYS
         if key_available(key.name, config.version)
     ]
@@ -235,7 +240,7 @@ def render_config_info(version: AgentVersion, name: str = "") -> str:
     """``azcmagent config info [KEY]`` output: each available key (or ``name`` only), its
     default and what it does."""
     rows = [
-        f"  {key.name:<28} default {key.default:<6} {key.description}"
+        f"  {key.name:<{KEY_WIDTH}} default {key.default:<6} {key.description}"
         for key in KEYS
         if has(version, key.since) and name in ("", key.name)
     ]

@@ -22,6 +22,7 @@ from enum import StrEnum
 
 from sim.rules.config import AgentConfig
 from sim.rules.identity import ExtensionId
+from sim.rules.versions import Feature, has
 
 
 class Operation(StrEnum):
@@ -95,11 +96,15 @@ class Controls:
 
 
 def compile_controls(config: AgentConfig) -> Controls:
-    """Compile ``config``'s effective controls (monitor list in monitor mode, R19)."""
+    """Compile ``config``'s effective controls (monitor list in monitor mode, R19).
+
+    ``Allow/None`` is the special value only from agent 1.35 (R15); an older agent that holds
+    it (the ``ordinary_entry`` reading, :mod:`sim.rules.readings`) has an allowlist with one
+    entry that names no extension."""
     return Controls(
         manager_enabled=config.extensions_enabled,
         monitor=config.is_monitor_mode,
-        allow_none=config.is_allow_none,
+        allow_none=config.is_allow_none and has(config.version, Feature.ALLOW_NONE),
         allow=frozenset(e.key for e in config.effective_allowlist),
         block=frozenset(e.key for e in config.effective_blocklist),
     )

@@ -7,11 +7,13 @@ machine once a lockdown is in place: *if this request arrives now, what happens?
 the decision with the facts around it, in the order the request meets them:
 
 1. an automatic upgrade is offered only for extensions whose publisher supports it (R25,
-   catalogue; an extension arcsim does not know is assumed to support it);
+   catalogue; an extension arcsim does not know is not upgraded automatically);
 2. a request from Azure that a ``Deny`` assignment matches is refused before the machine sees
-   it (R16, R26): install, update and upgrade requests, automatic upgrades included (see
-   :data:`POLICY_CHECKED`); a delete never, and a resync reinstall is not a request;
+   it (R16, R26): install, update and manual upgrade requests (:data:`POLICY_CHECKED`); an
+   automatic upgrade only with ``deny_refuses_automatic_upgrades`` (it is a POST action, not
+   a write of the extension); a delete never, and a resync reinstall is not a request;
 3. with the extension service stopped, nothing reaches the manager: the request waits (R6);
+   a disabled manager does not resync, so a reinstall waits until it is enabled again (R23);
 4. the local controls decide (R9-R15, R19, R23); a resync reinstall after a local removal is
    decided as an install (R6); a delete is always allowed (R13), but with the manager disabled
    it only removes Azure's record and the extension stays on the machine (R24).
@@ -57,7 +59,8 @@ class Outcome(StrEnum):
     DENIED = "denied"
     """Refused by Azure Policy before the machine sees it (R26)."""
     WAITS = "waits"
-    """The extension service is stopped: the request waits until it runs again (R6)."""
+    """The extension service is stopped: the request waits until it runs again (R6); or a
+    resync reinstall waits for a disabled manager to be enabled again (R23)."""
     NOT_OFFERED = "not_offered"
     """An automatic upgrade the publisher does not offer (R25)."""
     ORPHANED = "orphaned"
@@ -90,13 +93,14 @@ OPERATION_OF: Final[dict[Action, Operation]] = {
 
 POLICY_CHECKED: Final = frozenset({Action.INSTALL, Action.UPDATE, Action.UPGRADE,
                                    Action.AUTO_UPGRADE})
-"""Requests a ``Deny`` assignment can refuse (R26). Automatic upgrades are included, as the
-engine evaluates every upgrade request in Azure; the spec's default for the open question
-"does a Deny refuse automatic upgrades" is no (an upgrade is a POST action, not a write)."""
+"""Requests a ``Deny`` assignment can refuse (R26). An automatic upgrade only under the reading
+``deny_refuses_automatic_upgrades`` (default no, the spec's table: an upgrade is a POST
+action, ``upgradeExtensions/action``, not a write of the extension)."""
 
 _NOT_OFFERED = Verdict(Outcome.NOT_OFFERED, "automatic_upgrade_unsupported", "R25")
 _DENIED = Verdict(Outcome.DENIED, Reason.POLICY_DENY.value, "R26")
 _WAITS = Verdict(Outcome.WAITS, "service_stopped", "R6")
+_NO_RESYNC = Verdict(Outcome.WAITS, Reason.MANAGER_DISABLED.value, "R23")
 _ORPHANED = Verdict(Outcome.ORPHANED, Reason.MANAGER_DISABLED.value, "R24")
 
 
@@ -108,10 +112,10 @@ def hosting(catalogue: Catalogue, extension: ExtensionId) -> Hosting:
 
 
 def offers_auto_upgrade(catalogue: Catalogue, extension: ExtensionId) -> bool:
-    """Whether automatic extension upgrade acts for ``extension`` (R25, catalogue); an
-    extension arcsim does not know is assumed to support it."""
+    """Whether automatic extension upgrade acts for ``extension`` (R25, catalogue: the
+    publishers the Arc documentation lists); an extension arcsim does not know: no."""
     entry = catalogue.get(extension)
-    return entry is None or entry.auto_upgrade
+    return entry is not None and entry.auto_upgrade
 
 
 def runs_scripts(catalogue: Catalogue, extension: ExtensionId) -> bool:
@@ -122,16 +126,21 @@ def runs_scripts(catalogue: Catalogue, extension: ExtensionId) -> bool:
 
 
 def verdict(action: Action, extension: ExtensionId, state: LocalState, catalogue: Catalogue,
-            *, policy_denies: bool = False) -> Verdict:
+            *, policy_denies: bool = False,
+            deny_refuses_automatic_upgrades: bool = False) -> Verdict:
     """What happens when ``action`` on ``extension`` reaches a machine in ``state`` (see the
     module docstring). ``policy_denies`` says whether a ``Deny`` assignment in force matches a
-    write of ``extension`` on this machine."""
+    write of ``extension`` on this machine; ``deny_refuses_automatic_upgrades`` whether it
+    refuses automatic upgrades too (the scenario's parameter, R25, R26)."""
     if action is Action.AUTO_UPGRADE and not offers_auto_upgrade(catalogue, extension):
         return _NOT_OFFERED
-    if policy_denies and action in POLICY_CHECKED:
+    if policy_denies and action in POLICY_CHECKED and (
+            action is not Action.AUTO_UPGRADE or deny_refuses_automatic_upgrades):
         return _DENIED
     if not state.service_running:
         return _WAITS
+    if action is Action.REINSTALL and not state.config.extensions_enabled:
+        return _NO_RESYNC
     decision = decide(OPERATION_OF[action], extension, state.config)
     if action is Action.DELETE and not state.config.extensions_enabled:
         return _ORPHANED

@@ -9,8 +9,10 @@ as the agent would (a refused line changes nothing and the next still runs); eve
 statement is skipped (listed with ``strict``). Findings are about the configuration the script
 produces: refused lines, unknown or malformed extension names, version gates, lockdown best
 practice, commands that have no effect on extension security (connect, show...), values the
-script takes from variables it does not set. Pure: no I/O (configuration files named by
-``--config`` are given by the caller, :func:`config_file_names`).
+script takes from variables it does not set. Where the documentation leaves the agent's
+behaviour open (``Allow/None`` before 1.35, a malformed list entry), the findings follow the
+:class:`~sim.rules.readings.Readings` given and say what each reading means. Pure: no I/O
+(configuration files named by ``--config`` are given by the caller, :func:`config_file_names`).
 """
 
 from __future__ import annotations
@@ -24,13 +26,16 @@ from sim.rules.commands import LocalState, execute
 from sim.rules.config import KEYS_BY_NAME, SECURITY_KEYS, AgentConfig
 from sim.rules.identity import TYPOGRAPHIC_QUOTES, ExtensionId, ExtensionIdError
 from sim.rules.lint_checks import (
+    NO_PROTECTION,
     Finding,
     Severity,
     config_findings,
     entry_findings,
     entry_findings_of,
+    old_allow_none,
     version_findings,
 )
+from sim.rules.readings import DEFAULT_READINGS, Readings
 from sim.rules.script_calls import AgentCall, ScriptReading, Unresolved, read_script
 from sim.rules.script_text import Language
 from sim.rules.versions import AgentVersion
@@ -58,6 +63,7 @@ def lint(
     strict: bool = False,
     name: str = "",
     config_files: Mapping[str, Mapping[str, object]] | None = None,
+    readings: Readings = DEFAULT_READINGS,
 ) -> list[Finding]:
     """Findings for a configuration or a script (a text, or a sequence of its lines).
 
@@ -65,8 +71,10 @@ def lint(
     :data:`DEFAULT_AGENT_VERSION`); a finding that holds on only some of them says which. For an
     :class:`AgentConfig` the first replaces the config's own version. ``strict`` lists the
     statements that are not agent calls; ``name`` (the file name) helps tell the language;
-    ``config_files`` maps the names given to ``--config`` to their parsed content.
-    Raises :class:`~sim.rules.versions.VersionError` for a malformed version.
+    ``config_files`` maps the names given to ``--config`` to their parsed content;
+    ``readings`` are how the agent is taken to treat what the documentation leaves open
+    (:mod:`sim.rules.readings`). Raises :class:`~sim.rules.versions.VersionError` for a
+    malformed version.
     """
     versions = [AgentVersion.parse(v) for v in (
         [agent_version] if agent_version is not None else []) + list(agent_versions)]
@@ -76,7 +84,7 @@ def lint(
                 *config_findings(config, catalogue, {})]
     text = source if isinstance(source, str) else "\n".join(source)
     reading = read_script(text, name)
-    runs = {v: _Run(reading, catalogue, v, config_files or {}).findings()
+    runs = {v: _Run(reading, catalogue, v, config_files or {}, readings).findings()
             for v in dict.fromkeys(versions or [DEFAULT_AGENT_VERSION])}
     merged = _merged(runs)
     if strict:
@@ -132,6 +140,7 @@ class _Run:
     catalogue: Catalogue
     version: AgentVersion
     config_files: Mapping[str, Mapping[str, object]]
+    readings: Readings
     findings_: list[Finding] = field(default_factory=list)
     set_by: dict[str, int] = field(default_factory=dict)
 
@@ -174,17 +183,21 @@ class _Run:
         return self.run(command, call.line, state)
 
     def run(self, command: Command, line: int, state: LocalState) -> LocalState:
-        entries = list(entry_findings(command, self.catalogue, line))
+        """Execute one parsed command under the run's readings; record its findings."""
+        entries = list(entry_findings(command, self.catalogue, line, self.readings))
         try:
-            state = execute(command, state).state
+            after = execute(command, state, readings=self.readings).state
         except CommandError as error:
             code, rule, fix = _REFUSAL_KINDS.get(error.code, _REFUSED)
+            why = f"; {NO_PROTECTION}" if error.code is ErrorCode.ALLOW_NONE_UNSUPPORTED else ""
             self.findings_.append(Finding(
                 Severity.ERROR, code, rule or error.rule or "R8a",
-                f"the agent refuses this line and changes nothing: {error}", fix, line))
+                f"the agent refuses this line and changes nothing: {error}{why}", fix, line))
         else:
             if command.changes_config:
                 self.set_by[command.key] = line
+            self.findings_ += old_allow_none(state.config, after.config, line)
+            state = after
         self.findings_ += entries
         return state
 

@@ -11,6 +11,7 @@ from sim.rules.catalogue import Catalogue, Hosting
 from sim.rules.commands import Command, Verb
 from sim.rules.config import KEYS, LIST_KEYS, AgentConfig, key_available
 from sim.rules.identity import ALLOW_NONE, ExtensionId, ExtensionIdError
+from sim.rules.readings import DEFAULT_READINGS, MalformedListEntry, Readings
 from sim.rules.versions import Feature, has
 
 _FIELD_OF_KEY = {
@@ -21,6 +22,17 @@ _FIELD_OF_KEY = {
     "config.mode": "mode",
     "incomingconnections.enabled": "incoming_connections_enabled",
 }
+NO_PROTECTION = (
+    "so this line gives no protection on this agent: every extension can still be installed "
+    "(the 1.35 release fixed \"an invalid extension name could impact enforcement of the "
+    "lists\", so an older agent cannot be counted on to enforce Allow/None in any form)")
+"""Why a refused ``Allow/None`` on an agent older than 1.35 protects nothing (R15)."""
+_ORDINARY_ENTRY = (
+    "agent {version} has no Allow/None (R15, 1.35+); under the ordinary_entry reading (an "
+    "assumption: the documentation does not say) it keeps the value as an ordinary entry that "
+    "names no extension, so every install, update and upgrade is blocked as not_on_allowlist; "
+    "the 1.35 release fixed \"an invalid extension name could impact enforcement of the "
+    "lists\", so the real agent may enforce nothing")
 
 
 class Severity(StrEnum):
@@ -44,22 +56,29 @@ class Finding:
     """1-based line of the script the finding is about; None for the configuration as a whole."""
 
 
-def entry_findings(command: Command, catalogue: Catalogue, number: int) -> Iterator[Finding]:
-    """Malformed (error) and unknown (warning) entries of a list ``config set``."""
+def entry_findings(command: Command, catalogue: Catalogue, number: int,
+                   readings: Readings = DEFAULT_READINGS) -> Iterator[Finding]:
+    """Malformed (error) and unknown (warning) entries of a list ``config set``; what a
+    malformed entry does depends on ``readings`` (:mod:`sim.rules.readings`)."""
     if command.verb is not Verb.CONFIG_SET or command.key not in LIST_KEYS:
         return
     for text in command.value.split(","):
         if text.strip():
-            yield from check_entry(text.strip(), command.key, catalogue, number)
+            yield from check_entry(text.strip(), command.key, catalogue, number, readings)
 
 
-def check_entry(text: str, key: str, catalogue: Catalogue,
-                 number: int | None) -> Iterator[Finding]:
+def check_entry(text: str, key: str, catalogue: Catalogue, number: int | None,
+                readings: Readings = DEFAULT_READINGS) -> Iterator[Finding]:
+    """A malformed entry (error: the whole command fails, or under the
+    ``valid_entries_apply`` reading the entry is dropped) or an unknown one (warning)."""
     try:
         ext = ExtensionId.parse(text)
     except ExtensionIdError as exc:
-        yield Finding(Severity.ERROR, "malformed_entry", "R1",
-                      f"{key}: {exc}; such an entry makes the whole command fail",
+        effect = ("such an entry makes the whole command fail"
+                  if readings.malformed_list_entry is MalformedListEntry.COMMAND_FAILS else
+                  "under the valid_entries_apply reading (an assumption) this entry is dropped "
+                  "and the others are kept, so the extension it meant stays unlisted")
+        yield Finding(Severity.ERROR, "malformed_entry", "R1", f"{key}: {exc}; {effect}",
                       _did_you_mean(text, catalogue) or "write the entry as Publisher/Type",
                       number)
         return
@@ -76,8 +95,6 @@ def _did_you_mean(text: str, catalogue: Catalogue) -> str:
     return f"did you mean {close[0].name}?" if close else ""
 
 
-
-
 def entry_findings_of(config: AgentConfig, catalogue: Catalogue) -> Iterator[Finding]:
     for key, entries in (("extensions.allowlist", config.allowlist),
                          ("extensions.blocklist", config.blocklist)):
@@ -88,11 +105,13 @@ def entry_findings_of(config: AgentConfig, catalogue: Catalogue) -> Iterator[Fin
 def version_findings(config: AgentConfig) -> Iterator[Finding]:
     """Values set on keys the agent version lacks (R30), ``Allow/None`` before 1.35 (R15)."""
     fresh = AgentConfig.fresh(config.version)
+    stored = dict(config.settings)
     for key in KEYS:
-        if key.name not in _FIELD_OF_KEY:
-            continue
-        attribute = _FIELD_OF_KEY[key.name]
-        changed = getattr(config, attribute) != getattr(fresh, attribute)
+        if key.name in _FIELD_OF_KEY:
+            attribute = _FIELD_OF_KEY[key.name]
+            changed = getattr(config, attribute) != getattr(fresh, attribute)
+        else:
+            changed = key.name in stored
         if changed and not key_available(key.name, config.version):
             yield Finding(Severity.ERROR, "key_unavailable", "R30",
                           f"{key.name} is set, but agent {config.version} has no such key "
@@ -100,8 +119,19 @@ def version_findings(config: AgentConfig) -> Iterator[Finding]:
                           f"upgrade the agent to {key.since.since} or later", None)
     if config.is_allow_none and not has(config.version, Feature.ALLOW_NONE):
         yield Finding(Severity.ERROR, "allow_none_unsupported", "R15",
-                      f"Allow/None needs agent 1.35 or later; this agent is {config.version}",
+                      f"Allow/None needs agent 1.35 or later; this agent is {config.version}: "
+                      + _ORDINARY_ENTRY.format(version=config.version),
                       "upgrade the agent to 1.35 or later", None)
+
+
+def old_allow_none(before: AgentConfig, after: AgentConfig, number: int) -> Iterator[Finding]:
+    """``Allow/None`` taken into the allowlist of an agent older than 1.35 (only under the
+    ``ordinary_entry`` reading: by default the agent refuses it, R15)."""
+    if (after.is_allow_none and not before.is_allow_none
+            and not has(after.version, Feature.ALLOW_NONE)):
+        yield Finding(Severity.ERROR, "allow_none_unsupported", "R15",
+                      _ORDINARY_ENTRY.format(version=after.version),
+                      "upgrade the agent to 1.35 or later", number)
 
 
 def config_findings(config: AgentConfig, catalogue: Catalogue,
@@ -114,6 +144,7 @@ def config_findings(config: AgentConfig, catalogue: Catalogue,
         *_scripts_allowed(config, catalogue, allow_line),
         *_guest_configuration(config, set_by.get("guestconfiguration.enabled")),
         *_frozen_lists(config, set_by.get("config.mode")),
+        *_monitor_allowlist(config, set_by.get("config.mode")),
         *_manager_disabled(config, catalogue, set_by.get("extensions.enabled")),
     ]
 
@@ -167,6 +198,19 @@ def _frozen_lists(config: AgentConfig, line: int | None) -> Iterator[Finding]:
                       "azcmagent config set config.mode full, then set your own lists", line)
 
 
+def _monitor_allowlist(config: AgentConfig, line: int | None) -> Iterator[Finding]:
+    if not config.is_monitor_mode:
+        return
+    yield Finding(Severity.INFO, "monitor_mode_allowlist", "R19",
+                  "monitor mode is an allowlist that Microsoft maintains, not an audit mode: "
+                  "only the monitoring and security extensions on Microsoft's list may be "
+                  "installed, everything else is blocked (not just reported). Microsoft does "
+                  f"not publish the list: arcsim's list for agent {config.version} is an "
+                  "assumption",
+                  "run azcmagent config list on a machine in monitor mode to see the list in "
+                  "force", line)
+
+
 def _manager_disabled(config: AgentConfig, catalogue: Catalogue,
                       line: int | None) -> Iterator[Finding]:
     if config.extensions_enabled:
@@ -181,5 +225,5 @@ def _manager_disabled(config: AgentConfig, catalogue: Catalogue,
                   "remove extensions you want stopped before disabling the manager", line)
 
 
-__all__ = ["Finding", "Severity", "check_entry", "config_findings", "entry_findings",
-           "entry_findings_of", "version_findings"]
+__all__ = ["NO_PROTECTION", "Finding", "Severity", "check_entry", "config_findings",
+           "entry_findings", "entry_findings_of", "old_allow_none", "version_findings"]

@@ -48,9 +48,12 @@ class AutoUpgradeModel(Model):
     critical: bool = False
     window: PositiveDuration | None = Field(None, description="default 8w, 3w if critical")
     batches: int = Field(8, ge=1)
-    batch_spread: Duration = DAY
+    batch_spread: Duration | None = Field(
+        None, description="each machine's time within its batch; default the whole batch")
     retry: Duration = 3_600.0
-    max_retries: int = Field(3, ge=0)
+    max_retries: int | None = Field(
+        None, ge=0, description="bound on the retries; default none: hourly until it "
+                                "succeeds, a newer release arrives or the window ends")
     restore_failure_p: Share = 0.0
 
 

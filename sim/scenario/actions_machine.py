@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from sim.engine import CloudRequest, LocalCommands, LocalRemoval
-from sim.engine.actors import GuestConfigTamper
+from sim.engine.actors import GuestConfigTamper, Reonboard
 from sim.engine.upgrades import AgentUpdate, MonitorListUpdate
 from sim.scenario.action import ON_MACHINES, Action, Build, EntryBase, on_machines
 from sim.scenario.units import Version
@@ -56,10 +56,26 @@ def _monitor_list(entry: EntryBase, build: Build, actor: str) -> list[Any]:
 
 
 def _request(entry: EntryBase, build: Build, actor: str) -> list[Any]:
+    # override None: a script's config change is an override (R7, R17); False: trusted
     return [CloudRequest(**on_machines(entry, build, actor), operation=entry.action,
                          extension=entry.value, version=entry.version, settings=entry.settings,
                          protected_settings=entry.protected_settings,
-                         role=entry.role or "Owner", override=bool(entry.override))]
+                         role=entry.role or "Owner", override=entry.override)]
+
+
+class ReonboardModel(Model):
+    """A server administrator onboards Expired machines again (R28)."""
+
+    keep_config: bool = Field(True, description="keep the agent's local configuration")
+
+
+def _reonboard_value(value: Any) -> Any:
+    return {} if value is True else value
+
+
+def _reonboard(entry: EntryBase, build: Build, actor: str) -> list[Any]:
+    change: ReonboardModel = entry.value
+    return [Reonboard(**on_machines(entry, build, actor), keep_config=change.keep_config)]
 
 
 def _named(entry: EntryBase, _build: Build) -> list[str]:
@@ -100,5 +116,8 @@ MACHINE_ACTIONS = (
            "a manual upgrade asked for in Azure (R5, R25)", role=True, extensions=_named),
     Action("delete", ExtensionName, ON_MACHINES | {"role"}, "cloud_admin", _request,
            "an extension delete asked for in Azure (R5, R14)", role=True, extensions=_named),
+    Action("reonboard", Annotated[ReonboardModel, BeforeValidator(_reonboard_value)],
+           ON_MACHINES, "local_admin", _reonboard,
+           "true, or {keep_config}: onboard the target machines that are Expired again (R28)"),
 )
 """The rows of the actions carried out on target machines."""

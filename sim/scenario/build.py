@@ -3,6 +3,7 @@
 Each part of the scenario maps onto the engine's plain inputs:
 
 * ``params`` -> :class:`~sim.engine.EngineParams` (``"direct"`` stays unless redefined);
+* ``catalogue`` -> arcsim's catalogue with the scenario's entries (:func:`catalogue_of`);
 * ``fleet`` -> :class:`~sim.engine.FleetSpec` (groups in order: machine ids group by group);
 * ``policies`` -> :class:`~sim.engine.policy.PolicyAdmin` assignments at t=0 by
   ``policy_admin`` (Owner), plus a :class:`~sim.engine.policy.Remediation` per ``deploy``;
@@ -28,6 +29,8 @@ from sim.engine import (
     PathSpec,
     World,
 )
+from sim.rules.catalogue import BUILTIN, Catalogue, entry_for
+from sim.rules.identity import ExtensionId
 from sim.scenario import policies
 from sim.scenario.policies import POLICY_ADMIN, policy_actors
 from sim.scenario.policy_definitions import tag_modifier
@@ -36,7 +39,8 @@ from sim.scenario.policy_views import property_paths
 from sim.scenario.schema import Group, Params, Scenario
 from sim.scenario.timeline import actors_of
 
-__all__ = ["actors_of", "build_world", "fleet_of", "modified_fleet", "params_of"]
+__all__ = ["actors_of", "build_world", "catalogue_of", "fleet_of", "modified_fleet",
+           "params_of"]
 
 
 def build_world(scenario: Scenario, base: Path | None = None, *,
@@ -48,7 +52,8 @@ def build_world(scenario: Scenario, base: Path | None = None, *,
     tests and benchmarks).
     """
     fleet = modified_fleet(fleet_of(scenario.fleet), scenario.policies, base)
-    world = world_class(fleet, params_of(scenario.params), scenario.seed)
+    world = world_class(fleet, params_of(scenario.params), scenario.seed,
+                        catalogue=catalogue_of(scenario))
     paths = property_paths(g.properties for g in fleet.groups)
     for policy in scenario.policies:
         for actor in policy_actors(policy, 0.0, POLICY_ADMIN, "Owner", base, paths):
@@ -87,17 +92,29 @@ def params_of(params: Params) -> EngineParams:
         delete_s=params.delete, install_failure_p=params.install_failure_p,
         catalog_mismatch_p=params.catalog_mismatch_p,
         catalog_mismatch_extensions=params.catalog_mismatch_extensions,
-        retry_refused_s=params.retry_refused,
+        retry_refused_s=params.retry_refused, heartbeat_period_s=params.heartbeat_period,
         disconnected_after_s=params.disconnected_after, expire_after_s=params.expire_after,
-        paths=paths)
+        disabled_manager_requests=params.disabled_manager_requests,
+        deny_refuses_automatic_upgrades=params.deny_refuses_automatic_upgrades,
+        allow_none_before_1_35=params.allow_none_before_1_35,
+        malformed_list_entry=params.malformed_list_entry, paths=paths)
+
+
+def catalogue_of(scenario: Scenario) -> Catalogue:
+    """arcsim's catalogue with the scenario's ``catalogue:`` entries (R2, R7, R24, R25)."""
+    if not scenario.catalogue:
+        return BUILTIN
+    return BUILTIN.with_entries(entry_for(ExtensionId.parse(name), BUILTIN, **facts.changes())
+                                for name, facts in scenario.catalogue.items())
 
 
 def fleet_of(groups: tuple[Group, ...]) -> FleetSpec:
     """The engine's fleet from the scenario's groups."""
     return FleetSpec(tuple(GroupSpec(
         g.group, g.count, os=g.os, agent_versions=g.versions, region=g.region, path=g.path,
-        extensions=tuple(InstalledExtension(e.name, e.version, e.settings, e.state)
+        extensions=tuple(InstalledExtension(e.name, e.version, e.settings, state=e.state,
+                                            auto_upgrade=e.auto_upgrade)
                          for e in g.extensions),
         commands=g.commands, tags=dict(g.tags), sql_server=g.sql_server,
-        outages=tuple(Outage(o.at, o.duration, o.share) for o in g.outages),
-        properties=dict(g.properties)) for g in groups))
+        outages=tuple(Outage(o.at, o.duration, o.share, o.offline_before) for o in g.outages),
+        properties=dict(g.properties), push_reachable=g.push_reachable) for g in groups))

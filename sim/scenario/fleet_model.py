@@ -29,6 +29,7 @@ class InstalledModel(Model):
     state: Literal["Succeeded", "Failed"] = Field(
         "Succeeded", description="provisioningState in Azure; Failed: on the machine, last "
                                  "operation failed (R6c)")
+    auto_upgrade: bool = Field(True, description="the resource's enableAutomaticUpgrade (R25)")
 
 
 class OutageModel(Model):
@@ -37,6 +38,8 @@ class OutageModel(Model):
     at: Duration
     duration: Duration
     share: Share = 1.0
+    offline_before: Duration = Field(
+        0.0, description="already without heartbeats this long when the outage starts")
 
 
 class Group(Model):
@@ -58,6 +61,9 @@ class Group(Model):
         default_factory=dict,
         description="machine properties as Azure reports them, ARM names (osSku, "
                     "licenseProfile...), read by Azure Policy conditions")
+    push_reachable: Share | None = Field(
+        None, description="share of the group's machines whose push channel works (R6a); "
+                          "default params.push_reachable")
     machine_names: tuple[str, ...] = Field(
         (), description="the group's machines as resource-group/name, in id order (filled in "
                         "by an import): what a replayed activity log's resource ids match")

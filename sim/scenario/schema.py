@@ -6,8 +6,9 @@ suggests the closest allowed one). Durations, sizes and versions use the readabl
 need the whole document (names that refer to groups, paths, assignments; expect paths) are in
 :mod:`sim.scenario.checks`; the timeline entry's action keys in :mod:`sim.scenario.timeline`.
 
-Every ``params`` field mirrors a field of :class:`sim.engine.EngineParams` without its ``_s``
-suffix; its default is the engine's.
+``params`` is :class:`sim.scenario.schema_params.Params`: each field mirrors a field of
+:class:`sim.engine.EngineParams` without its ``_s`` suffix; its default is the engine's.
+``catalogue`` is :class:`sim.scenario.catalogue_model.CatalogueModel` per extension.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, create_model
 from pydantic import model_validator as _model_validator
 
-from sim.engine.params import EngineParams
 from sim.scenario.action import EntryBase, TargetModel
 from sim.scenario.actions_azure import (
     AutoUpgradeModel,
@@ -28,28 +28,25 @@ from sim.scenario.actions_azure import (
     UnexemptModel,
 )
 from sim.scenario.actions_machine import MonitorListModel
+from sim.scenario.catalogue_model import CatalogueModel
 from sim.scenario.expect import ExpectValue
 from sim.scenario.fleet_model import Group, InstalledModel, OutageModel
 from sim.scenario.inventory.scenario_fleet import FleetFrom
 from sim.scenario.policy_model import POLICY_KINDS, DeployModel, Policy, RemediationModel
+from sim.scenario.schema_params import Params, PathModel
 from sim.scenario.timeline import ACTIONS, entry_problems
-from sim.scenario.units import Duration, Size, format_duration
 from sim.scenario.values import (
     ExtensionName,
-    Label,
     Model,
     Name,
     PositiveDuration,
     SchemaValueError,
-    Share,
 )
 
-__all__ = ["POLICY_KINDS", "AutoUpgradeModel", "DeployModel", "ExemptModel", "Group",
-           "InstalledModel", "MonitorListModel", "OutageModel", "Params", "PathModel",
+__all__ = ["POLICY_KINDS", "AutoUpgradeModel", "CatalogueModel", "DeployModel", "ExemptModel",
+           "Group", "InstalledModel", "MonitorListModel", "OutageModel", "Params", "PathModel",
            "Policy", "RemediationModel", "Scenario", "SqlAutoDeployModel", "TargetModel",
            "TimelineEntry", "UnexemptModel"]
-
-_ENGINE = EngineParams()
 
 
 def _some_groups(groups: tuple[Group, ...]) -> tuple[Group, ...]:
@@ -64,60 +61,6 @@ def _not_imported(value: Any) -> Any:
                                "(sim.scenario.load_scenario, scenario_from_text), not by the "
                                "model: load the file, or give the groups")
     return value
-
-
-# --- params -------------------------------------------------------------------------------
-
-
-class PathModel(Model):
-    """A download path (R2); machines name one with ``path:``."""
-
-    name: Label
-    capacity: int = Field(0, ge=0, description="concurrent downloads; 0 = unlimited (R2)")
-    bandwidth: Size = Field(int(_ENGINE.paths[0].bandwidth_bps), gt=0,
-                            description="bytes per second of one download, as a size (R2)")
-    latency: Duration = Field(_ENGINE.paths[0].latency_s,
-                              description="time to the first byte (R2)")
-
-
-class Params(Model):
-    """Overrides of the engine's parameters (:class:`sim.engine.EngineParams`)."""
-
-    check_period: PositiveDuration = Field(
-        _ENGINE.check_period_s, description="extension manager check period, default 5m (R6a)")
-    check_jitter: Duration = Field(_ENGINE.check_jitter_s,
-                                   description="each check up to this late (R6a)")
-    push_latency: Duration = Field(_ENGINE.push_latency_s,
-                                   description="delay of a pushed request (R6a)")
-    push_reachable: Share = Field(_ENGINE.push_reachable,
-                                  description="share of machines whose push channel works (R6a)")
-    service_stop: Duration = Field(_ENGINE.service_stop_s,
-                                   description="extension service stopped for a removal (R6)")
-    install: Duration = Field(_ENGINE.install_s, description="install duration after download")
-    update: Duration = Field(_ENGINE.update_s, description="reconfigure duration")
-    delete: Duration = Field(_ENGINE.delete_s, description="uninstall duration")
-    install_failure_p: Share = Field(_ENGINE.install_failure_p,
-                                     description="chance an install or upgrade fails")
-    catalog_mismatch_p: Share = Field(_ENGINE.catalog_mismatch_p,
-                                      description="chance a download fails the catalog (R3)")
-    catalog_mismatch_extensions: tuple[ExtensionName, ...] = Field(
-        (), description="extensions whose download always fails the catalog check (R3)")
-    retry_refused: Duration = Field(_ENGINE.retry_refused_s,
-                                    description="agent retries a refused operation; 0 = no (R10)")
-    disconnected_after: Duration = Field(_ENGINE.disconnected_after_s,
-                                         description="missed heartbeats until Disconnected (R28)")
-    expire_after: PositiveDuration = Field(_ENGINE.expire_after_s,
-                                           description="disconnected this long: Expired (R28)")
-    paths: tuple[PathModel, ...] = Field(
-        (), description='download paths (R2); "direct" (unlimited) exists unless redefined')
-
-    @_model_validator(mode="after")
-    def _jitter_below_period(self) -> Params:
-        if self.check_jitter >= self.check_period:
-            raise SchemaValueError(f"check_jitter ({format_duration(self.check_jitter)}) must be "
-                                   "shorter than check_period "
-                                   f"({format_duration(self.check_period)})")
-        return self
 
 
 # --- timeline -----------------------------------------------------------------------------
@@ -167,6 +110,9 @@ class Scenario(Model):
                                      | FleetFrom),
                      AfterValidator(_some_groups)] = Field(
         description="groups of machines, or {from: inventory exports or a fleet file, ...}")
+    catalogue: dict[ExtensionName, CatalogueModel] = Field(
+        default_factory=dict, description="what the scenario assumes about extensions, by "
+                                          "name: changes to known ones, or new ones")
     policies: tuple[Policy, ...] = ()
     timeline: tuple[TimelineEntry, ...] = ()
     expect: dict[str, ExpectValue] = Field(

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 import yaml
 
-from sim.engine.fleet import FleetSpec, GroupSpec, InstalledExtension
+from sim.engine.fleet import FleetSpec, GroupSpec, InstalledExtension, Outage
 from sim.engine.params import DAY
 from sim.scenario.inventory.located import InventoryError
 from sim.scenario.units import format_duration
@@ -34,19 +34,30 @@ def _group_data(group: GroupSpec) -> dict[str, Any]:
         region=group.region, path=group.path,
         extensions=[_extension_data(e) for e in group.extensions], tags=dict(group.tags),
         sql_server=group.sql_server, commands=list(group.commands),
-        outages=[{"at": _duration(o.start_s), "duration": _duration(o.duration_s),
-                  "share": float(o.share)} for o in group.outages])
+        outages=[_outage_data(o) for o in group.outages])
     return data
 
 
-def _extension_data(ext: InstalledExtension) -> str | dict[str, str]:
+def _extension_data(ext: InstalledExtension) -> str | dict[str, Any]:
     failed = ext.state.lower() == "failed"
-    if ext.version == "1.0" and not ext.settings and not failed:
+    if ext.version == "1.0" and not ext.settings and not failed and ext.auto_upgrade:
         return ext.name
-    data = {"name": ext.name, "version": ext.version}
+    data: dict[str, Any] = {"name": ext.name, "version": ext.version}
     if ext.settings:
         data["settings"] = ext.settings
-    return {**data, "state": "Failed"} if failed else data
+    if failed:
+        data["state"] = "Failed"
+    if not ext.auto_upgrade:
+        data["auto_upgrade"] = False
+    return data
+
+
+def _outage_data(outage: Outage) -> dict[str, Any]:
+    data: dict[str, Any] = {"at": _duration(outage.start_s),
+                            "duration": _duration(outage.duration_s), "share": float(outage.share)}
+    if outage.offline_before_s:
+        data["offline_before"] = _duration(outage.offline_before_s)
+    return data
 
 
 def _duration(seconds: float) -> str:

@@ -21,6 +21,9 @@ GROUP_KEYS = ("resource_group", "subscription", "location")
 """What ``group_by`` may name."""
 EXPIRED_OUTAGE_S = 365 * DAY
 """Outage of an Expired machine: longer than the 45 days after which a machine expires (R28)."""
+DISCONNECTED_BEFORE_S = 3_600.0
+"""How long an imported Disconnected machine is taken to have been without heartbeats at the
+start: an hour, past the 15-30 minutes after which Azure shows Disconnected (R28)."""
 
 
 @dataclass(frozen=True)
@@ -62,11 +65,14 @@ def convert_inventory(
     Machines are alike when they share the group key (``group_by``, values of
     :data:`GROUP_KEYS`, lower-cased, joined by ``-``; ``()`` puts all in ``fleet``), OS, agent
     version, location, configuration commands, installed (Succeeded or Failed) extensions
-    with versions, settings and state, ``tag_keys`` tags, SQL Server flag and status. Within
-    a key and OS, groups are numbered from 1 by descending size, then by content: the names
-    depend only on the inventory. A Disconnected group gets ``Outage(0, disconnected_s)``, an
-    Expired one ``Outage(0, expired_s)`` (R28). An unknown agent version is taken as
-    ``unknown_agent_version``, with a warning. ``anonymise`` applies :func:`anonymised` first.
+    with versions, settings, state and automatic-upgrade switch (``enableAutomaticUpgrade``;
+    absent means on, Azure's default), ``tag_keys`` tags, SQL Server flag and status. Within a
+    key and OS, groups are numbered from 1 by descending size, then by content: the names
+    depend only on the inventory. A Disconnected group gets ``Outage(0, disconnected_s)`` that
+    started :data:`DISCONNECTED_BEFORE_S` before the run, an Expired one
+    ``Outage(0, expired_s)`` that started ``expired_s`` before it: Azure shows them so from the
+    start (R28). An unknown agent version is taken as ``unknown_agent_version``, with a
+    warning. ``anonymise`` applies :func:`anonymised` first.
 
     Raises:
         InventoryError: an unknown ``group_by`` key, or a bad ``unknown_agent_version``.
@@ -108,7 +114,6 @@ class _Converter:
                              tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._spelling: dict[str, str] = {}
         self._unknown_version: list[str] = []
-        self._auto_upgrade_off = 0
         self._odd_versions: dict[str, str] = {}
 
     def buckets(self, machines: Iterable[Machine]) -> dict[Signature, list[str]]:
@@ -141,14 +146,14 @@ class _Converter:
             cached = self._commands[(version, config)] = config_commands(config, version)
         return cached
 
-    def _extensions(self, m: Machine) -> tuple[tuple[str, str, str, str], ...]:
+    def _extensions(self, m: Machine) -> tuple[tuple[str, str, str, str, bool], ...]:
         found = []
         for ext in m.installed:
             name = self._spelling.setdefault(ext.extension.key, ext.extension.name)
             state = "Failed" if ext.is_failed else "Succeeded"
-            found.append((name, self._version_of(ext.version), ext.settings, state))
-            self._auto_upgrade_off += ext.automatic_upgrade is False
-        return tuple(sorted(found, key=lambda e: (e[0].lower(), e[1], e[2], e[3])))
+            automatic = ext.automatic_upgrade is not False  # absent: on, Azure's default
+            found.append((name, self._version_of(ext.version), ext.settings, state, automatic))
+        return tuple(sorted(found, key=lambda e: (e[0].lower(), e[1], e[2], e[3], e[4])))
 
     def _version_of(self, text: str) -> str:
         """``typeHandlerVersion`` as a scenario version: its leading numbers (``1.2-beta`` ->
@@ -170,10 +175,6 @@ class _Converter:
             found.append(str(InventoryNote(
                 f"agentVersion unknown (null); simulated as agent {self.fallback}", "machine",
                 len(self._unknown_version), tuple(self._unknown_version[:3]))))
-        if self._auto_upgrade_off:
-            found.append(f"{self._auto_upgrade_off} installed extensions have automatic upgrade "
-                         "off; groups carry no such switch, so an automatic-upgrade actor would "
-                         "upgrade them (R25)")
         if self._odd_versions:
             taken = ", ".join(f'"{k}" as {v}' for k, v in sorted(self._odd_versions.items())[:5])
             found.append(f"typeHandlerVersion not made of dotted numbers, taken as its leading "
@@ -209,10 +210,13 @@ def _named(buckets: dict[Signature, list[str]]) -> list[tuple[str, Signature, li
 def _group_spec(name: str, signature: Signature, count: int, path: str, disconnected_s: float,
                 expired_s: float) -> GroupSpec:
     _, os_name, (major, minor), location, commands, exts, tags, sql, status = signature
-    outage = {Status.DISCONNECTED.value: (Outage(0.0, disconnected_s),),
-              Status.EXPIRED.value: (Outage(0.0, expired_s),)}.get(status, ())
+    outage = {Status.DISCONNECTED.value: (Outage(0.0, disconnected_s,
+                                                 offline_before_s=DISCONNECTED_BEFORE_S),),
+              Status.EXPIRED.value: (Outage(0.0, expired_s, offline_before_s=expired_s),)
+              }.get(status, ())
     return GroupSpec(
         name, count, os=os_name, agent_versions={f"{major}.{minor}": 1.0}, region=location,
-        path=path, extensions=tuple(InstalledExtension(n, v or "1.0", s, state)
-                                    for n, v, s, state in exts),
+        path=path, extensions=tuple(InstalledExtension(n, v or "1.0", s, state=state,
+                                                       auto_upgrade=automatic)
+                                    for n, v, s, state, automatic in exts),
         commands=commands, tags=dict(tags), sql_server=sql, outages=outage)
