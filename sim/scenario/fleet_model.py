@@ -7,13 +7,13 @@ whole scenario model.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 from pydantic import model_validator as _model_validator
 
 from sim.scenario.units import Duration, Version
-from sim.scenario.values import ExtensionName, Label, Model, SchemaValueError, Share
+from sim.scenario.values import ExtensionName, Label, Model, OsName, SchemaValueError, Share
 
 
 def _name_only(value: Any) -> Any:
@@ -44,7 +44,7 @@ class Group(Model):
 
     group: Label
     count: int = Field(ge=1)
-    os: Literal["windows", "linux"] = "windows"
+    os: OsName = "windows"
     agent_version: Version | None = None
     agent_versions: dict[Version, Annotated[float, Field(ge=0.0)]] | None = None
     region: str = "westeurope"
