@@ -58,6 +58,8 @@ def register(sub: Subparsers) -> None:
                                      "results/<name>-<seed>-<hash>/.")
     run.add_argument("scenario", nargs="?", default="default", metavar="SCENARIO")
     run.add_argument("--seed", type=int, metavar="N", help="replace the scenario's seed")
+    run.add_argument("--variant", metavar="NAME",
+                     help="run one of the scenario's variants (its variants: block)")
     _add_run_options(run)
     run.add_argument("--no-report", dest="report", action="store_false",
                      help="skip the figures and report.md|html (faster; 'arcsim report' "
@@ -124,7 +126,8 @@ def run_run(args: argparse.Namespace) -> int:
                          scale=args.scale, out=args.out, progress=progress,
                          report=args.report, shards=args.shards, scheduler=args.scheduler,
                          csv=args.csv, activity_log=args.activity_log,
-                         inventory=args.inventory, replay=args.replay)
+                         inventory=args.inventory, replay=args.replay,
+                         variant=args.variant)
     except KeyboardInterrupt:
         raise Interrupted("interrupted; no result folder was written") from None
     for notice in notices:
@@ -197,16 +200,21 @@ def run_validate(args: argparse.Namespace) -> int:
     """``arcsim validate``: 0 when every file is valid, else 2 with every located error."""
     from sim.scenario import library
     from sim.scenario.loading import load_scenario
+    from sim.scenario.variants import check_variants
 
     status = ExitStatus.OK
     for name in args.files:
         try:
-            scenario = load_scenario(library.resolve(name), overrides=args.set)
+            path = library.resolve(name)
+            scenario = load_scenario(path, overrides=args.set)
+            check_variants(path, args.set)
         except ScenarioError as exc:  # reported; the other files are still validated
             status = ExitStatus(failure_status(exc))
             continue
+        variants = f", {len(scenario.variants)} variants" if scenario.variants else ""
         print(f"{name}: ok ({scenario.name}: {scenario.machines} machines, "
-              f"{len(scenario.timeline)} timeline entries, {len(scenario.expect)} expectations)")
+              f"{len(scenario.timeline)} timeline entries, {len(scenario.expect)} "
+              f"expectations{variants})")
     return status
 
 

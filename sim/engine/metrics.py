@@ -120,13 +120,13 @@ def _pairs(r: Records, mask: np.ndarray[Any, Any], n_ext: int) -> int:
     no machine or no extension left out)."""
     machine, ext = r["machine"][mask].astype(np.int64), r["extension"][mask].astype(np.int64)
     keep = (machine >= 0) & (ext >= 0)
-    return int(len(np.unique(machine[keep] * max(n_ext, 1) + ext[keep])))
+    return len(np.unique(machine[keep] * max(n_ext, 1) + ext[keep]))
 
 
 def _machines(r: Records, mask: np.ndarray[Any, Any]) -> int:
     """Distinct machines among the records ``mask`` selects."""
     machine = r["machine"][mask]
-    return int(len(np.unique(machine[machine >= 0])))
+    return len(np.unique(machine[machine >= 0]))
 
 
 def _counts(values: list[str]) -> dict[str, int]:

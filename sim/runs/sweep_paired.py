@@ -20,8 +20,8 @@ import numpy.typing as npt
 import pandas as pd
 from rich.table import Table
 
-from sim.runs.sweep_stats import LEVEL, estimate
 from sim.quantities import in_seconds
+from sim.runs.sweep_stats import LEVEL, estimate
 from sim.runs.sweep_summary import NOTE_SEPARATOR, axis_cells, with_interval
 
 COLUMNS = ("setting", "variant", "baseline", "metric", "n", "mean", "sd", "ci_low", "ci_high",

@@ -18,13 +18,14 @@ problem located at the variant's key in the file.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import yaml
 
 from sim.scenario import library
-from sim.scenario.loading import parse_key, scenario_from_document
+from sim.scenario.loading import apply_overrides, parse_key, scenario_from_document
 from sim.scenario.schema import Scenario
 from sim.scenario.source import (
     LocatedDocument,
@@ -58,7 +59,8 @@ def overrides_of(settings: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(f"{key}={value_text(value)}" for key, value in settings.items())
 
 
-def declared(source: str | Scenario | LocatedDocument) -> dict[str, dict[str, Any]]:
+def declared(source: str | os.PathLike[str] | Scenario | LocatedDocument
+             ) -> dict[str, dict[str, Any]]:
     """The variants ``source`` declares (a scenario file, a shipped scenario's name, a
     :class:`Scenario` or a loaded document), in order; empty if none.
 
@@ -91,6 +93,19 @@ def chosen(variants: Variants, names: Sequence[str] | None, where: str) -> list[
             raise VariantError([Problem(where, None, (), f'no variant "{name}": the scenario '
                                         f"declares {', '.join(variants)}")])
     return wanted
+
+
+def check_variants(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> None:
+    """Validate every variant of the scenario file at ``path`` (with ``overrides`` applied to
+    the base first).
+
+    Raises:
+        ScenarioError: each problem of :func:`variant_problems`.
+    """
+    doc, _ = apply_overrides(load_yaml_file(path), overrides)
+    problems = variant_problems(doc)
+    if problems:
+        raise VariantError(problems)
 
 
 def variant_problems(doc: LocatedDocument) -> list[Problem]:
@@ -148,5 +163,5 @@ def _relocated(doc: LocatedDocument, name: str, keys: Mapping[str, str],
                    f"{problem.message} (in variant {name})")
 
 
-__all__ = ["FORBIDDEN", "VariantError", "Variants", "chosen", "declared", "overrides_of",
-           "value_text", "variant_problems"]
+__all__ = ["FORBIDDEN", "VariantError", "Variants", "check_variants", "chosen", "declared",
+           "overrides_of", "value_text", "variant_problems"]
