@@ -85,7 +85,8 @@ def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[
 
     ``variant`` runs one of the scenario's named variants (its ``variants:``); ``seed``
     replaces the scenario's seed; ``overrides`` are ``KEY=VALUE`` texts like the CLI's
-    ``--set``, applied after the variant's; ``scale`` multiplies every group's count (at least 1 machine each).
+    ``--set``, applied after the variant's; ``scale`` multiplies every group's count (at
+    least 1 machine each).
     ``report=False`` skips the figures and ``report.md|html`` (about a second; sweeps skip
     them), which ``arcsim report`` can draw later. ``shards`` > 1 splits the fleet into that
     many independent parts run in parallel (local processes, or the Dask ``scheduler``) with the

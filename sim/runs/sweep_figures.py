@@ -72,7 +72,8 @@ def write_figures(summary: pd.DataFrame, index: pd.DataFrame, axes: Sequence[str
             figure = Figure(figsize=(6.4, 4.0))
             figure.subplots_adjust(left=0.14, right=0.97, bottom=0.13, top=0.91)
             FigureCanvasAgg(figure)
-            _plot(figure.add_subplot(), summary[summary["metric"] == metric], ok, axes, metric)
+            plot_metric(figure.add_subplot(), summary[summary["metric"] == metric], ok, axes,
+                        metric)
             figure.savefig(tmp / files[metric], dpi=100)
         if differences is None or not len(differences):
             return
@@ -98,8 +99,10 @@ def _x_axis(axes: Sequence[str]) -> tuple[str | None, list[str]]:
     return ("variant", []) if "variant" in axes else (None, [])
 
 
-def _plot(ax: Axes, rows: pd.DataFrame, runs: pd.DataFrame, axes: Sequence[str],
-          metric: str) -> None:
+def plot_metric(ax: Axes, rows: pd.DataFrame, runs: pd.DataFrame, axes: Sequence[str],
+                metric: str) -> None:
+    """Draw ``metric``'s summary ``rows`` (mean and interval per point) on ``ax``, with one
+    dot per run of ``runs`` (the index's ok runs) beside its point."""
     x_key, others = _x_axis(axes)
     numeric = x_key is not None and pd.api.types.is_numeric_dtype(rows[x_key])
     series = list(rows.groupby(others, sort=False)) if others else [((), rows)]
@@ -113,7 +116,7 @@ def _plot(ax: Axes, rows: pd.DataFrame, runs: pd.DataFrame, axes: Sequence[str],
         mean, low, high = (line[c].to_numpy(dtype=float) for c in ("mean", "ci_low", "ci_high"))
         drawn = ax.errorbar(x + shift, mean, yerr=_yerr(mean, low, high), fmt="o-" if numeric
                             else "o", capsize=4, label=name or None)
-        colour = drawn.lines[0].get_color()
+        colour = str(drawn.lines[0].get_color())
         if numeric:
             ax.fill_between(x + shift, low, high, alpha=0.12, color=colour)
         for xi, point in zip(x, line["point"].tolist(), strict=True):
@@ -179,4 +182,4 @@ def _tuple(label: object) -> tuple[object, ...]:
     return label if isinstance(label, tuple) else (label,)
 
 
-__all__ = ["DIFFERENCES", "figure_file", "figure_files", "write_figures"]
+__all__ = ["DIFFERENCES", "figure_file", "figure_files", "plot_metric", "write_figures"]

@@ -28,21 +28,14 @@ class ExtensionNameWarning(ArcsimWarning):
 
 
 def names_in(scenario: Scenario) -> Iterator[tuple[FieldPath, str]]:
-    """Every extension name written in ``scenario``, with where it is: installed extensions,
-    timeline requests and automatic upgrades, policy lists and deployments, and the
-    catalog-mismatch list."""
+    """Every extension name written in ``scenario``, with where it is, in the order a file
+    usually has them: the catalog-mismatch list, installed extensions, policy lists and
+    deployments, timeline requests and automatic upgrades."""
+    for i, name in enumerate(scenario.params.catalog_mismatch_extensions):
+        yield ("params", "catalog_mismatch_extensions", i), name
     for i, group in enumerate(scenario.fleet):
         for j, installed in enumerate(group.extensions):
             yield ("fleet", i, "extensions", j), installed.name
-    for i, name in enumerate(scenario.params.catalog_mismatch_extensions):
-        yield ("params", "catalog_mismatch_extensions", i), name
-    for i, entry in enumerate(scenario.timeline):
-        for key in _REQUESTS:
-            value = getattr(entry, key)
-            if value is not None and value != "all":
-                yield ("timeline", i, key), value
-        if entry.auto_upgrade is not None:
-            yield ("timeline", i, "auto_upgrade", "extension"), entry.auto_upgrade.extension
     for i, policy in enumerate(scenario.policies):
         for key in _POLICY_LISTS:
             for j, name in enumerate(getattr(policy, key) or ()):
@@ -52,6 +45,13 @@ def names_in(scenario: Scenario) -> Iterator[tuple[FieldPath, str]]:
                 name = getattr(policy.deploy, os)
                 if name is not None:
                     yield ("policies", i, "deploy", os), name
+    for i, entry in enumerate(scenario.timeline):
+        for key in _REQUESTS:
+            value = getattr(entry, key)
+            if value is not None and value != "all":
+                yield ("timeline", i, key), value
+        if entry.auto_upgrade is not None:
+            yield ("timeline", i, "auto_upgrade", "extension"), entry.auto_upgrade.extension
 
 
 def typos(scenario: Scenario, catalogue: Catalogue = BUILTIN) -> Iterator[tuple[FieldPath, str]]:
