@@ -152,9 +152,10 @@ def print_summary(result: Any, console: Console) -> None:
                   f"{manifest['counts']['records']} records")
     console.print(_blocked_table(m["blocked"]))
     churn = m["churn"]
+    machines = m.get("machines_with", {}).get("local_removals", 0)
     console.print(f"Reinstall churn: {churn['cycles']} reinstalls after "
-                  f"{m['local_removals']} local removals, {churn['blocked']} blocked, "
-                  f"{churn['absent_hours']:.1f} machine-hours absent, "
+                  f"{m['local_removals']} extensions removed locally on {machines} machines, "
+                  f"{churn['blocked']} blocked, {churn['absent_hours']:.1f} machine-hours absent, "
                   f"{format_size(churn['bytes'])} downloaded again, longest queue wait "
                   f"{format_duration(churn['max_queue_wait_s'], parts=2)}")
     overrides = m["overrides"]
@@ -163,17 +164,24 @@ def print_summary(result: Any, console: Console) -> None:
                   f"{overrides['actions']} override actions (by actor: {by_actor})")
     if result.expectations:
         console.print(expectation_table(result.expectations))
+    console.print("What each number counts: docs/metrics.md; the rules behind them: "
+                  "docs/rules.md (in arcsim's repository)", markup=False)
     console.print(f"Result: {result.path}")
 
 
 def _blocked_table(blocked: dict[str, Any]) -> Table:
     ops = ("install", "update", "upgrade", "reinstall")
+    from sim.rules.reference import REASON_RULES, rule_link
+
     table = Table(title=f"Blocked operations: {blocked['total']}", title_justify="left")
     table.add_column("reason")
     for op in (*ops, "total"):
         table.add_column(op, justify="right")
+    table.add_column("rule")
     for reason, total in blocked["by_reason"].items():
-        table.add_row(reason, *(str(blocked[op].get(reason, 0)) for op in ops), str(total))
+        rule = REASON_RULES.get(reason, "")
+        table.add_row(reason, *(str(blocked[op].get(reason, 0)) for op in ops), str(total),
+                      rule_link(rule) if rule else "")
     return table
 
 

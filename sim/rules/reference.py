@@ -21,6 +21,12 @@ RULE_IDS: Final = (
 )
 """Every rule id, in the order of the rules reference."""
 
+REASON_RULES: Final = {
+    "not_on_allowlist": "R13", "on_blocklist": "R13", "allow_none": "R15",
+    "monitor_mode": "R19", "manager_disabled": "R23", "policy_deny": "R26",
+}
+"""The rule behind each reason a blocked operation can have (the spec's reason names)."""
+
 _RULE = re.compile(r"R\d+[a-c]?")
 
 
@@ -38,4 +44,4 @@ def rules_in(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-__all__ = ["RULES_DOC", "RULE_IDS", "rule_link", "rules_in"]
+__all__ = ["REASON_RULES", "RULES_DOC", "RULE_IDS", "rule_link", "rules_in"]
