@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from matplotlib.colors import to_hex
 
 from sim.results.folder import write_atomically
 from sim.runs.sweep_paired import paired
@@ -116,7 +117,7 @@ def plot_metric(ax: Axes, rows: pd.DataFrame, runs: pd.DataFrame, axes: Sequence
         mean, low, high = (line[c].to_numpy(dtype=float) for c in ("mean", "ci_low", "ci_high"))
         drawn = ax.errorbar(x + shift, mean, yerr=_yerr(mean, low, high), fmt="o-" if numeric
                             else "o", capsize=4, label=name or None)
-        colour = str(drawn.lines[0].get_color())
+        colour = to_hex(drawn.lines[0].get_color())
         if numeric:
             ax.fill_between(x + shift, low, high, alpha=0.12, color=colour)
         for xi, point in zip(x, line["point"].tolist(), strict=True):
