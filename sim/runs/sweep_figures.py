@@ -24,9 +24,12 @@ import numpy.typing as npt
 import pandas as pd
 from matplotlib.colors import to_hex
 
+from sim.quantities import in_seconds, time_unit
 from sim.results.folder import write_atomically
 from sim.runs.sweep_paired import paired
 from sim.runs.sweep_stats import LEVEL
+from sim.runs.sweep_summary import cell
+from sim.scenario.loading import is_duration_key
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -103,30 +106,37 @@ def _x_axis(axes: Sequence[str]) -> tuple[str | None, list[str]]:
 def plot_metric(ax: Axes, rows: pd.DataFrame, runs: pd.DataFrame, axes: Sequence[str],
                 metric: str) -> None:
     """Draw ``metric``'s summary ``rows`` (mean and interval per point) on ``ax``, with one
-    dot per run of ``runs`` (the index's ok runs) beside its point."""
+    dot per run of ``runs`` (the index's ok runs) beside its point. A duration axis is drawn
+    in minutes, hours or days, as is a metric of seconds (``_s``)."""
     x_key, others = _x_axis(axes)
     numeric = x_key is not None and pd.api.types.is_numeric_dtype(rows[x_key])
+    x_unit = axis_unit(rows[x_key]) if numeric and x_key and is_duration_key(x_key) else None
+    y_unit = axis_unit(rows["ci_high"]) if in_seconds(metric) else None
+    y_scale = y_unit[1] if y_unit else 1.0
     series = list(rows.groupby(others, sort=False)) if others else [((), rows)]
     for j, (label, line) in enumerate(series):
         line = line.sort_values(x_key) if numeric and x_key else line
         x = (line[x_key].to_numpy(dtype=float) if numeric and x_key
-             else np.arange(len(line), dtype=float))
+             else np.arange(len(line), dtype=float)) / (x_unit[1] if x_unit else 1.0)
         step = _step(x, numeric)
         shift = (j - (len(series) - 1) / 2.0) * 3.0 * step
-        name = ", ".join(f"{k}={v}" for k, v in zip(others, _tuple(label), strict=True))
-        mean, low, high = (line[c].to_numpy(dtype=float) for c in ("mean", "ci_low", "ci_high"))
+        name = ", ".join(f"{k}={cell(v, is_duration_key(k))}"
+                         for k, v in zip(others, _tuple(label), strict=True))
+        mean, low, high = (line[c].to_numpy(dtype=float) / y_scale
+                           for c in ("mean", "ci_low", "ci_high"))
         drawn = ax.errorbar(x + shift, mean, yerr=_yerr(mean, low, high), fmt="o-" if numeric
                             else "o", capsize=4, label=name or None)
         colour = to_hex(drawn.lines[0].get_color())
         if numeric:
             ax.fill_between(x + shift, low, high, alpha=0.12, color=colour)
         for xi, point in zip(x, line["point"].tolist(), strict=True):
-            values = runs.loc[runs["point"] == point, metric].to_numpy(dtype=float)
-            _dots(ax, xi + shift - step, values, step, colour)
+            if metric in runs:
+                values = runs.loc[runs["point"] == point, metric].to_numpy(dtype=float)
+                _dots(ax, xi + shift - step, values / y_scale, step, colour)
         if not numeric:
             ax.set_xticks(x, [str(v) for v in line[x_key]] if x_key else ["all runs"])
-    ax.set_xlabel(x_key or "")
-    ax.set_ylabel(metric)
+    ax.set_xlabel((x_key or "") + (f" ({x_unit[0]})" if x_unit else ""))
+    ax.set_ylabel(metric + (f" ({y_unit[0]})" if y_unit else ""))
     ax.set_title(f"{metric}: runs (dots), mean and {LEVEL:.0%} interval", fontsize="medium")
     if others:
         ax.legend(fontsize="small")
@@ -138,18 +148,29 @@ def _plot_differences(ax: Axes, runs: pd.DataFrame, rows: pd.DataFrame, keys: Se
     beside their mean and interval."""
     labels: list[str] = []
     baseline = str(rows["baseline"].iloc[0]) if len(rows) else "baseline"
+    y_unit = axis_unit(rows["ci_high"].abs()) if in_seconds(metric) and len(rows) else None
+    y_scale = y_unit[1] if y_unit else 1.0
     for x, (_, row) in enumerate(rows.iterrows()):
-        d = paired(runs, int(row["setting"]), str(row["variant"]), baseline, metric)
-        mean, low, high = (np.array([float(row[c])]) for c in ("mean", "ci_low", "ci_high"))
+        d = paired(runs, int(row["setting"]), str(row["variant"]), baseline, metric) / y_scale
+        mean, low, high = (np.array([float(row[c]) / y_scale])
+                           for c in ("mean", "ci_low", "ci_high"))
         ax.errorbar([float(x)], mean, yerr=_yerr(mean, low, high), fmt="o", capsize=4,
                     color="C0")
         _dots(ax, x - 0.12, d, 0.12, "C0")
-        where = ", ".join(f"{k}={row[k]}" for k in keys)
+        where = ", ".join(f"{k}={cell(row[k], is_duration_key(k))}" for k in keys)
         labels.append(f"{row['variant']}\n{where}" if where else str(row["variant"]))
     ax.axhline(0.0, color="0.4", linewidth=0.8, linestyle="--")
     ax.set_xticks(np.arange(len(labels), dtype=float), labels, fontsize="small")
-    ax.set_ylabel(f"{metric} difference")
+    ax.set_ylabel(f"{metric} difference" + (f" ({y_unit[0]})" if y_unit else ""))
     ax.set_title(f"{metric}: variant - {baseline}, paired by replication", fontsize="medium")
+
+
+def axis_unit(values: pd.Series) -> tuple[str, float]:
+    """Seconds on an axis: in minutes up to two hours, hours up to two days, else days."""
+    largest = float(np.nanmax(np.abs(values.to_numpy(dtype=float)))) if len(values) else 0.0
+    if largest <= 2 * 3_600.0:
+        return "minutes", 60.0
+    return time_unit(largest)
 
 
 def _step(x: npt.NDArray[np.float64], numeric: bool) -> float:
@@ -183,4 +204,5 @@ def _tuple(label: object) -> tuple[object, ...]:
     return label if isinstance(label, tuple) else (label,)
 
 
-__all__ = ["DIFFERENCES", "figure_file", "figure_files", "plot_metric", "write_figures"]
+__all__ = ["DIFFERENCES", "axis_unit", "figure_file", "figure_files", "plot_metric",
+           "write_figures"]

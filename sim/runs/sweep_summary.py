@@ -89,7 +89,7 @@ def _title(method: str) -> str:
 def summary_table(summary: pd.DataFrame, axes: Sequence[str], metrics: Sequence[str]) -> Table:
     """A table with one row per point: its axis values, runs, and each metric's mean with its
     interval (a row marked ``*`` has notes: :func:`notes_lines`)."""
-    method = str(summary["method"].iloc[0]) if len(summary) else "t"
+    method = str(summary["method"].iloc[0]) if len(summary) and "method" in summary else "t"
     table = Table(title=_title(method), title_justify="left")
     for column in (*axes, "runs"):
         table.add_column(column, overflow="fold")
@@ -101,7 +101,7 @@ def summary_table(summary: pd.DataFrame, axes: Sequence[str], metrics: Sequence[
         cells = [*axis_cells(first, axes), runs]
         for metric in metrics:
             row = rows[rows["metric"] == metric].iloc[0]
-            mark = " *" if row["notes"] else ""
+            mark = " *" if row.get("notes") else ""
             cells.append(with_interval(row["mean"], row["ci_low"], row["ci_high"], method,
                                        in_seconds(metric)) + mark)
         table.add_row(*cells)
