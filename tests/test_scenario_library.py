@@ -145,7 +145,7 @@ EXACT: dict[str, dict[str, float]] = {
         "blocked.install.not_on_allowlist": 30,      # daily Defender rounds after each refusal
                                                      # (day 3.6: 17, day 9.9: 11) + CSE + KV
         "blocked.by_group.old-win": 0,
-        "installs": 4,                               # AMA upgrade x3, Defender upgrade on 1.15
+        "installs": 0, "upgrades": 4,                # AMA upgrade x3, Defender upgrade on 1.15
         "coverage.stale_versions": 2,
     },
     "esu-allow-none": {
@@ -209,7 +209,7 @@ EXACT: dict[str, dict[str, float]] = {
     "auto-upgrade-stale": {
         "blocked.by_group.locked-win": 4,            # the first try and 3 retries
         "blocked.by_group.locked-linux": 4,
-        "installs": 4,                               # AMA x3, Dependency agent on open-win
+        "installs": 0, "upgrades": 4,                # AMA x3, Dependency agent on open-win
         "coverage.stale_versions": 2,
     },
 }
