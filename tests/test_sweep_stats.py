@@ -61,8 +61,8 @@ def test_a_metric_that_is_either_0_or_300_is_said_to_split() -> None:
 
 def test_few_runs_are_said_to_be_few() -> None:
     found = notes(np.array([1.0, 2.0, 4.0]))
-    assert found == ("only 3 runs: its interval is wide and assumes a mean near normal; add "
-                     "replications",)
+    assert found == ("only 3 runs: its interval is wide and assumes a mean near normal (add "
+                     "replications)",)
     assert "too narrow" in notes(np.array([1.0, 2.0]), "bootstrap")[0]
     assert notes(np.arange(MIN_RUNS, dtype=float)) == ()
 

@@ -204,8 +204,8 @@ def notes(x: npt.NDArray[np.float64], method: str = "t") -> tuple[str, ...]:
     if len(x) < MIN_RUNS:
         effect = ("its interval is too narrow" if method == "bootstrap" else
                   "its interval is wide and assumes a mean near normal")
-        found.append(f"only {len(x)} run{'s' if len(x) != 1 else ''}: {effect}; add "
-                     "replications")
+        found.append(f"only {len(x)} run{'s' if len(x) != 1 else ''}: {effect} (add "
+                     "replications)")
     split = two_groups(x)
     if split is not None:
         found.append(f"two separated groups of runs ({_values(split[0])}; "

@@ -20,7 +20,7 @@ from sim.quantities import format_duration, in_seconds
 from sim.runs.sweep_stats import LEVEL, estimate, interval, t_quantile
 from sim.scenario.loading import is_duration_key
 
-NOTE_SEPARATOR = "; "
+NOTE_SEPARATOR = " | "
 """Between the notes of one row, in the ``notes`` column."""
 
 
@@ -29,7 +29,7 @@ def summary_frame(index: pd.DataFrame, axes: Sequence[str], metrics: Sequence[st
     """One row per (point, metric): the point's axis values (``variant`` and the parameters),
     ``n`` successful runs, ``failed`` runs, ``mean``, ``sd``, ``ci_low``, ``ci_high`` (by
     ``method``: ``t`` or ``bootstrap``, whose stream ``seed`` keys), ``method`` and ``notes``
-    (:func:`sim.runs.sweep_stats.notes`, joined by ``"; "``)."""
+    (:func:`sim.runs.sweep_stats.notes`, joined by ``" | "``)."""
     rows = []
     for point, runs in index.groupby("point", sort=True):
         ok = runs[runs["status"] == "ok"]
@@ -109,14 +109,21 @@ def summary_table(summary: pd.DataFrame, axes: Sequence[str], metrics: Sequence[
 
 
 def notes_lines(frame: pd.DataFrame, axes: Sequence[str], what: str = "") -> list[str]:
-    """One line per row with notes: where (axis values and metric) and the notes; ``what``
-    prefixes the metric (``"difference of "``)."""
-    lines = []
-    for _, row in frame[frame["notes"] != ""].iterrows():
-        where = ", ".join(f"{key}={text}" for key, text in zip(axes, axis_cells(row, axes),
-                                                                strict=True))
-        lines.append(f"* {what}{row['metric']}{' at ' + where if where else ''}: "
-                     f"{row['notes']}")
+    """The notes of ``frame``'s rows: a note every row has, once; then one line per row with
+    other notes (where: axis values and metric). ``what`` prefixes the metric (``"difference
+    of "``)."""
+    if "notes" not in frame or not len(frame):
+        return []
+    split = [[n for n in str(text).split(NOTE_SEPARATOR) if n] for text in frame["notes"]]
+    common = [n for n in split[0] if all(n in notes for notes in split)]
+    lines = [f"* every {'difference' if what else 'point'}: {note}" for note in common]
+    for (_, row), notes in zip(frame.iterrows(), split, strict=True):
+        own = [n for n in notes if n not in common]
+        if own:
+            where = ", ".join(f"{key}={text}" for key, text in
+                              zip(axes, axis_cells(row, axes), strict=True))
+            lines.append(f"* {what}{row['metric']}{' at ' + where if where else ''}: "
+                         f"{NOTE_SEPARATOR.join(own)}")
     return lines
 
 
