@@ -17,7 +17,7 @@ DEP = "Microsoft.Azure.Monitoring.DependencyAgent/DependencyAgentWindows"
 MDE = "Microsoft.Azure.AzureDefenderForServers/MDE.Windows"
 SCENARIO = f"""\
 name: counts
-duration: 1d
+duration: 3d
 seed: 1
 fleet:
   - group: open
@@ -40,8 +40,8 @@ timeline:
     target: {{group: open}}
     install: Microsoft.Compute/CustomScriptExtension
   - at: 2h
-    auto_upgrade: {{extension: {DEP}, version: "9.11", window: 1h, batches: 1, retry: 1h,
-                   max_retries: 3}}
+    auto_upgrade: {{extension: {DEP}, version: "9.11", window: 1d, batches: 1, batch_spread: 1h,
+                   retry: 1h, max_retries: 3}}
 """
 
 
@@ -71,7 +71,7 @@ def test_r25_blocked_counts_every_retry_with_distinct_pairs_beside(
         metrics: dict[str, Any]) -> None:
     blocked = metrics["blocked"]
     assert blocked["total"] == blocked["upgrade"]["not_on_allowlist"]
-    assert blocked["total"] >= 2 * 2  # each locked machine refuses the first try and retries
+    assert blocked["total"] == 2 * (1 + 3)  # each locked machine: the first try and 3 retries
     assert metrics["distinct"]["blocked"] == 2
     assert metrics["machines_with"]["blocked"] == 2
 

@@ -177,7 +177,7 @@ EXACT: dict[str, dict[str, float]] = {
         "blocked.by_group.re-enabled": 2,            # no AMA upgrade: AMA was removed locally
         "blocked.by_group.old-agent": 0,
         "blocked.reinstall.manager_disabled": 0,     # no resync while disabled (R23)
-        "orphaned": 1, "installs": 2,
+        "orphaned": 1, "installs": 1, "upgrades": 1,
         "reinstalls": 1,                             # AMA, once the manager is enabled again
         "coverage.extensions_not_running": 1,        # AMA on the server still disabled
         "coverage.stale_versions": 1,                # AMA where the upgrade was refused

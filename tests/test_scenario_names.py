@@ -72,6 +72,13 @@ def test_known_names_in_any_case_and_unrelated_names_are_not_warned() -> None:
     assert _load(ext="Contoso.Tools/InventoryAgent")[1] == []
 
 
+def test_a_name_the_scenario_describes_in_its_catalogue_is_not_warned() -> None:
+    own = "Microsoft.Azure.Monitor/AzureMonitorWindowAgent"
+    assert _load(ext=own)[1] != []
+    described = f"catalogue:\n  {own}: {{hosting: service}}\n"
+    assert _load(ext=own, extra=described)[1] == []
+
+
 def test_typos_in_timeline_requests_and_policies_are_warned_once_each() -> None:
     typo = "Microsoft.Compute/CustomScriptExtensio"
     extra = (f"policies:\n  - name: no-scripts\n    deny: [{typo}, Microsoft.Compute/*]\n"

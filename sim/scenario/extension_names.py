@@ -5,8 +5,9 @@ allowed or blocked by the same rules, with default facts. So a misspelt name is 
 and it would otherwise pass silently, though it changes the answer (an installed
 ``AzureMonitorWindowAgent`` is not the Azure Monitor agent an allowlist names). When a name is
 not in the catalogue but close to a name that is (:meth:`~sim.rules.catalogue.Catalogue.
-closest`), loading the scenario warns with an :class:`ExtensionNameWarning`, located at the
-name, saying what it probably meant. Names with ``*`` (policy wildcards) are not checked.
+closest`), and the scenario's ``catalogue:`` does not describe it, loading the scenario warns
+with an :class:`ExtensionNameWarning`, located at the name, saying what it probably meant.
+Names with ``*`` (policy wildcards) are not checked.
 """
 
 from __future__ import annotations
@@ -55,9 +56,10 @@ def names_in(scenario: Scenario) -> Iterator[tuple[FieldPath, str]]:
 
 
 def typos(scenario: Scenario, catalogue: Catalogue = BUILTIN) -> Iterator[tuple[FieldPath, str]]:
-    """``(where, message)`` for each name in ``scenario`` that ``catalogue`` does not know
-    but that is close to one it does (each distinct name once, at its first place)."""
-    seen: set[str] = set()
+    """``(where, message)`` for each name in ``scenario`` that ``catalogue`` does not know,
+    that the scenario's own ``catalogue:`` does not describe, but that is close to one
+    ``catalogue`` knows (each distinct name once, at its first place)."""
+    seen: set[str] = {name.strip().lower() for name in scenario.catalogue}
     for path, name in names_in(scenario):
         key = name.strip().lower()
         if "*" in name or key in seen:
