@@ -44,7 +44,8 @@ def test_r13_explain_json(arcsim: Arcsim) -> None:
                     "--op", "UPGRADE", "--extension", CSE, "--json")
     assert status == 0
     assert json.loads(out) == {"allowed": False, "reason": "not_on_allowlist", "rule": "R13",
-                               "extension": CSE, "operation": "upgrade", "agent_version": "1.36"}
+                               "extension": CSE, "operation": "upgrade", "agent_version": "1.36",
+                               "rule_doc": "docs/rules.md#r13"}
 
 
 def test_r14_explain_delete_always_allowed(arcsim: Arcsim) -> None:

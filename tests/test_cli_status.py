@@ -25,7 +25,7 @@ def test_a_usage_error_is_one_line_and_status_2(arcsim: Arcsim) -> None:
     status, out, err = arcsim("explain", "--op", "frobnicate", "--extension", CSE)
     assert (status, out) == (ExitStatus.BAD_INPUT, "")
     assert err == ("arcsim: error: argument --op: expected one of install, update, upgrade, "
-                   "delete, got \"frobnicate\" (see 'arcsim explain --help')\n")
+                   "delete, reinstall, got \"frobnicate\" (see 'arcsim explain --help')\n")
 
 
 def test_help_is_status_0(arcsim: Arcsim) -> None:
@@ -34,8 +34,9 @@ def test_help_is_status_0(arcsim: Arcsim) -> None:
     listed = out[out.index("  COMMAND\n"):out.index("\noptions:")].splitlines()[1:]
     commands = [line.split()[0] for line in listed if line.startswith("    ")
                 and not line.startswith("     ")]
-    assert commands == ["explain", "lint", "config", "plan", "run", "validate", "check", "list",
-                        "schema", "activity-log", "report", "compare", "sweep", "import"]
+    assert commands == ["explain", "lint", "config", "plan", "catalogue", "run", "validate",
+                        "check", "list", "schema", "activity-log", "report", "compare", "sweep",
+                        "import"]
 
 
 def test_a_refused_command_is_json_with_json_and_a_message_without(arcsim: Arcsim) -> None:

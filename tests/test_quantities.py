@@ -12,7 +12,8 @@ from rich.console import Console
 from sim.cli.scenarios import expectation_table
 from sim.quantities import format_duration, in_seconds, time_unit
 from sim.report.compare import format_cell
-from sim.runs.sweep_summary import _plot, summary_table
+from sim.runs.sweep_figures import plot_metric
+from sim.runs.sweep_summary import summary_table
 from sim.scenario.expect import ExpectationResult
 from sim.scenario.loading import is_duration_key
 from sim.scenario.units import parse_duration
@@ -71,8 +72,8 @@ def test_sweep_figures_draw_durations_in_hours_or_days() -> None:
     from matplotlib.figure import Figure
 
     ax = Figure().add_subplot()
-    _plot(ax, summary()[summary()["metric"] == "churn.max_queue_wait_s"],
-          ["params.check_period"], "churn.max_queue_wait_s")
+    plot_metric(ax, summary()[summary()["metric"] == "churn.max_queue_wait_s"],
+                pd.DataFrame({"point": []}), ["params.check_period"], "churn.max_queue_wait_s")
     assert ax.get_xlabel() == "params.check_period (hours)"
     assert ax.get_ylabel() == "churn.max_queue_wait_s (days)"
     assert ax.get_lines()[0].get_xdata().tolist() == [300.0 / 3_600.0, 26.0]

@@ -52,7 +52,10 @@ def test_rows_are_the_headline_metrics_and_each_blocking_reason(runs: tuple[Any,
     table = compare(list(runs))
     reasons = sorted(set(runs[0].metrics["blocked"]["by_reason"]) |
                      set(runs[1].metrics["blocked"]["by_reason"]))
-    assert set(table.index) == set(HEADLINE) | {f"blocked.by_reason.{r}" for r in reasons}
+    extensions = sorted(set(runs[0].metrics["blocked"]["by_extension"]) |
+                        set(runs[1].metrics["blocked"]["by_extension"]))
+    assert set(table.index) == set(HEADLINE) | {f"blocked.by_reason.{r}" for r in reasons} | {
+        f"blocked.by_extension.{e}" for e in extensions}
     assert table.index[1] == "blocked.total"
     assert not table.isna().any().any()
 
@@ -82,7 +85,7 @@ def test_out_writes_the_comparison_folder(runs: tuple[Any, Any], tmp_path: Path)
     table = compare(*runs, labels=["full", "half"], out=folder)
     assert table.attrs["path"] == str(folder)
     assert sorted(p.name for p in folder.iterdir()) == [
-        "comparison.csv", "comparison.html", "comparison.md", "figures"]
+        "comparison.csv", "comparison.html", "comparison.md", "figures", "settings.csv"]
     assert sorted(p.name for p in (folder / "figures").iterdir()) == sorted(
         f"{name}.png" for name, _, _ in OVERLAYS)
     assert "| blocked.total |" in (folder / "comparison.md").read_text()

@@ -145,7 +145,7 @@ EXACT: dict[str, dict[str, float]] = {
         "blocked.install.not_on_allowlist": 30,      # daily Defender rounds after each refusal
                                                      # (day 3.6: 17, day 9.9: 11) + CSE + KV
         "blocked.by_group.old-win": 0,
-        "installs": 4,                               # AMA upgrade x3, Defender upgrade on 1.15
+        "installs": 0, "upgrades": 4,                # AMA upgrade x3, Defender upgrade on 1.15
         "coverage.stale_versions": 2,
     },
     "esu-allow-none": {
@@ -177,7 +177,7 @@ EXACT: dict[str, dict[str, float]] = {
         "blocked.by_group.re-enabled": 2,            # no AMA upgrade: AMA was removed locally
         "blocked.by_group.old-agent": 0,
         "blocked.reinstall.manager_disabled": 0,     # no resync while disabled (R23)
-        "orphaned": 1, "installs": 2,
+        "orphaned": 1, "installs": 1, "upgrades": 1,
         "reinstalls": 1,                             # AMA, once the manager is enabled again
         "coverage.extensions_not_running": 1,        # AMA on the server still disabled
         "coverage.stale_versions": 1,                # AMA where the upgrade was refused
@@ -209,7 +209,7 @@ EXACT: dict[str, dict[str, float]] = {
     "auto-upgrade-stale": {
         "blocked.by_group.locked-win": 4,            # the first try and 3 retries
         "blocked.by_group.locked-linux": 4,
-        "installs": 4,                               # AMA x3, Dependency agent on open-win
+        "installs": 0, "upgrades": 4,                # AMA x3, Dependency agent on open-win
         "coverage.stale_versions": 2,
     },
 }

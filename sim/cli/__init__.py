@@ -7,10 +7,10 @@
   :func:`~sim.cli.status.failure_status`, the one place exceptions become exit statuses;
 * :mod:`~sim.cli.common`: the one usage-error class, the parser, shared types;
 * the command families: :mod:`~sim.cli.rules` (``explain``, ``lint``, ``config``; with
-  :mod:`~sim.cli.agent`), :mod:`~sim.cli.plan` (``plan``), :mod:`~sim.cli.scenarios`
-  (``run``, ``validate``, ``check``, ``list``, ``schema``), :mod:`~sim.cli.analysis`
-  (``activity-log``, ``report``, ``compare``), :mod:`~sim.cli.sweep` (``sweep``),
-  :mod:`~sim.cli.inventory` (``import``).
+  :mod:`~sim.cli.agent`), :mod:`~sim.cli.plan` (``plan``), :mod:`~sim.cli.catalogue`
+  (``catalogue``), :mod:`~sim.cli.scenarios` (``run``, ``validate``, ``check``, ``list``,
+  ``schema``), :mod:`~sim.cli.analysis` (``activity-log``, ``report``, ``compare``),
+  :mod:`~sim.cli.sweep` (``sweep``), :mod:`~sim.cli.inventory` (``import``).
 
 Every :class:`~sim.errors.ArcsimError` becomes a message (``arcsim: error: ...``, or a
 scenario's located lines), never a traceback.

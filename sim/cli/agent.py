@@ -38,13 +38,25 @@ def extension_arg(text: str) -> ExtensionId:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def operation_arg(text: str) -> Operation:
-    """argparse type: install, update, upgrade or delete (any letter case)."""
-    try:
-        return Operation(text.strip().lower())
-    except ValueError:
-        names = ", ".join(o.value for o in Operation)
-        raise argparse.ArgumentTypeError(f'expected one of {names}, got "{text}"') from None
+REINSTALL = "reinstall"
+"""``explain --op reinstall``: the extension manager's own reinstall at resync after a local
+removal (R6), decided as an install."""
+
+
+def operation_arg(text: str) -> str:
+    """argparse type: install, update, upgrade, delete or reinstall (any letter case), as
+    lower-case text."""
+    names = [*(o.value for o in Operation), REINSTALL]
+    wanted = text.strip().lower()
+    if wanted not in names:
+        raise argparse.ArgumentTypeError(f'expected one of {", ".join(names)}, got "{text}"')
+    return wanted
+
+
+def decided_as(operation: str) -> Operation:
+    """The rules operation that decides ``operation`` (a reinstall is decided as an install,
+    R6)."""
+    return Operation.INSTALL if operation == REINSTALL else Operation(operation)
 
 
 # --- command lines given with --config / --config-file ---------------------------------------
@@ -142,5 +154,6 @@ def run_commands(lines: list[CommandLine], version: AgentVersion) -> LocalState:
     return state
 
 
-__all__ = ["CommandLine", "RefusedCommand", "add_config_sources", "command_lines",
-           "extension_arg", "operation_arg", "read_lines", "run_commands", "version_arg"]
+__all__ = ["REINSTALL", "CommandLine", "RefusedCommand", "add_config_sources", "command_lines",
+           "decided_as", "extension_arg", "operation_arg", "read_lines", "run_commands",
+           "version_arg"]

@@ -117,27 +117,46 @@ def run_compare(args: argparse.Namespace) -> int:
     if len(args.folders) < 2:
         raise comparing.CompareError(f"compare needs at least two result folders, got "
                                      f"{len(args.folders)}")
+    from sim.report.compare_settings import settings_table
+
     results = [load(folder) for folder in args.folders]
     table = comparing.compare(results, labels=args.label)
+    labels = [str(c) for c in table.columns if not str(c).startswith("Δ ")]
+    settings = settings_table(results, labels)
     path = None
     if not args.no_figures:
-        labels = [str(c) for c in table.columns if not str(c).startswith("Δ ")]
         folder = (Path(args.out) if args.out else
                   comparing.default_folder(labels, results))
         path = comparing.write_comparison(results, labels, table, folder)
     if args.json:
-        print(json.dumps(_as_json(table, path), indent=2, ensure_ascii=False))
+        print(json.dumps(_as_json(table, settings, path), indent=2, ensure_ascii=False))
         return ExitStatus.OK
-    make_console().print(_rich_table(table))
+    console = make_console()
+    console.print(_settings_table(settings))
+    console.print(_rich_table(table))
     if path is not None:
         print(f"Comparison (table, figures, comparison.html): {path}")
     return ExitStatus.OK
 
 
-def _as_json(table: Any, path: Any) -> dict[str, Any]:
+def _as_json(table: Any, settings: Any, path: Any) -> dict[str, Any]:
     rows = {str(metric): {str(col): (None if math.isnan(v) else v) for col, v in row.items()}
             for metric, row in table.to_dict(orient="index").items()}
-    return {"metrics": rows, "folder": None if path is None else str(path)}
+    differ = {str(key): dict(row) for key, row in settings.to_dict(orient="index").items()}
+    return {"settings": differ, "metrics": rows,
+            "folder": None if path is None else str(path)}
+
+
+def _settings_table(settings: Any) -> Table:
+    out = Table(title="Settings that differ" + ("" if len(settings) else
+                                                ": none (the same scenario and seed)"),
+                title_justify="left")
+    out.add_column("setting")
+    for column in settings.columns:
+        out.add_column(str(column))
+    for key, row in settings.iterrows():
+        out.add_row(str(key), *(str(v) for v in row))
+    return out
 
 
 def _rich_table(table: Any) -> Table:

@@ -26,6 +26,7 @@ from rich.text import Text
 from sim.cli.agent import extension_arg, version_arg
 from sim.cli.common import Subparsers, UsageError
 from sim.cli.status import ExitStatus
+from sim.rules.reference import RULES_DOC, rule_link
 from sim.terminal import make_console
 
 _STYLE = {"allowed": "green", "keeps_running": "green", "blocked": "bold red",
@@ -124,6 +125,8 @@ def print_plan(made: Any, console: Console) -> None:
         console.print(f"Assumption: {note}", markup=False)
     console.print("Per machine: --csv FILE (one row per machine and extension) or --json; "
                   "then simulate the lockdown with arcsim run.", style="dim", markup=False)
+    console.print(f"Rule ids are explained in {RULES_DOC} ({rule_link('R13')} is R13).",
+                  style="dim", markup=False)
 
 
 def _heading(made: Any) -> Group:

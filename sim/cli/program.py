@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sim.cli import analysis, inventory, plan, rules, scenarios, sweep
+from sim.cli import analysis, catalogue, inventory, plan, rules, scenarios, sweep
 from sim.cli.common import Handler, Parser, Subparsers
 from sim.cli.status import FAILURES, failure_status
 from sim.errors import ArcsimWarning
@@ -23,6 +23,7 @@ from sim.errors import ArcsimWarning
 FAMILIES: tuple[Callable[[Subparsers], None], ...] = (
     rules.register,  # explain, lint, config
     plan.register,  # plan
+    catalogue.register,  # catalogue
     scenarios.register,  # run, validate, check, list, schema
     analysis.register,  # activity-log, report, compare
     sweep.register,  # sweep

@@ -17,8 +17,10 @@ import yaml
 from rich.table import Table
 
 from sim.cli.agent import (
+    REINSTALL,
     add_config_sources,
     command_lines,
+    decided_as,
     extension_arg,
     operation_arg,
     read_lines,
@@ -33,6 +35,7 @@ from sim.rules.config import AgentConfig, key_available
 from sim.rules.decision import Decision, Operation, Reason, decide
 from sim.rules.identity import ExtensionId
 from sim.rules.lint import DEFAULT_AGENT_VERSION, Finding, Severity, config_file_names, lint
+from sim.rules.reference import rule_link
 from sim.rules.versions import AgentVersion, VersionError, versions_between
 from sim.terminal import make_console
 
@@ -94,7 +97,9 @@ def add_explain(sub: Subparsers) -> None:
                             "whether an extension operation is allowed, why, and by which rule.")
     add_config_sources(parser)
     parser.add_argument("--op", type=operation_arg, required=True,
-                        help="install, update, upgrade or delete")
+                        help="install, update, upgrade, delete, or reinstall (the extension "
+                             "manager's reinstall at resync after a local removal, R6: decided "
+                             "as an install)")
     parser.add_argument("--extension", type=extension_arg, required=True,
                         metavar="PUBLISHER/TYPE")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -107,24 +112,34 @@ def run_explain(args: argparse.Namespace) -> int:
     state = run_commands(command_lines(args), args.agent_version)
     entry = BUILTIN.get(args.extension)
     ext: ExtensionId = entry.id if entry is not None else args.extension
-    decision = decide(args.op, ext, state.config)
+    decision = decide(decided_as(args.op), ext, state.config)
     if args.json:
         print_json({"allowed": decision.allowed, "reason": decision.reason.value,
                     "rule": decision.rule, "extension": ext.name,
-                    "operation": args.op.value, "agent_version": str(args.agent_version)})
+                    "operation": args.op, "agent_version": str(args.agent_version),
+                    "rule_doc": rule_link(decision.rule)})
     else:
         _print_explanation(args.op, ext, state.config, decision)
     return ExitStatus.OK
 
 
-def _print_explanation(op: Operation, ext: ExtensionId, config: AgentConfig,
+_REINSTALL_NOTE = ("a reinstall is the extension manager's own: at its next check after a "
+                   "local removal, while Azure still records the extension (R6); it is never "
+                   "pushed (R6a), is not in the activity log (R29), and the local controls "
+                   "decide it as an install")
+
+
+def _print_explanation(op: str, ext: ExtensionId, config: AgentConfig,
                        decision: Decision) -> None:
     out = make_console()
     verdict = "allowed" if decision.allowed else "blocked"
-    out.print(f"{op.value} {ext.name} on agent {config.version}: ", end="", markup=False)
+    out.print(f"{op} {ext.name} on agent {config.version}: ", end="", markup=False)
     out.print(verdict, style="bold green" if decision.allowed else "bold red", markup=False)
-    reason = why(decision, op, ext, config)
+    reason = why(decision, decided_as(op), ext, config)
     out.print(f"  reason: {decision.reason.value} ({decision.rule}): {reason}", markup=False)
+    out.print(f"  rule: {rule_link(decision.rule)}", markup=False)
+    if op == REINSTALL:
+        out.print(f"  note: {_REINSTALL_NOTE} ({rule_link('R6')})", markup=False)
     out.print("effective configuration:", markup=False)
     keys = ("config.mode", "extensions.allowlist", "extensions.blocklist", "extensions.enabled")
     shown = [k for k in keys if key_available(k, config.version)]
@@ -206,7 +221,8 @@ def _config_files(script: str, names: list[str]) -> dict[str, dict[str, Any]]:
 
 def _finding_json(finding: Finding) -> dict[str, Any]:
     return {"line": finding.line, "severity": finding.severity.value, "rule": finding.rule,
-            "code": finding.code, "message": finding.message, "fix": finding.fix}
+            "code": finding.code, "message": finding.message, "fix": finding.fix,
+            "rule_doc": rule_link(finding.rule)}
 
 
 def _print_findings(path: str, findings: list[Finding]) -> None:
@@ -227,6 +243,14 @@ def _print_findings(path: str, findings: list[Finding]) -> None:
     counts = [(sum(f.severity is s for f in findings), s.value) for s in Severity]
     out.print(", ".join(f"{n} {name}{'s' if n != 1 and name != 'info' else ''}"
                         for n, name in counts), markup=False)
+    rules = sorted({f.rule for f in findings if f.rule}, key=_rule_order)
+    if rules:
+        out.print(f"the rules: {', '.join(rule_link(r) for r in rules)}", markup=False)
+
+
+def _rule_order(rule: str) -> tuple[int, str]:
+    digits = "".join(c for c in rule if c.isdigit())
+    return (int(digits) if digits else 0, rule)
 
 
 # --- arcsim config --------------------------------------------------------------------------

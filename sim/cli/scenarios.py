@@ -58,6 +58,8 @@ def register(sub: Subparsers) -> None:
                                      "results/<name>-<seed>-<hash>/.")
     run.add_argument("scenario", nargs="?", default="default", metavar="SCENARIO")
     run.add_argument("--seed", type=int, metavar="N", help="replace the scenario's seed")
+    run.add_argument("--variant", metavar="NAME",
+                     help="run one of the scenario's variants (its variants: block)")
     _add_run_options(run)
     run.add_argument("--no-report", dest="report", action="store_false",
                      help="skip the figures and report.md|html (faster; 'arcsim report' "
@@ -124,7 +126,8 @@ def run_run(args: argparse.Namespace) -> int:
                          scale=args.scale, out=args.out, progress=progress,
                          report=args.report, shards=args.shards, scheduler=args.scheduler,
                          csv=args.csv, activity_log=args.activity_log,
-                         inventory=args.inventory, replay=args.replay)
+                         inventory=args.inventory, replay=args.replay,
+                         variant=args.variant)
     except KeyboardInterrupt:
         raise Interrupted("interrupted; no result folder was written") from None
     for notice in notices:
@@ -149,9 +152,10 @@ def print_summary(result: Any, console: Console) -> None:
                   f"{manifest['counts']['records']} records")
     console.print(_blocked_table(m["blocked"]))
     churn = m["churn"]
+    machines = m.get("machines_with", {}).get("local_removals", 0)
     console.print(f"Reinstall churn: {churn['cycles']} reinstalls after "
-                  f"{m['local_removals']} local removals, {churn['blocked']} blocked, "
-                  f"{churn['absent_hours']:.1f} machine-hours absent, "
+                  f"{m['local_removals']} extensions removed locally on {machines} machines, "
+                  f"{churn['blocked']} blocked, {churn['absent_hours']:.1f} machine-hours absent, "
                   f"{format_size(churn['bytes'])} downloaded again, longest queue wait "
                   f"{format_duration(churn['max_queue_wait_s'], parts=2)}")
     overrides = m["overrides"]
@@ -160,17 +164,24 @@ def print_summary(result: Any, console: Console) -> None:
                   f"{overrides['actions']} override actions (by actor: {by_actor})")
     if result.expectations:
         console.print(expectation_table(result.expectations))
+    console.print("What each number counts: docs/metrics.md; the rules behind them: "
+                  "docs/rules.md (in arcsim's repository)", markup=False)
     console.print(f"Result: {result.path}")
 
 
 def _blocked_table(blocked: dict[str, Any]) -> Table:
     ops = ("install", "update", "upgrade", "reinstall")
+    from sim.rules.reference import REASON_RULES, rule_link
+
     table = Table(title=f"Blocked operations: {blocked['total']}", title_justify="left")
     table.add_column("reason")
     for op in (*ops, "total"):
         table.add_column(op, justify="right")
+    table.add_column("rule")
     for reason, total in blocked["by_reason"].items():
-        table.add_row(reason, *(str(blocked[op].get(reason, 0)) for op in ops), str(total))
+        rule = REASON_RULES.get(reason, "")
+        table.add_row(reason, *(str(blocked[op].get(reason, 0)) for op in ops), str(total),
+                      rule_link(rule) if rule else "")
     return table
 
 
@@ -197,16 +208,21 @@ def run_validate(args: argparse.Namespace) -> int:
     """``arcsim validate``: 0 when every file is valid, else 2 with every located error."""
     from sim.scenario import library
     from sim.scenario.loading import load_scenario
+    from sim.scenario.variants import check_variants
 
     status = ExitStatus.OK
     for name in args.files:
         try:
-            scenario = load_scenario(library.resolve(name), overrides=args.set)
+            path = library.resolve(name)
+            scenario = load_scenario(path, overrides=args.set)
+            check_variants(path, args.set)
         except ScenarioError as exc:  # reported; the other files are still validated
             status = ExitStatus(failure_status(exc))
             continue
+        variants = f", {len(scenario.variants)} variants" if scenario.variants else ""
         print(f"{name}: ok ({scenario.name}: {scenario.machines} machines, "
-              f"{len(scenario.timeline)} timeline entries, {len(scenario.expect)} expectations)")
+              f"{len(scenario.timeline)} timeline entries, {len(scenario.expect)} "
+              f"expectations{variants})")
     return status
 
 

@@ -1,8 +1,11 @@
-"""``arcsim sweep``: a scenario over parameter grids or Latin hypercube samples × replications.
+"""``arcsim sweep``: a scenario over parameter grids or Latin hypercube samples × replications,
+and over its named variants.
 
 :func:`register` adds the subcommand to the ``arcsim`` parser. It prints the summary table
-(mean ± 95 % confidence half-width per point and metric), the failed runs and the sweep folder
-(``--quiet``: the folder only; ``--json``: the summary rows). Exit status
+(mean and 95 % interval per point and metric, with notes on too few or split runs), with
+``--variants`` the paired differences from the baseline variant, the failed runs and the sweep
+folder (``--quiet``: the folder only; ``--json``: the summary rows, or with ``--variants`` an
+object with ``summary`` and ``differences`` rows). Exit status
 (:class:`~sim.cli.status.ExitStatus`): 0 every run ok, 1 some run failed (the sweep went on;
 ``--resume`` reruns them), 2 bad input, 130 interrupted (finished runs stay; ``--resume`` goes
 on).
@@ -24,20 +27,25 @@ examples:
   arcsim sweep default --lhs params.install_failure_p=0:0.2 --samples 20 --workers 2
   arcsim sweep default --grid 'fleet[0].count=100,1000' --scheduler tcp://10.0.0.5:8786
   arcsim sweep default --grid params.check_period=5m,1h --replications 20 --resume
+  arcsim sweep scenarios/monitor-or-enforce.yaml --variants --replications 8
+  arcsim sweep scenarios/monitor-or-enforce.yaml --variant enforce-now \\
+      --variant audit-first --baseline enforce-now --interval bootstrap
 """
 
 
 def register(sub: Subparsers) -> None:
     """Add ``sweep`` to ``sub``."""
     from sim.runs.sweep import DEFAULT_METRICS
+    from sim.runs.sweep_stats import METHODS
 
     parser = sub.add_parser(
         "sweep", help="run a scenario over parameter points x replications, with CIs",
         description="Run a scenario at every point of --grid values (their product) and "
-                    "--lhs samples, --replications times each (seeds from --seed), on local "
-                    "processes or a Dask cluster; write each run's result folder, an index "
-                    "(sweep.parquet), a summary with 95%% confidence intervals "
-                    "(summary.parquet) and figures.",
+                    "--lhs samples, for each of its --variants, --replications times each "
+                    "(seeds from --seed, the same in every variant), on local processes or a "
+                    "Dask cluster; write each run's result folder, an index (sweep.parquet), "
+                    "a summary with 95% intervals (summary.parquet), the paired differences "
+                    "between variants (differences.parquet) and figures.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenario", nargs="?", default="default", metavar="SCENARIO",
                         help="a scenario file or a shipped scenario's name (default: default)")
@@ -49,6 +57,17 @@ def register(sub: Subparsers) -> None:
                              "params.install_failure_p=0:0.2 (repeatable; needs --samples)")
     parser.add_argument("--samples", type=int, default=0, metavar="N",
                         help="Latin hypercube points over the --lhs ranges")
+    parser.add_argument("--variants", action="store_true",
+                        help="run every variant of the scenario's variants: block against the "
+                             "same replications, and summarise their paired differences")
+    parser.add_argument("--variant", action="append", default=None, metavar="NAME",
+                        help="run this variant (repeatable; implies --variants for the ones "
+                             "named)")
+    parser.add_argument("--baseline", metavar="NAME",
+                        help="the variant the others are compared with (default: the first)")
+    parser.add_argument("--interval", choices=METHODS, default="t",
+                        help="t: Student t interval of the mean (default); bootstrap: the "
+                             "percentile bootstrap")
     parser.add_argument("--replications", type=int, default=5, metavar="R",
                         help="runs per point, with seeds derived from --seed (default: 5)")
     parser.add_argument("--seed", type=int, default=0, metavar="N",
@@ -85,10 +104,16 @@ def run_sweep(args: argparse.Namespace) -> int:
                    replications=args.replications, seed=args.seed, overrides=args.set,
                    metrics=args.metric or DEFAULT_METRICS, workers=args.workers,
                    scheduler=args.scheduler, out=args.out, resume=args.resume,
-                   progress=progress, figures=args.figures)
+                   progress=progress, figures=args.figures, variants=args.variant or args.variants,
+                   baseline=args.baseline, interval=args.interval)
     failed = int((result.runs["status"] != "ok").sum())
     if args.json:
-        print(json.dumps(json.loads(result.summary.to_json(orient="records")), indent=2))
+        summary = json.loads(result.summary.to_json(orient="records"))
+        if result.baseline is not None:
+            differences = json.loads(result.differences.to_json(orient="records"))
+            print(json.dumps({"summary": summary, "differences": differences}, indent=2))
+        else:
+            print(json.dumps(summary, indent=2))
     elif args.quiet:
         print(result.path)
     else:

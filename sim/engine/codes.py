@@ -10,6 +10,7 @@ from enum import IntEnum
 
 from sim.rules.commands import ErrorCode
 from sim.rules.decision import Reason
+from sim.rules.reference import RULE_IDS
 
 
 class Op(IntEnum):
@@ -99,11 +100,8 @@ REASONS: tuple[str, ...] = ("", *(r.value for r in Reason), *ENGINE_REASONS)
 """The ``reason`` column's names: "" (none), the rules' reasons, then the engine's own."""
 REASON_CODE: dict[str, int] = {name: i for i, name in enumerate(REASONS)}
 
-RULES: tuple[str, ...] = (
-    "", "R1", "R2", "R3", "R4", "R5", "R6", "R6a", "R6b", "R6c", "R7", "R8", "R8a", "R9", "R10",
-    "R11", "R12", "R13", "R14", "R15", "R16", "R17", "R18", "R19", "R20", "R21", "R22", "R23",
-    "R24", "R25", "R26", "R27", "R28", "R29", "R30",
-)
+RULES: tuple[str, ...] = ("", *RULE_IDS)
+"""The ``rule`` column's names: "" (none), then every rule id (``docs/rules.md``)."""
 RULE_CODE: dict[str, int] = {name: i for i, name in enumerate(RULES)}
 
 

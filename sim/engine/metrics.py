@@ -2,7 +2,12 @@
 
 Names follow the spec's "What the simulator measures": blocked operations by operation,
 extension, group and reason; reinstall churn; failures and aborts (apart from blocks);
-coverage and drift.
+coverage and drift. ``docs/metrics.md`` says what each one counts.
+
+Counts of operations count every operation, again at each retry or re-request (a refused
+automatic upgrade retried hourly is blocked once an hour; a remediation that asks every day
+for an extension the allowlist refuses is blocked once a day). Beside them, ``distinct``
+counts the (machine, extension) pairs they touched and ``machines_with`` the machines.
 """
 
 from __future__ import annotations
@@ -58,6 +63,11 @@ def metrics_of(r: Records, world: NameTables, covered: Mapping[str, int]) -> dic
     blocked = np.isin(op, _REQUEST_OPS) & (
         (out == Outcome.BLOCKED)
         | ((out == Outcome.DENIED) & (reason == REASON_CODE["policy_deny"])))
+    done = {o: (op == o) & (out == Outcome.SUCCEEDED)
+            for o in (Op.INSTALL, Op.UPGRADE, Op.REINSTALL, Op.LOCAL_REMOVE)}
+    touched = (("installs", done[Op.INSTALL]), ("upgrades", done[Op.UPGRADE]),
+               ("reinstalls", done[Op.REINSTALL]), ("local_removals", done[Op.LOCAL_REMOVE]),
+               ("blocked", blocked))
     return {
         "records": len(r),
         "requests": int(np.count_nonzero(out == Outcome.REQUESTED)),
@@ -66,12 +76,13 @@ def metrics_of(r: Records, world: NameTables, covered: Mapping[str, int]) -> dic
             "aborted": int(np.count_nonzero(out == Outcome.ABORTED)),
             "failed": int(np.count_nonzero(out == Outcome.FAILED)),
         },
-        "installs": int(np.count_nonzero((out == Outcome.SUCCEEDED) &
-                                         np.isin(op, (Op.INSTALL, Op.UPGRADE)))),
-        "reinstalls": int(np.count_nonzero((op == Op.REINSTALL) & (out == Outcome.SUCCEEDED))),
+        "installs": int(np.count_nonzero(done[Op.INSTALL])),
+        "upgrades": int(np.count_nonzero(done[Op.UPGRADE])),
+        "reinstalls": int(np.count_nonzero(done[Op.REINSTALL])),
         "churn": _reinstalls(world, op, out, r),
-        "local_removals": int(np.count_nonzero((op == Op.LOCAL_REMOVE) &
-                                               (out == Outcome.SUCCEEDED))),
+        "local_removals": int(np.count_nonzero(done[Op.LOCAL_REMOVE])),
+        "distinct": {name: _pairs(r, mask, len(world.ext_ids)) for name, mask in touched},
+        "machines_with": {name: _machines(r, mask) for name, mask in touched},
         "orphaned": int(np.count_nonzero(out == Outcome.ORPHANED)),
         "commands_refused": _counts(_names(reason[(op == Op.CONFIG) & (out == Outcome.REFUSED)],
                                            REASONS)),
@@ -102,6 +113,20 @@ def _overrides(world: NameTables, op: np.ndarray[Any, Any], out: np.ndarray[Any,
         "by_rule": _counts(_names(r["rule"][done], RULES)),
         "actions": int(np.count_nonzero(actions)),
     }
+
+
+def _pairs(r: Records, mask: np.ndarray[Any, Any], n_ext: int) -> int:
+    """Distinct (machine, extension) pairs among the records ``mask`` selects (records about
+    no machine or no extension left out)."""
+    machine, ext = r["machine"][mask].astype(np.int64), r["extension"][mask].astype(np.int64)
+    keep = (machine >= 0) & (ext >= 0)
+    return len(np.unique(machine[keep] * max(n_ext, 1) + ext[keep]))
+
+
+def _machines(r: Records, mask: np.ndarray[Any, Any]) -> int:
+    """Distinct machines among the records ``mask`` selects."""
+    machine = r["machine"][mask]
+    return len(np.unique(machine[machine >= 0]))
 
 
 def _counts(values: list[str]) -> dict[str, int]:

@@ -8,7 +8,9 @@ holding its difference from the first (the baseline)::
     table.loc["blocked.total"]
 
 With ``out`` it also writes a comparison folder, atomically: ``comparison.csv``,
-``comparison.md``, a self-contained ``comparison.html`` and overlay figures in ``figures/``
+``settings.csv`` (the settings that differ between the runs,
+:func:`~sim.report.compare_settings.settings_table`), ``comparison.md``, a self-contained
+``comparison.html`` and overlay figures in ``figures/``
 (:data:`~sim.report.compare_figures.OVERLAYS`). The folder's path is in ``table.attrs["path"]``.
 """
 
@@ -18,8 +20,9 @@ import hashlib
 import os
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,7 +31,8 @@ from sim.errors import ArcsimError
 from sim.quantities import format_duration, in_seconds
 from sim.report import plotting
 from sim.report.compare_figures import OVERLAYS, Compared
-from sim.report.content import Content, Image, Section, Table
+from sim.report.compare_settings import settings_table
+from sim.report.content import Block, Content, Image, Section, Table
 from sim.report.render import to_html, to_markdown
 from sim.report.view import RunView
 from sim.results.folder import write_atomically
@@ -39,15 +43,38 @@ MARKER = "comparison.csv"
 """The file that marks a folder as a comparison folder (which a new comparison may replace)."""
 
 HEADLINE: tuple[str, ...] = (
-    "machines", "blocked.total", "requests", "installs", "churn.cycles", "churn.blocked",
-    "churn.absent_hours", "churn.bytes", "churn.max_queue_wait_s", "local_removals",
+    "machines", "blocked.total", "distinct.blocked", "machines_with.blocked", "requests",
+    "installs", "upgrades", "churn.cycles", "churn.blocked", "churn.absent_hours",
+    "churn.bytes", "churn.max_queue_wait_s", "local_removals", "machines_with.local_removals",
     "overrides.total", "overrides.actions", "policy.denied", "policy.audited",
     "policy.authorization_failed", "failures.failed", "failures.aborted",
     "coverage.machines_locked_down", "coverage.machines_too_old_for_controls",
     "coverage.machines_with_drift", "coverage.stale_versions", "expectations.missed",
 )
-"""The metrics compared, in order; ``blocked.by_reason.<reason>`` rows follow
-``blocked.total`` for every reason that blocked something in any run."""
+"""The metrics compared, in order; the rows of :data:`EXPANSIONS` follow their metric."""
+
+
+def _table_rows(table: str) -> Callable[[Sequence[Result]], list[str]]:
+    """The rows ``<table>.<key>`` for every key of the metrics table ``table`` (a dotted
+    path such as ``blocked.by_reason``) in any run, sorted."""
+    def rows(results: Sequence[Result]) -> list[str]:
+        keys: set[str] = set()
+        for result in results:
+            node: Any = result.metrics
+            for part in table.split("."):
+                node = node.get(part, {}) if isinstance(node, Mapping) else {}
+            keys |= {str(k) for k in node}
+        return [f"{table}.{key}" for key in sorted(keys)]
+    return rows
+
+
+EXPANSIONS: dict[str, tuple[Callable[[Sequence[Result]], list[str]], ...]] = {
+    "machines_with.blocked": (_table_rows("blocked.by_reason"),
+                              _table_rows("blocked.by_extension")),
+}
+"""Rows that follow a headline metric, each family made from the runs compared: after the
+blocked totals, one row per reason and one per extension that anything was blocked for in
+any run. A new family of rows (per extension, per group...) is one entry here."""
 
 RunSource = Result | str | os.PathLike[str]
 
@@ -114,11 +141,13 @@ def _value(result: Result, path: str) -> float:
 
 
 def metric_paths(results: Sequence[Result]) -> list[str]:
-    """:data:`HEADLINE` with a ``blocked.by_reason.<reason>`` row per reason seen."""
-    reasons = sorted({str(k) for r in results for k in
-                      r.metrics.get("blocked", {}).get("by_reason", {})})
-    at = HEADLINE.index("blocked.total") + 1
-    return [*HEADLINE[:at], *(f"blocked.by_reason.{r}" for r in reasons), *HEADLINE[at:]]
+    """:data:`HEADLINE`, each metric followed by the rows of its :data:`EXPANSIONS`."""
+    paths: list[str] = []
+    for path in HEADLINE:
+        paths.append(path)
+        for family in EXPANSIONS.get(path, ()):
+            paths += family(results)
+    return paths
 
 
 def metric_table(results: Sequence[Result], labels: Sequence[str]) -> pd.DataFrame:
@@ -167,11 +196,22 @@ def write_comparison(results: Sequence[Result], labels: Sequence[str], table: pd
             (tmp / "figures" / f"{name}.png").write_bytes(png)
             images.append(Image(f"figures/{name}.png", title, "", png))
         table.to_csv(tmp / MARKER)
-        content = _content(results, labels, table, images)
+        settings = settings_table(results, labels)
+        settings.to_csv(tmp / "settings.csv")
+        content = _content(results, labels, table, images, settings)
         (tmp / "comparison.md").write_text(to_markdown(content), encoding="utf-8")
         (tmp / "comparison.html").write_text(to_html(content), encoding="utf-8")
 
     return write_atomically(folder, write)
+
+
+def _settings_blocks(settings: pd.DataFrame) -> list[Block]:
+    if settings.empty:
+        return ["The runs' scenarios set the same values (the same seed too)."]
+    rows = [(str(key), *(str(v) for v in row)) for key, row in zip(
+        settings.index, settings.to_numpy(), strict=True)]
+    return ["Settings of the resolved scenarios whose values are not the same in every run "
+            "(arcsim run --set keys):", Table(("setting", *settings.columns), rows)]
 
 
 def format_value(value: float) -> str:
@@ -203,7 +243,7 @@ def _question(result: Result) -> str:
 
 
 def _content(results: Sequence[Result], labels: Sequence[str], table: pd.DataFrame,
-             images: list[Image]) -> Content:
+             images: list[Image], settings: pd.DataFrame) -> Content:
     deltas = [str(c).startswith("Δ ") for c in table.columns]
     rows = [(str(path), *(format_cell(str(path), float(v), d) for v, d in zip(row, deltas,
                                                                         strict=True)))
@@ -217,7 +257,8 @@ def _content(results: Sequence[Result], labels: Sequence[str], table: pd.DataFra
         question=f"How do {_and(labels)} differ? Differences (Δ) are against {labels[0]}.",
         description="",
         facts=runs,
-        sections=[Section("Headline metrics", [Table(("metric", *table.columns), rows, changed,
+        sections=[Section("Settings that differ", _settings_blocks(settings)),
+                  Section("Headline metrics", [Table(("metric", *table.columns), rows, changed,
                                                      kind="numbers")]),
                   Section("Figures", images)],
     )

@@ -16,6 +16,7 @@ from typing import Any
 from sim.report.assumptions import assumption_notes, lint_findings, params_in_force
 from sim.report.figures import FIGURES
 from sim.report.view import DAY, RunView
+from sim.rules.reference import RULES_DOC, rule_link
 from sim.scenario.units import format_duration, format_size
 
 
@@ -97,7 +98,7 @@ def build(view: RunView, images: Mapping[str, bytes]) -> Content:
         description=" ".join(line for line in lines[1:] if line),
         facts=_facts(view),
         sections=[
-            Section("Headline numbers", [headline_table(view.metrics)]),
+            Section("Headline numbers", [headline_table(view.metrics), RULES_NOTE]),
             Section("Expectations", _expectations(view)),
             Section("Figures", [Image(spec.file, spec.title, spec.caption, images[spec.name])
                                 for spec in FIGURES if spec.name in images]),
@@ -122,43 +123,58 @@ def _facts(view: RunView) -> list[tuple[str, str]]:
 
 
 def headline_table(metrics: Mapping[str, Any]) -> Table:
-    """The headline numbers of a run's metrics, with a short breakdown of each."""
+    """The headline numbers of a run's metrics, with a short breakdown of each, the metric
+    each number is (``docs/metrics.md``) and the rules behind it (``docs/rules.md``)."""
     def g(path: str) -> Any:
         return _get(metrics, path)
 
     rows = [
         ("Blocked operations", _n(g("blocked.total")),
-         f"by reason: {_listing(g('blocked.by_reason') or {})}"),
+         f"by reason: {_listing(g('blocked.by_reason') or {})}; "
+         f"{_n(g('distinct.blocked'))} (machine, extension) pairs on "
+         f"{_n(g('machines_with.blocked'))} machines (each retry counts again)",
+         "blocked.total", "R9-R15, R19, R23, R26"),
         ("Requests accepted by Azure", _n(g("requests")),
-         f"installs and upgrades done: {_n(g('installs'))}"),
+         f"installs done: {_n(g('installs'))}; upgrades done: {_n(g('upgrades'))}",
+         "requests", "R5, R25"),
         ("Reinstall churn", _n(g("churn.cycles")),
-         f"after {_n(g('local_removals'))} local removals; {_n(g('churn.blocked'))} "
-         f"reinstalls blocked"),
+         f"after {_n(g('local_removals'))} extensions removed locally on "
+         f"{_n(g('machines_with.local_removals'))} machines; {_n(g('churn.blocked'))} "
+         f"reinstalls blocked", "churn.cycles", "R6, R6a"),
         ("Absent machine-hours", _n(float(g("churn.absent_hours"))),
-         "extensions missing until resync put them back (R6)"),
+         "extensions missing until resync put them back", "churn.absent_hours", "R6"),
         ("Downloaded again", format_size(int(g("churn.bytes"))),
          "by path: " + (", ".join(f"{k} {format_size(int(v))}" for k, v in
-                                  (g("churn.bytes_by_path") or {}).items()) or "none")),
+                                  (g("churn.bytes_by_path") or {}).items()) or "none"),
+         "churn.bytes", "R2, R6"),
         ("Longest download queue wait",
-         format_duration(float(g("churn.max_queue_wait_s")), parts=2), "on a shared path (R2)"),
+         format_duration(float(g("churn.max_queue_wait_s")), parts=2), "on a shared path",
+         "churn.max_queue_wait_s", "R2"),
         ("Overrides", _n(g("overrides.total")),
          f"operations let through by {_n(g('overrides.actions'))} override actions; by "
-         f"actor: {_listing(g('overrides.by_actor') or {})}"),
+         f"actor: {_listing(g('overrides.by_actor') or {})}", "overrides.total", "R16, R17"),
         ("Azure Policy", f"{_n(g('policy.denied'))} denied",
          f"{_n(g('policy.audited'))} audited, {_n(g('policy.authorization_failed'))} changes "
-         "refused for lack of a role"),
+         "refused for lack of a role", "policy.denied", "R26, R27"),
         ("Failures apart from blocks", _n(g("failures.failed") + g("failures.aborted")),
          f"{_n(g('failures.failed'))} failed, {_n(g('failures.aborted'))} aborted (catalog "
-         "check, R3)"),
+         "check)", "failures.failed, failures.aborted", "R3, R25"),
         ("Commands refused", _n(sum((g("commands_refused") or {}).values())),
-         f"by reason: {_listing(g('commands_refused') or {})}"),
+         f"by reason: {_listing(g('commands_refused') or {})}", "commands_refused",
+         "R8, R8a, R21, R30"),
         ("Locked down at the end", f"{_n(g('coverage.machines_locked_down'))} of "
                                    f"{_n(g('coverage.machines'))}",
          f"{_n(g('coverage.machines_too_old_for_controls'))} on agents too old for local "
          f"controls; {_n(g('coverage.machines_with_drift'))} with drift from Azure; "
-         f"{_n(g('coverage.stale_versions'))} stale extension versions"),
+         f"{_n(g('coverage.stale_versions'))} stale extension versions",
+         "coverage.machines_locked_down", "R8, R30"),
     ]
-    return Table(("", "number", "details"), rows, kind="headline")
+    return Table(("", "number", "details", "metric", "rules"), rows, kind="headline")
+
+
+RULES_NOTE = (f"Metric paths are defined in docs/metrics.md and rule ids (R1-R30) explained in "
+              f"{RULES_DOC}, both in arcsim's repository: {rule_link('R13')} is rule R13.")
+"""Where the headline table's metric paths and rule ids are explained."""
 
 
 def _actual(value: float) -> str:

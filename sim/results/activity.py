@@ -31,13 +31,8 @@ import pandas as pd
 
 from sim.errors import ArcsimError
 from sim.results.records import category_codes, category_names
-from sim.rules.activity import (
-    AUTHORIZATION_ERROR,
-    POLICY_AUDIT,
-    POLICY_DENY,
-    POLICY_ERROR,
-    operation_name,
-)
+from sim.rules.activity import POLICY_AUDIT, POLICY_DENY, operation_name
+from sim.rules.messages import authorization_message, status_message
 
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 """The placeholder subscription of simulated resource ids."""
@@ -138,7 +133,8 @@ class _Plan:
 
         op, outcome, reason = named("operation"), named("outcome"), named("reason")
         machine = self.records["machine"].to_numpy()[rows].tolist()
-        kinds = [e.split("/", 1)[-1] for e in named("extension", self._extension_names())]
+        extensions = named("extension", self._extension_names())
+        kinds = [e.split("/", 1)[-1] for e in extensions]
         resource = [f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{g}/providers/"
                     f"Microsoft.HybridCompute/machines/machine-{m:07d}/extensions/{k}"
                     for g, m, k in zip(named("group"), machine, kinds, strict=True)]
@@ -166,7 +162,8 @@ class _Plan:
             "category": category, "operationName": operation, "status": status,
             "subStatus": sub_status, "level": level, "caller": named("actor"),
             "resourceId": resource, "correlationId": correlation,
-            "statusMessage": [_message(o, r) for o, r in zip(outcome, reason, strict=True)],
+            "statusMessage": _messages(outcome, reason, op, extensions, named("actor"),
+                                       resource),
         })
 
 
@@ -175,15 +172,16 @@ def _in(names: list[str], wanted: Sequence[str]) -> npt.NDArray[np.bool_]:
     return np.array([n in wanted for n in names], dtype=bool)
 
 
-def _message(outcome: str, reason: str) -> str:
-    if outcome == "denied":
-        code = POLICY_ERROR if reason == "policy_deny" else AUTHORIZATION_ERROR
-        return json.dumps({"error": {"code": code, "message": reason}})
-    if outcome in ("blocked", "failed", "aborted"):
-        return json.dumps({"error": {"code": "ExtensionOperationFailed", "message": reason}})
-    if outcome == "orphaned":
-        return "deleted in Azure; still on the machine (extension manager disabled)"
-    return ""
+def _messages(outcome: npt.NDArray[Any], reason: npt.NDArray[Any], op: npt.NDArray[Any],
+              extension: npt.NDArray[Any], caller: npt.NDArray[Any],
+              resource: list[str]) -> list[str]:
+    """Each event's ``statusMessage``: the sentence Azure would show (:mod:`sim.rules.
+    messages`), "" for a started or succeeded operation."""
+    return [authorization_message(c, p, rid) if o == "denied" and r != "policy_deny"
+            else status_message(o, r, p, e)
+            for o, r, p, e, c, rid in zip(outcome.tolist(), reason.tolist(), op.tolist(),
+                                          extension.tolist(), caller.tolist(), resource,
+                                          strict=True)]
 
 
 def to_azure_json(events: pd.DataFrame, run: str = "", offset: int = 0) -> list[dict[str, Any]]:

@@ -37,6 +37,7 @@ from sim.scenario.expect import evaluate
 from sim.scenario.loading import load_scenario, scenario_from_document
 from sim.scenario.schema import Scenario
 from sim.scenario.source import LocatedDocument
+from sim.scenario.variants import chosen, declared, overrides_of
 
 DEFAULT_OUT = "results"
 """The folder that receives result folders when ``out`` is not given."""
@@ -46,16 +47,21 @@ ScenarioSource = Scenario | str | os.PathLike[str]
 
 
 def resolve(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[str] = (),
-            scale: float | None = None, replay: str | os.PathLike[str] | None = None
-            ) -> tuple[Scenario, Path | None]:
-    """The validated scenario (with ``seed``, ``overrides`` and ``scale`` applied, and a
-    timeline entry replaying the activity log ``replay``) and its file (None for a
-    :class:`Scenario` given in code). A string that is not a file names a shipped scenario
-    (``"default"``).
+            scale: float | None = None, replay: str | os.PathLike[str] | None = None,
+            variant: str | None = None) -> tuple[Scenario, Path | None]:
+    """The validated scenario (with its ``variant``'s values, then ``seed``, ``overrides`` and
+    ``scale`` applied, and a timeline entry replaying the activity log ``replay``) and its file
+    (None for a :class:`Scenario` given in code). A string that is not a file names a shipped
+    scenario (``"default"``).
 
     Raises:
-        ScenarioError: every problem, located.
+        ScenarioError: every problem, located (a :class:`VariantError` for a variant the
+            scenario does not declare).
     """
+    if variant is not None:
+        found = declared(source if isinstance(source, Scenario) else library.resolve(source))
+        chosen(found, [variant], "--variant")
+        overrides = (*overrides_of(found[variant]), *overrides)
     extra = (*overrides, f"seed={seed}") if seed is not None else tuple(overrides)
     if isinstance(source, Scenario):
         if not extra and scale is None and replay is None:
@@ -73,12 +79,14 @@ def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[
         scheduler: str | None = None, csv: bool = False,
         activity_log: bool = False, inventory: bool = False,
         block: int | None = BLOCK_MACHINES,
-        replay: str | os.PathLike[str] | None = None) -> Result:
+        replay: str | os.PathLike[str] | None = None, variant: str | None = None) -> Result:
     """Run a scenario (a file, a shipped scenario's name, or a :class:`Scenario`) and write its
     result folder under ``out`` (default ``results/``).
 
-    ``seed`` replaces the scenario's seed; ``overrides`` are ``KEY=VALUE`` texts like the
-    CLI's ``--set``; ``scale`` multiplies every group's count (at least 1 machine each).
+    ``variant`` runs one of the scenario's named variants (its ``variants:``); ``seed``
+    replaces the scenario's seed; ``overrides`` are ``KEY=VALUE`` texts like the CLI's
+    ``--set``, applied after the variant's; ``scale`` multiplies every group's count (at
+    least 1 machine each).
     ``report=False`` skips the figures and ``report.md|html`` (about a second; sweeps skip
     them), which ``arcsim report`` can draw later. ``shards`` > 1 splits the fleet into that
     many independent parts run in parallel (local processes, or the Dask ``scheduler``) with the
@@ -103,7 +111,7 @@ def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[
     """
     clock = {"start": time.perf_counter()}
     scenario, path = resolve(source, seed=seed, overrides=overrides, scale=scale,
-                             replay=replay)
+                             replay=replay, variant=variant)
     ran = run_world(scenario, path.parent if path else None, shards=shards, block=block,
                     scheduler=scheduler, progress=progress, inventory=inventory)
     plan, output = ran.plan, ran.output

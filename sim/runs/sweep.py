@@ -3,12 +3,18 @@
 A sweep folder (default ``results/sweeps/<scenario>-<hash>``, the hash of its definition)::
 
     sweep.json        the definition (:class:`~sim.runs.sweep_plan.SweepSpec`)
-    sweep.parquet     one row per run, in run order: run, point, replication, seed, the
-                      parameters (numbers where the scenario reads them as numbers: seconds for
-                      durations), status (ok, failed, pending), error, expect_ok, the headline
-                      metrics, result (the run's folder, relative to the sweep's)
-    summary.parquet   mean and 95 % confidence interval per point and metric
-    figures/*.png     metric vs parameter with confidence bands
+    sweep.parquet     one row per run, in run order: run, point, replication, seed, with
+                      variants the variant and its setting (the grid and hypercube point,
+                      shared by the variants), the parameters (numbers where the scenario
+                      reads them as numbers: seconds for durations), status (ok, failed,
+                      pending), error, expect_ok, the headline metrics, result (the run's
+                      folder, relative to the sweep's)
+    summary.parquet   mean and 95 % interval per point and metric, with notes
+                      (:mod:`sim.runs.sweep_summary`)
+    differences.parquet  with variants: paired differences from the baseline variant per
+                      setting and metric (:mod:`sim.runs.sweep_paired`)
+    figures/*.png     each metric's runs, means and intervals; figures/differences/*.png the
+                      paired differences (:mod:`sim.runs.sweep_figures`)
     runs/p0000-r000/<scenario>-<seed>-<hash>/   each run's own result folder
 
 Every point is validated before anything runs. Runs go to a backend
@@ -21,6 +27,8 @@ and at the end). A run that raises is recorded ``failed`` with its error and the
 atomically): ``resume=True`` adopts those (reading their metrics) and runs the others, failed
 ones included. The definition must match ``sweep.json`` except ``replications`` and
 ``metrics``; more replications add runs and keep the existing ones (their seeds do not change).
+The interval method and the baseline are not part of the definition: they only change the
+summary.
 """
 
 from __future__ import annotations
@@ -45,9 +53,12 @@ from sim.results.result import load
 from sim.runs import single
 from sim.runs.backends import Backend, make_backend
 from sim.runs.progress import task_progress
-from sim.runs.sweep_index import Index, RunOutcome, parameter_values
+from sim.runs.sweep_figures import write_figures
+from sim.runs.sweep_index import Index, RunOutcome, VariantsChoice, parameter_values, variants_of
+from sim.runs.sweep_paired import differences_frame, differences_table
 from sim.runs.sweep_plan import Run, SweepError, SweepSpec, spec_of
-from sim.runs.sweep_summary import summary_frame, summary_table, write_figures
+from sim.runs.sweep_stats import METHODS
+from sim.runs.sweep_summary import notes_lines, print_notes, summary_frame, summary_table
 from sim.scenario.expect import ExpectError, check_path, lookup
 from sim.scenario.schema import Scenario
 
@@ -55,6 +66,7 @@ DEFAULT_METRICS = ("blocked.total", "reinstalls", "churn.absent_hours", "churn.b
                    "overrides.total", "failures.failed")
 """Headline metrics of ``sweep.parquet`` when none are named."""
 SPEC, INDEX, SUMMARY = "sweep.json", "sweep.parquet", "summary.parquet"
+DIFFERENCES = "differences.parquet"
 WRITE_EVERY_S = 1.0
 """``sweep.parquet`` is rewritten at most this often while runs finish (and at the end). A
 run that finished after the last write is not lost: resume finds its folder."""
@@ -107,17 +119,29 @@ def outcome_of(path: Path, metrics: Mapping[str, Any], ok: bool, wanted: Sequenc
 
 @dataclass(frozen=True)
 class SweepResult:
-    """A finished sweep: its folder, the run index and the summary."""
+    """A finished sweep: its folder, the run index, the summary and, with variants, the
+    paired differences from the ``baseline`` variant (an empty frame without variants).
+    ``keys`` are the grid and hypercube keys, ``axes`` the columns that tell points apart
+    (``variant`` first, with variants)."""
 
     path: Path
     runs: pd.DataFrame
     summary: pd.DataFrame
     keys: tuple[str, ...]
     metrics: tuple[str, ...]
+    differences: pd.DataFrame = field(default_factory=pd.DataFrame)
+    axes: tuple[str, ...] = ()
+    baseline: str | None = None
 
     def table(self) -> Any:
-        """The summary as a rich table (mean ± confidence half-width per point)."""
-        return summary_table(self.summary, self.keys, self.metrics)
+        """The summary as a rich table (mean and interval per point)."""
+        return summary_table(self.summary, self.axes or self.keys, self.metrics)
+
+    def differences_table(self) -> Any:
+        """The paired differences as a rich table (None without variants)."""
+        if self.baseline is None:
+            return None
+        return differences_table(self.differences, self.keys, self.metrics)
 
     def __repr__(self) -> str:
         ok = int((self.runs["status"] == "ok").sum())
@@ -131,9 +155,16 @@ def sweep(source: str | os.PathLike[str] | Scenario, *,
           metrics: Sequence[str] = DEFAULT_METRICS, workers: int | None = None,
           scheduler: str | None = None, out: str | os.PathLike[str] | None = None,
           resume: bool = False, progress: bool = False, figures: bool = True,
-          runner: Runner = single.run) -> SweepResult:
+          variants: VariantsChoice = None, baseline: str | None = None,
+          interval: str = "t", runner: Runner = single.run) -> SweepResult:
     """Run ``source`` (a scenario file, a shipped scenario's name, or a :class:`Scenario`) at
     every parameter point × ``replications`` and summarise (module docstring).
+
+    ``variants`` adds the scenario's named variants as the slowest axis: True for every
+    variant it declares, names for some, or a mapping name -> {``--set`` key: value} defined
+    here; replication r of every variant has the same seed, and the summary adds the paired
+    differences of each variant from ``baseline`` (default: the first variant). ``interval``
+    is ``t`` (Student's t, default) or ``bootstrap`` (:mod:`sim.runs.sweep_stats`).
 
     ``grid`` maps keys to values (or is ``["key=v1,v2"]`` texts); ``lhs`` maps keys to
     ``(low, high)`` (or ``["key=lo:hi"]``) for a Latin hypercube of ``samples`` points;
@@ -144,19 +175,18 @@ def sweep(source: str | os.PathLike[str] | Scenario, *,
     (default: :func:`sim.runs.single.run`, without its report when it can skip one).
 
     Raises:
-        SweepError: a bad axis or metric, a point the scenario rejects (named), or ``out``
-            holding another sweep.
+        SweepError: a bad axis, metric, interval method or baseline, a point the scenario
+            rejects (named), or ``out`` holding another sweep.
+        VariantError: a variant the scenario does not declare.
         BackendError: the backend cannot be used.
         SweepInterrupted: on KeyboardInterrupt (what is finished stays; resume later).
     """
     text = source if isinstance(source, Scenario) else str(source)
     spec = spec_of(_identity(text), grid, lhs, samples=samples, replications=replications,
-                   seed=seed, overrides=tuple(overrides), metrics=tuple(metrics))
-    for metric in spec.metrics:
-        try:
-            check_path(metric)
-        except ExpectError as exc:
-            raise SweepError(f"--metric {metric}: {exc}") from None
+                   seed=seed, overrides=tuple(overrides), metrics=tuple(metrics),
+                   variants=variants_of(text, variants))
+    _check_options(spec, interval, baseline)
+    base = baseline or (spec.variants[0].name if spec.variants else None)
     runs = spec.runs()
     params = parameter_values(text, spec)
     folder = Path(out) if out is not None else default_folder(spec)
@@ -167,9 +197,27 @@ def sweep(source: str | os.PathLike[str] | Scenario, *,
         index.write()
         _run(folder, text, spec, todo, index, runner, backend, progress)
     frame = index.frame()
-    summary = summary_frame(frame, spec.keys, spec.metrics)
-    _write_summary(folder, summary, spec, figures)
-    return SweepResult(folder, frame, summary, tuple(spec.keys), spec.metrics)
+    summary = summary_frame(frame, spec.axes, spec.metrics, interval, spec.seed)
+    differences = (differences_frame(frame, spec.keys, spec.metrics, base, interval, spec.seed)
+                   if base is not None else pd.DataFrame())
+    _write_summary(folder, summary, differences, frame, spec, figures)
+    return SweepResult(folder, frame, summary, tuple(spec.keys), spec.metrics, differences,
+                       tuple(spec.axes), base)
+
+
+def _check_options(spec: SweepSpec, interval: str, baseline: str | None) -> None:
+    """Raise :class:`SweepError` for a bad metric, interval method or baseline."""
+    for metric in spec.metrics:
+        try:
+            check_path(metric)
+        except ExpectError as exc:
+            raise SweepError(f"--metric {metric}: {exc}") from None
+    if interval not in METHODS:
+        raise SweepError(f'--interval {interval}: expected one of {", ".join(METHODS)}')
+    names = [v.name for v in spec.variants]
+    if baseline is not None and baseline not in names:
+        raise SweepError(f"--baseline {baseline}: expected one of the variants swept "
+                         f"({', '.join(names) or 'none: add --variants'})")
 
 
 def _identity(source: str | Scenario) -> str:
@@ -276,23 +324,33 @@ def _clear_leftovers(here: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _write_summary(folder: Path, summary: pd.DataFrame, spec: SweepSpec,
-                   figures: bool) -> None:
-    tmp = folder / f".{SUMMARY}.tmp-{os.getpid()}"
-    try:
-        write_parquet(summary, tmp)
-        os.replace(tmp, folder / SUMMARY)
-    except OSError as exc:
-        raise ResultError(f"cannot write {folder / SUMMARY}: {exc.strerror or exc}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
+def _write_summary(folder: Path, summary: pd.DataFrame, differences: pd.DataFrame,
+                   index: pd.DataFrame, spec: SweepSpec, figures: bool) -> None:
+    frames = [(SUMMARY, summary)] + ([(DIFFERENCES, differences)] if spec.variants else [])
+    for name, frame in frames:
+        tmp = folder / f".{name}.tmp-{os.getpid()}"
+        try:
+            write_parquet(frame, tmp)
+            os.replace(tmp, folder / name)
+        except OSError as exc:
+            raise ResultError(f"cannot write {folder / name}: {exc.strerror or exc}") from None
+        finally:
+            tmp.unlink(missing_ok=True)
     if figures:
-        write_figures(summary, spec.keys, spec.metrics, folder)
+        write_figures(summary, index, spec.axes, spec.metrics, folder,
+                      differences if spec.variants else None)
 
 
 def print_summary(result: SweepResult, console: Console) -> None:
-    """The summary table, failures, and where the sweep is."""
+    """The summary table and its notes, the paired differences (with variants), failures,
+    and where the sweep is."""
+    axes = result.axes or result.keys
     console.print(result.table())
+    print_notes(console, notes_lines(result.summary, axes))
+    if result.baseline is not None:
+        console.print(result.differences_table())
+        print_notes(console, notes_lines(result.differences, ["variant", *result.keys],
+                                         "difference of "))
     failed = result.runs[result.runs["status"] == "failed"]
     for _, row in failed.iterrows():
         console.print(f"run {row['run']} (point {row['point']}, seed {row['seed']}) failed: "

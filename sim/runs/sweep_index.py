@@ -18,11 +18,17 @@ import numpy as np
 import pandas as pd
 
 from sim.results.folder import ResultError, write_parquet
-from sim.runs.sweep_plan import Run, SweepError, SweepSpec
+from sim.runs.sweep_plan import Run, SweepError, SweepSpec, Variant
 from sim.scenario import library
 from sim.scenario.loading import parse_key, resolve_names, scenario_from_document
 from sim.scenario.schema import Scenario
 from sim.scenario.source import LocatedDocument, ScenarioError, load_yaml_file
+from sim.scenario.variants import chosen, declared, overrides_of
+
+VariantsChoice = bool | str | Sequence[str] | Mapping[str, Mapping[str, Any]] | None
+"""Which variants a sweep runs: None or False (none), True (every variant the scenario
+declares), a name or names of declared variants, or variants defined here
+(name -> {``--set`` key: value})."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,25 @@ def _document(source: str | Scenario) -> LocatedDocument:
     return load_yaml_file(library.resolve(source))
 
 
+def variants_of(source: str | Scenario, choice: VariantsChoice) -> tuple[Variant, ...]:
+    """The variants ``choice`` picks (see :data:`VariantsChoice`), as ``--set`` texts.
+
+    Raises:
+        VariantError: a name the scenario does not declare, or no variants declared.
+        ScenarioError: the scenario file cannot be read.
+    """
+    if choice is None or choice is False:
+        return ()
+    if isinstance(choice, Mapping):
+        return tuple(Variant(str(name), overrides_of(settings))
+                     for name, settings in choice.items())
+    found = declared(source if isinstance(source, Scenario) else _document(source))
+    names = (None if choice is True else [choice] if isinstance(choice, str)
+             else [str(name) for name in choice])
+    return tuple(Variant(name, overrides_of(found[name]))
+                 for name in chosen(found, names, "--variants"))
+
+
 def parameter_values(source: str | Scenario, spec: SweepSpec) -> dict[str, list[Any]]:
     """Each key's value at each point: a float where the scenario reads a number (durations
     in seconds, sizes in bytes), else the text given.
@@ -67,6 +92,10 @@ def parameter_values(source: str | Scenario, spec: SweepSpec) -> dict[str, list[
             text = str(exc)
             for key, value in point.settings:
                 text = text.replace(f"--set {key}={value}", f"{flags[key]} {key}={value}")
+            if point.variant is not None:
+                for override in point.variant.overrides:
+                    text = text.replace(f"--set {override}",
+                                        f"variant {point.variant.name}: {override}")
             raise SweepError(f"sweep point {point.index}: {text}") from None
         data = scenario.model_dump(mode="json")
         for key, value in point.settings:
@@ -116,6 +145,10 @@ class Index:
             "replication": np.array([r.replication for r in runs], dtype=np.int64),
             "seed": np.array([r.seed for r in runs], dtype=np.int64),
         }
+        if any(r.point.variant is not None for r in runs):
+            columns["variant"] = pd.array([r.point.variant.name if r.point.variant else None
+                                           for r in runs], dtype="string")
+            columns["setting"] = np.array([r.point.setting for r in runs], dtype=np.int64)
         for key in self.keys:
             column = [self.params[key][r.point.index] for r in runs]
             columns[key] = (np.array(column, dtype=np.float64)
@@ -142,4 +175,5 @@ class Index:
             tmp.unlink(missing_ok=True)
 
 
-__all__ = ["PENDING", "Index", "RunOutcome", "parameter_values"]
+__all__ = ["PENDING", "Index", "RunOutcome", "VariantsChoice", "parameter_values",
+           "variants_of"]

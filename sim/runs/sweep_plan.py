@@ -7,11 +7,16 @@ A sweep varies scenario values named by the same ``KEY`` paths as ``--set``
   several grids make their cartesian product (the first grid varies slowest);
 * ``--lhs KEY=LO:HI`` with ``--samples N``: a Latin hypercube of N samples over all ``--lhs``
   ranges together (numbers; LO and HI both integers draw integers), combined with every grid
-  point.
+  point;
+* ``--variants``: named alternatives (:class:`Variant`, each a set of ``KEY=VALUE`` overrides,
+  usually declared in the scenario's ``variants:``), combined with every point of the grid and
+  the hypercube; the variant is the slowest axis.
 
 Point ``p`` (in that order) and replication ``r`` make run ``p * R + r``; its seed is
-:func:`sim.runs.seeds.replication_seed` ``(seed, r)`` (the same for every point) and its
-folder ``runs/p<p>-r<r>/``, so a sweep resumed with more replications keeps what it has.
+:func:`sim.runs.seeds.replication_seed` ``(seed, r)`` (the same for every point and variant:
+common random numbers, so replication ``r`` of two variants differ only where the variants
+make them differ) and its folder ``runs/p<p>-r<r>/``, so a sweep resumed with more
+replications keeps what it has.
 """
 
 from __future__ import annotations
@@ -134,16 +139,30 @@ def parse_lhs(text: str) -> LhsAxis:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """A named alternative of the scenario: ``KEY=VALUE`` overrides (``--set`` texts)."""
+
+    name: str
+    overrides: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Point:
-    """One parameter point: ``(key, value text)`` for each axis, in axis order."""
+    """One parameter point: ``(key, value text)`` for each grid and hypercube axis, in axis
+    order, under ``variant`` (None without variants); ``setting`` numbers the point's grid and
+    hypercube values alone, so points of different variants with the same ``setting`` are
+    paired."""
 
     index: int
     settings: tuple[tuple[str, str], ...]
+    variant: Variant | None = None
+    setting: int = 0
 
     @property
     def overrides(self) -> list[str]:
-        """The ``KEY=VALUE`` texts of this point."""
-        return [f"{key}={value}" for key, value in self.settings]
+        """The ``KEY=VALUE`` texts of this point: the variant's, then the axes'."""
+        own = [f"{key}={value}" for key, value in self.settings]
+        return [*self.variant.overrides, *own] if self.variant is not None else own
 
 
 @dataclass(frozen=True)
@@ -173,6 +192,7 @@ class SweepSpec:
     seed: int = 0
     overrides: tuple[str, ...] = ()
     metrics: tuple[str, ...] = ()
+    variants: tuple[Variant, ...] = ()
 
     def __post_init__(self) -> None:
         keys = [a.key for a in self.grid] + [a.key for a in self.lhs]
@@ -190,25 +210,34 @@ class SweepSpec:
             raise SweepError(f"--replications: expected >= 1, got {self.replications}")
         if self.seed < 0:
             raise SweepError(f"--seed: expected a base seed >= 0, got {self.seed}")
+        names = [v.name for v in self.variants]
+        if len(set(names)) != len(names):
+            raise SweepError(f"--variants: a variant is named twice in {', '.join(names)}")
 
     @property
     def keys(self) -> list[str]:
         """The varied keys, grid axes first."""
         return [a.key for a in self.grid] + [a.key for a in self.lhs]
 
+    @property
+    def axes(self) -> list[str]:
+        """The columns that tell points apart: ``variant`` (with variants), then :attr:`keys`."""
+        return ["variant", *self.keys] if self.variants else self.keys
+
     def points(self) -> list[Point]:
-        """Every parameter point, in order (grid product, then Latin hypercube samples)."""
+        """Every point, in order: per variant (if any), the grid product, then the Latin
+        hypercube samples."""
         combos = list(itertools.product(*(a.values for a in self.grid)))
         samples: list[tuple[str, ...]] = [()]
         if self.lhs:
             unit = latin_hypercube(self.samples, len(self.lhs), self.seed)
             samples = [tuple(a.value(float(u)) for a, u in zip(self.lhs, row, strict=True))
                        for row in unit]
-        points: list[Point] = []
-        for combo, sample in itertools.product(combos, samples):
-            values = (*combo, *sample)
-            points.append(Point(len(points), tuple(zip(self.keys, values, strict=True))))
-        return points
+        settings = [tuple(zip(self.keys, (*combo, *sample), strict=True))
+                    for combo, sample in itertools.product(combos, samples)]
+        variants: tuple[Variant | None, ...] = self.variants or (None,)
+        return [Point(v * len(settings) + q, setting, variant, q)
+                for v, variant in enumerate(variants) for q, setting in enumerate(settings)]
 
     def runs(self) -> list[Run]:
         """Every run, in run order (point by point, replications within a point)."""
@@ -218,12 +247,15 @@ class SweepSpec:
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready mapping (``sweep.json``)."""
-        return {"scenario": self.scenario, "seed": self.seed,
-                "replications": self.replications, "overrides": list(self.overrides),
-                "grid": {a.key: list(a.values) for a in self.grid},
-                "lhs": {a.key: {"low": a.low, "high": a.high, "integer": a.integer}
-                        for a in self.lhs},
-                "samples": self.samples, "metrics": list(self.metrics)}
+        definition = {
+            "scenario": self.scenario, "seed": self.seed, "replications": self.replications,
+            "overrides": list(self.overrides), "grid": {a.key: list(a.values) for a in self.grid},
+            "lhs": {a.key: {"low": a.low, "high": a.high, "integer": a.integer}
+                    for a in self.lhs},
+            "samples": self.samples, "metrics": list(self.metrics)}
+        if self.variants:  # absent otherwise: sweeps without variants keep their folders
+            definition["variants"] = {v.name: list(v.overrides) for v in self.variants}
+        return definition
 
 
 def spec_of(scenario: str, grid: Mapping[str, Sequence[Any]] | Sequence[str] = (),
@@ -244,5 +276,5 @@ def _text(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-__all__ = ["GridAxis", "LhsAxis", "Point", "Run", "SweepError", "SweepSpec", "grid_axis",
-           "parse_grid", "parse_lhs", "spec_of"]
+__all__ = ["GridAxis", "LhsAxis", "Point", "Run", "SweepError", "SweepSpec", "Variant",
+           "grid_axis", "parse_grid", "parse_lhs", "spec_of"]

@@ -6,13 +6,18 @@ scenario can change any fact of a known extension, or describe one arcsim does n
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from sim.rules.catalogue import Hosting, OsType
 from sim.scenario.units import Size
 from sim.scenario.values import Model
+
+
+def _os_name(value: Any) -> Any:
+    """``Windows``, ``ANY`` -> ``windows``, ``any`` (as Azure writes the OS)."""
+    return value.strip().lower() if isinstance(value, str) else value
 
 
 class CatalogueModel(Model):
@@ -27,7 +32,8 @@ class CatalogueModel(Model):
     runs_scripts: bool | None = Field(
         None, description="runs arbitrary scripts with full privileges (R7)")
     size: Size | None = Field(None, gt=0, description="package size, downloaded (R2)")
-    os: Literal["windows", "linux", "any"] | None = None
+    os: Annotated[Literal["windows", "linux", "any"], BeforeValidator(_os_name)] | None = Field(
+        None, description="windows, linux or any, in any letter case")
     description: str | None = None
 
     def changes(self) -> dict[str, Any]:

@@ -94,15 +94,19 @@ NUMBER = None
 Shape = Table | Mapping[str, Any] | None
 _COUNTS = {"install": Table("reason"), "update": Table("reason"), "upgrade": Table("reason"),
            "reinstall": Table("reason")}
+_TOUCHED = ("installs", "upgrades", "reinstalls", "local_removals", "blocked")
+"""Operation counts with distinct (machine, extension) pairs and machines beside them."""
 METRICS: Mapping[str, Shape] = {
     "records": NUMBER, "requests": NUMBER,
     "blocked": {"total": NUMBER, "by_reason": Table("reason"),
                 "by_extension": Table("extension"), "by_group": Table("group"), **_COUNTS},
     "failures": {"aborted": NUMBER, "failed": NUMBER},
-    "installs": NUMBER, "reinstalls": NUMBER,
+    "installs": NUMBER, "upgrades": NUMBER, "reinstalls": NUMBER,
     "churn": {"cycles": NUMBER, "blocked": NUMBER, "absent_hours": NUMBER, "bytes": NUMBER,
               "bytes_by_path": Table("path"), "max_queue_wait_s": NUMBER},
     "local_removals": NUMBER, "orphaned": NUMBER,
+    "distinct": {name: NUMBER for name in _TOUCHED},
+    "machines_with": {name: NUMBER for name in _TOUCHED},
     "commands_refused": Table("reason"),
     "commands_blocked": Table("reason"),
     "overrides": {"total": NUMBER, "by_actor": Table("actor"), "by_rule": Table("rule"),

@@ -13,7 +13,7 @@ from pydantic import BeforeValidator, Field
 from pydantic import model_validator as _model_validator
 
 from sim.scenario.units import Duration, Version
-from sim.scenario.values import ExtensionName, Label, Model, SchemaValueError, Share
+from sim.scenario.values import ExtensionName, Label, Model, OsName, SchemaValueError, Share
 
 
 def _name_only(value: Any) -> Any:
@@ -47,7 +47,7 @@ class Group(Model):
 
     group: Label
     count: int = Field(ge=1)
-    os: Literal["windows", "linux"] = "windows"
+    os: OsName = "windows"
     agent_version: Version | None = None
     agent_versions: dict[Version, Annotated[float, Field(ge=0.0)]] | None = None
     region: str = "westeurope"

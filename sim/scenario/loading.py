@@ -22,6 +22,7 @@ import copy
 import math
 import os
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from typing import Any
 import yaml
 
 from sim.scenario.checks import check_scenario
+from sim.scenario.extension_names import ExtensionNameWarning, typos
 from sim.scenario.inventory.scenario_fleet import FleetFrom, FleetFromError, imported_groups
 from sim.scenario.schema import Scenario, TimelineEntry
 from sim.scenario.source import (
@@ -93,6 +95,8 @@ def scenario_from_document(doc: LocatedDocument, *, overrides: Sequence[str] = (
     if early:
         raise ScenarioError(early)
     check_scenario(scenario, where.problem, base)
+    for path, message in typos(scenario):  # likely typos: warned, never refused
+        warnings.warn(ExtensionNameWarning(str(where.problem(path, message))), stacklevel=2)
     return scenario
 
 

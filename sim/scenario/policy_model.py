@@ -28,6 +28,15 @@ class DeployModel(Model):
     windows: ExtensionName | None = None
     linux: ExtensionName | None = None
 
+    @_model_validator(mode="before")
+    @classmethod
+    def _os_keys(cls, data: Any) -> Any:
+        """``Windows:``/``Linux:`` keys in any letter case, as Azure writes the OS."""
+        if not isinstance(data, dict):
+            return data
+        return {k.strip().lower() if isinstance(k, str) and k.strip().lower() in
+                ("windows", "linux") else k: v for k, v in data.items()}
+
     @_model_validator(mode="after")
     def _some_os(self) -> DeployModel:
         if self.windows is None and self.linux is None:

@@ -117,6 +117,9 @@ class Scenario(Model):
     timeline: tuple[TimelineEntry, ...] = ()
     expect: dict[str, ExpectValue] = Field(
         {}, description='metric path -> number, or "OP number" with OP in == != >= <= > <')
+    variants: dict[Name, dict[str, Any]] = Field(
+        {}, description="named alternatives to compare: name -> {--set KEY: value} "
+                        "(arcsim sweep --variants; sim.scenario.variants)")
 
     @property
     def summary(self) -> str:

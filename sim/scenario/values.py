@@ -8,7 +8,7 @@ Each is an annotated type a pydantic model field can use; a rejected value raise
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
@@ -81,6 +81,12 @@ def parse_rate(value: Any) -> float:
     return rate
 
 
+def _os_name(value: Any) -> Any:
+    """``Windows``, ``LINUX``, `` linux `` -> ``windows``/``linux`` (Azure's exports write
+    ``Windows``); anything else is left for the literal check to refuse."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 def _role(value: Any) -> str:
     for role in ROLES:
         if isinstance(value, str) and value.strip().lower() == role.lower():
@@ -95,6 +101,10 @@ Label = Annotated[str, AfterValidator(_label)]
 """A group, path or actor name: letters, digits, ``-``, ``_``, ``.``."""
 ExtensionName = Annotated[str, AfterValidator(extension_name)]
 """``Publisher/Type`` (R1); in policy lists ``*`` wildcards match like Azure's ``like``."""
+OsName = Annotated[Literal["windows", "linux"], BeforeValidator(_os_name), WithJsonSchema(
+    {"type": "string", "examples": ["windows", "linux"],
+     "description": "windows or linux, in any letter case (Azure writes Windows, Linux)"})]
+"""A machine's operating system, in any letter case (``Windows`` as Azure writes it)."""
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 """A share or a probability, in [0, 1]."""
 PositiveDuration = Annotated[Duration, Field(gt=0.0)]
