@@ -16,7 +16,15 @@ from sim.engine.metrics import summarise
 from sim.runs.execute import advance
 from sim.scenario import library
 from sim.scenario.build import build_world
-from sim.scenario.expect import METRICS, Table, check_path, evaluate, lookup, parse_expected
+from sim.scenario.expect import (
+    METRICS,
+    Listing,
+    Table,
+    check_path,
+    evaluate,
+    lookup,
+    parse_expected,
+)
 from sim.scenario.loading import load_scenario, scenario_from_text
 
 SCALE = 0.1
@@ -86,7 +94,7 @@ def _shape(value: Any) -> Any:
 
 
 def _fixed(shape: Any) -> Any:
-    if isinstance(shape, Table):
+    if isinstance(shape, Table | Listing):
         return "table"
     if isinstance(shape, Mapping):
         return {k: _fixed(v) for k, v in shape.items()}

@@ -249,9 +249,10 @@ class GuestConfigTamper(LocalCommands):
         if world.config(m).effective_guest_configuration:
             super().act(world, m)
         else:
+            code = world.tables.lockdown[world.m_cfg[m]]
             world.log.add(world.env.now, m + world.offset, world.m_group[m], -1, Op.CONFIG,
                           Outcome.BLOCKED, world.reason_code("guest_configuration_disabled"),
-                          RULE_CODE["R17"], self.actor_id)
+                          RULE_CODE["R17"], self.actor_id, lockdown=code, lockdown_before=code)
 
 
 @dataclass

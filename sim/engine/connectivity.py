@@ -24,6 +24,7 @@ import numpy as np
 from sim.engine.clock import Kind, machine_priority, schedule_each
 from sim.engine.codes import REASON_CODE, RULE_CODE, Op, Outcome, Prov
 from sim.engine.rng import uniforms
+from sim.engine.exposure import recount
 from sim.engine.state import FleetState
 from sim.rules.config import AgentConfig
 
@@ -98,7 +99,8 @@ def reonboard(w: FleetState, m: int, actor: int, keep_config: bool = True) -> bo
     The new machine resource has no extension resources: Azure forgets every extension of the
     machine, while the extensions stay on the disk, unrecognised (drift). ``keep_config``
     keeps the agent's local configuration (**[param]**, default yes: onboarding resets the
-    agent's connection, not ``azcmagent config``); False resets every key to its default."""
+    agent's connection, not ``azcmagent config``); False resets every key to its default. The
+    onboarding record carries the lockdown codes before and after."""
     if w.m_conn[m] != EXPIRED:
         return False
     w.m_conn[m] = CONNECTED
@@ -107,10 +109,16 @@ def reonboard(w: FleetState, m: int, actor: int, keep_config: bool = True) -> bo
         w.s_want[s], w.s_prov[s], w.s_pend[s] = -1, int(Prov.NONE), 0
         w.s_settings.pop(s, None)
         w.s_transit_protected.pop(s, None)
+    tables, before = w.tables, w.m_cfg[m]
     if not keep_config:
-        tables = w.tables
-        w.m_cfg[m] = tables.intern(AgentConfig.fresh(tables.configs[w.m_cfg[m]].version))
-    _record(w, m, Outcome.CONNECTED, "onboarding", actor)
+        w.m_cfg[m] = tables.intern(AgentConfig.fresh(tables.configs[before].version))
+    after = w.m_cfg[m]
+    # the configuration the agent keeps or starts afresh with: its lockdown codes, and the
+    # change in exposure when a reset switched the extension manager back on (R24)
+    w.log.add(w.env.now, m + w.offset, w.m_group[m], -1, Op.CONNECTIVITY, Outcome.CONNECTED,
+              REASON_CODE["onboarding"], _R28, actor, lockdown=tables.lockdown[after],
+              lockdown_before=tables.lockdown[before],
+              exposed=recount(w, m) if after != before else 0)
     w.wake(m)
     return True
 

@@ -147,6 +147,22 @@ class PolicyBook:
                                       a.rule.matches_in(ext, w.fleet.groups[g]))
         return hit
 
+    def denies(self, w: FleetState, g: int, ext: ExtensionId) -> bool:
+        """Whether a ``Deny`` assignment in force now refuses a write of ``ext`` on the
+        machines of group ``g`` (R26): active, scoped to the fleet or the group, matching,
+        and not exempted there. ``ext`` need not be in the run's extension table."""
+        group, name = w.fleet.groups[g], w.tables.group_names[g]
+        for a in self.assignments.values():
+            if not (a.active and a.rule.effect == "deny" and a.scope in (None, name)):
+                continue
+            matched = (a.rule.matches(ext) if a.rule.matches_in is None
+                       else a.rule.matches_in(ext, group))
+            exempt = any(ex.active and ex.assignment == a.name and ex.scope in (None, name)
+                         for ex in self.exemptions)
+            if matched and not exempt:
+                return True
+        return False
+
     def changed(self) -> None:
         """Forget cached evaluations: an assignment or exemption changed."""
         self._gates.clear()

@@ -18,6 +18,7 @@ import numpy.typing as npt
 import simpy
 
 from sim.engine.codes import Prov
+from sim.engine.exposure import counts
 from sim.engine.fleet import GroupSpec
 from sim.engine.local import record_refusal
 from sim.engine.rng import stream_key, uniforms
@@ -68,6 +69,7 @@ def _build_extensions(w: FleetState, catalogue: Catalogue, seed: int) -> None:
     w.x_size = [entry.size_bytes if entry else UNKNOWN_SIZE for entry in entries]
     w.x_order = sorted(range(len(ext_ids)), key=lambda x: ext_ids[x].key)
     w.x_runs_scripts = [bool(entry and entry.runs_scripts) for entry in entries]
+    w.x_scripts = tuple(x for x, scripts in enumerate(w.x_runs_scripts) if scripts)
     # R24 hosting; unknown extensions are assumed manager-hosted
     w.x_service_hosted = [(entry.hosting if entry else Hosting.MANAGER) is Hosting.SERVICE
                           for entry in entries]
@@ -110,6 +112,7 @@ def _build_machines(w: FleetState) -> None:
     w.s_inst = _packed("h", state.inst)
     w.s_want = _packed("h", state.inst)
     w.s_prov = _packed("b", state.prov)
+    w.m_exposed = _packed("b", counts(w, state.inst, state.cfg))
     local_admin = w.tables.actor("local_admin")
     for members, errors in refused:
         for m in members.tolist():

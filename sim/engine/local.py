@@ -12,6 +12,7 @@ started, manager switched back on) wakes the machine's check.
 from __future__ import annotations
 
 from sim.engine.codes import REASON_CODE, RULE_CODE, Op, Outcome
+from sim.engine.exposure import recount
 from sim.engine.state import FleetState
 from sim.rules.commands import Command, CommandError, LocalState, Verb
 
@@ -20,7 +21,7 @@ _CONFIG, _SERVICE, _LOCAL_REMOVE = int(Op.CONFIG), int(Op.SERVICE), int(Op.LOCAL
 _APPLIED, _SUCCEEDED = int(Outcome.APPLIED), int(Outcome.SUCCEEDED)
 _STARTED, _STOPPED = int(Outcome.STARTED), int(Outcome.STOPPED)
 _COMMAND, _LOCAL_REMOVAL = REASON_CODE["command"], REASON_CODE["local_removal"]
-_R6, _R8 = RULE_CODE["R6"], RULE_CODE["R8"]
+_R6, _R8, _R17 = RULE_CODE["R6"], RULE_CODE["R8"], RULE_CODE["R17"]
 
 
 def run_command(w: FleetState, m: int, command: Command, actor: int, *,
@@ -46,7 +47,11 @@ def run_command(w: FleetState, m: int, command: Command, actor: int, *,
 def _change_config(w: FleetState, m: int, command: Command, actor: int,
                    override: bool) -> bool:
     """``azcmagent config set|add|remove|clear`` (R8); an overriding change keeps the
-    configuration before the first such change as the baseline of later overrides (R17)."""
+    configuration before the first such change as the baseline of later overrides (R17).
+
+    The record carries the lockdown codes before and after (:mod:`sim.rules.lockdown`), rule
+    R17 for an overriding change (else R8), and the change in exposure when the extension
+    manager was switched (R24)."""
     before = w.m_cfg[m]
     after = w.tables.config_after(before, command)
     if isinstance(after, CommandError):
@@ -57,19 +62,25 @@ def _change_config(w: FleetState, m: int, command: Command, actor: int,
         w.m_baseline.setdefault(m, (before, actor))
     else:
         w.m_baseline.pop(m, None)
-    w.log.add(w.env.now, m + w.offset, w.m_group[m], -1, _CONFIG, _APPLIED, _COMMAND, _R8,
-              actor)
     controls = w.tables.controls
     now_enabled = controls[after].manager_enabled
-    if controls[before].manager_enabled != now_enabled:
+    switched = controls[before].manager_enabled != now_enabled
+    codes = w.tables.lockdown
+    w.log.add(w.env.now, m + w.offset, w.m_group[m], -1, _CONFIG, _APPLIED, _COMMAND,
+              _R17 if override else _R8, actor, 0, -1, 0.0, 0.0, codes[after], codes[before],
+              recount(w, m) if switched else 0)
+    if switched:
         _manager_switched(w, m, now_enabled, actor)
     return True
 
 
 def record_refusal(w: FleetState, m: int, error: CommandError, actor: int) -> None:
-    """Record a local command the agent refused (outcome REFUSED, its error code and rule)."""
+    """Record a local command the agent refused (outcome REFUSED, its error code and rule; the
+    lockdown code it leaves, unchanged, before and after)."""
+    code = w.tables.lockdown[w.m_cfg[m]]
     w.log.add(w.env.now, m + w.offset, w.m_group[m], -1, Op.CONFIG, Outcome.REFUSED,
-              REASON_CODE[error.code.value], RULE_CODE.get(error.rule, 0), actor)
+              REASON_CODE[error.code.value], RULE_CODE.get(error.rule, 0), actor, 0, -1, 0.0,
+              0.0, code, code)
 
 
 def _manager_switched(w: FleetState, m: int, enabled: bool, actor: int) -> None:
@@ -130,5 +141,6 @@ def remove_locally(w: FleetState, m: int, command: Command, actor: int) -> bool:
         w.s_local_settings.pop(s, None)
         w.s_local_protected.pop(s, None)
         w.log.add(now, m + w.offset, w.m_group[m], x, _LOCAL_REMOVE, _SUCCEEDED, _LOCAL_REMOVAL,
-                  _R6, actor)
+                  _R6, actor, 0, -1, 0.0, 0.0, -1, -1,
+                  recount(w, m) if w.x_runs_scripts[x] else 0)
     return True

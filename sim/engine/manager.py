@@ -26,7 +26,9 @@ Semantics, shared with the naive polling reference model (``tests/reference_poll
   request that arrives meanwhile runs right after.
 * A script extension that succeeds runs the ``azcmagent`` lines of its settings on the machine
   (R7, :func:`run_script`), as local commands (:mod:`sim.engine.local`); a change that lowers
-  a protection is an override by whoever sent the script (R17).
+  a protection is an override by whoever sent the script (R17). The record of a
+  script-capable extension's success carries the lockdown code in force and the change in
+  exposure (:mod:`sim.engine.exposure`).
 
 Functions take the world's :class:`~sim.engine.state.FleetState` first; a
 :class:`~sim.engine.World` has them as methods (``request``, ``wake``). :func:`wake` is the one
@@ -38,6 +40,7 @@ from __future__ import annotations
 from sim.engine.checks import has_work, next_check, takes_requests
 from sim.engine.clock import Kind, machine_priority
 from sim.engine.codes import REASON_CODE, RULE_CODE, Op, Outcome, Prov
+from sim.engine.exposure import recount
 from sim.engine.local import record_refusal, run_command
 from sim.engine.rng import uniform
 from sim.engine.state import FleetState
@@ -268,8 +271,13 @@ def _succeed(w: FleetState, m: int, s: int, x: int, op: int, actor: int, nbytes:
                 if removed is not None:
                     absent = now - removed
         w.s_prov[s] = _P_SUCCEEDED
-    w.log.add(now, m + w.offset, w.m_group[m], x, op, _SUCCEEDED, 0, _R6C, actor, nbytes,
-              path, absent, wait)
+    if w.x_runs_scripts[x]:  # exposure (R7): the lockdown in force, the change in exposure
+        w.log.add(now, m + w.offset, w.m_group[m], x, op, _SUCCEEDED, 0, _R6C, actor, nbytes,
+                  path, absent, wait, w.tables.lockdown[w.m_cfg[m]], -1,
+                  0 if op == _UPDATE else recount(w, m))
+    else:
+        w.log.add(now, m + w.offset, w.m_group[m], x, op, _SUCCEEDED, 0, _R6C, actor, nbytes,
+                  path, absent, wait)
     if op == _DELETE:
         w.s_local_protected.pop(s, None)
         return

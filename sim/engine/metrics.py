@@ -1,8 +1,14 @@
-"""Metrics as queries over records (and, for coverage, over the final state).
+"""Metrics as queries over records (and, for coverage and exposure at the end, over the
+final state): the one place that says what each metric counts.
 
 Names follow the spec's "What the simulator measures": blocked operations by operation,
-extension, group and reason; reinstall churn; failures and aborts (apart from blocks);
-coverage and drift. ``docs/metrics.md`` says what each one counts.
+extension, group and reason (:func:`blocked_operations`); reinstall churn
+(:func:`reinstalls_done`); failures and aborts (apart from blocks); overrides
+(:func:`overridden`); coverage and drift; and exposure, what got in
+(:func:`exposure_operations`, :func:`exposure_metrics`). ``docs/metrics.md`` says what each
+one counts. The masks take the records' code columns (:mod:`sim.engine.records`), so the time
+series and the report select the same rows as the metrics
+(:func:`sim.results.records.code_columns` gives them for a records frame).
 
 Counts of operations count every operation, again at each retry or re-request (a refused
 automatic upgrade retried hourly is blocked once an hour; a remediation that asks every day
@@ -12,22 +18,68 @@ counts the (machine, extension) pairs they touched and ``machines_with`` the mac
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from sim.engine.codes import REASON_CODE, REASONS, RULES, Op, Outcome, Prov
+from sim.engine.endstate import EndCounts, exposure_at_end
 from sim.engine.records import Records
 from sim.engine.world import World
+from sim.rules.exposure import OverridePath
 from sim.rules.identity import ExtensionId
+from sim.rules.lockdown import LOCKING
 from sim.rules.versions import Feature
 
+Array = npt.NDArray[Any]
 _LISTS = Feature.LOCAL_CONTROLS.since
 
 _REQUEST_OPS = (Op.INSTALL, Op.UPDATE, Op.UPGRADE, Op.REINSTALL)
 """Operations that can be blocked (delete never is, R13)."""
+EXPOSURE_OPS: Mapping[str, tuple[Op, ...]] = {"installed": (Op.INSTALL, Op.REINSTALL),
+                                              "updated": (Op.UPDATE,)}
+"""The exposure operations: a script-capable extension got onto a machine (an install, or
+resync putting it back, R6) or ran new settings (an update: a new script, R7)."""
+
+
+def blocked_operations(op: Array, out: Array, reason: Array) -> npt.NDArray[np.bool_]:
+    """Rows that are the spec's blocked operations: an install, update or upgrade (or a resync
+    reinstall) that a control stopped, on the machine (outcome BLOCKED) or by an Azure Policy
+    deny. A refused role (R27) is counted under policy, a blocked guest configuration command
+    under ``commands_blocked``."""
+    return np.asarray(np.isin(op, _REQUEST_OPS) & (
+        (out == Outcome.BLOCKED)
+        | ((out == Outcome.DENIED) & (reason == REASON_CODE["policy_deny"]))))
+
+
+def reinstalls_done(op: Array, out: Array) -> npt.NDArray[np.bool_]:
+    """Rows that are reinstalls done by resync after a local removal (R6): reinstall churn."""
+    return np.asarray((op == Op.REINSTALL) & (out == Outcome.SUCCEEDED))
+
+
+def overridden(out: Array) -> npt.NDArray[np.bool_]:
+    """Rows that are operations that succeeded only because a protection was lifted (R16,
+    R17); their actor is the one who lifted it."""
+    return np.asarray(out == Outcome.OVERRIDDEN)
+
+
+def exposure_operations(op: Array, out: Array, lockdown: Array,
+                        kind: str | None = None) -> npt.NDArray[np.bool_]:
+    """Rows that are exposure operations (:data:`EXPOSURE_OPS`; ``kind`` ``installed`` or
+    ``updated``, None both): succeeded, of a script-capable extension, whose records carry
+    the lockdown code in force (R7). Nothing blocked, denied or failed is among them."""
+    ops = EXPOSURE_OPS[kind] if kind is not None else (*EXPOSURE_OPS["installed"],
+                                                       *EXPOSURE_OPS["updated"])
+    return np.asarray(np.isin(op, ops) & (out == Outcome.SUCCEEDED) & (lockdown >= 0))
+
+
+def locked_down(lockdown: Array) -> npt.NDArray[np.bool_]:
+    """Rows whose lockdown code restricts extensions (:data:`sim.rules.lockdown.LOCKING`)."""
+    return np.asarray((lockdown >= 0) & ((lockdown & int(LOCKING)) != 0))
 
 
 def _names(codes: np.ndarray[Any, Any], table: Sequence[str]) -> list[str]:
@@ -50,21 +102,21 @@ class NameTables(Protocol):
 
 def summarise(world: World) -> dict[str, Any]:
     """The summary metrics of a run of ``world`` (so far): a JSON-ready nested dict."""
-    return metrics_of(world.records, world, coverage(world))
+    return metrics_of(world.records, world, coverage(world), exposure_at_end(world),
+                      float(world.env.now))
 
 
-def metrics_of(r: Records, world: NameTables, covered: Mapping[str, int]) -> dict[str, Any]:
+def metrics_of(r: Records, world: NameTables, covered: Mapping[str, int],
+               at_end: EndCounts | None = None, until: float = 0.0) -> dict[str, Any]:
     """The summary metrics of records ``r`` (whose codes index ``world``'s name tables), with
-    ``covered`` as the coverage (the state at the end, :func:`coverage`)."""
+    ``covered`` as the coverage (the state at the end, :func:`coverage`), ``at_end`` as the
+    exposure at the end (:func:`sim.engine.endstate.exposure_at_end`) and ``until`` the
+    seconds the run lasted."""
     op, out, reason = r["operation"], r["outcome"], r["reason"]
-    # the spec's blocked operations: an install, update or upgrade (or a resync reinstall) that
-    # a control stopped, on the machine or by an Azure Policy deny; a refused role (R27) is
-    # counted under policy, a blocked guest configuration command under commands_blocked
-    blocked = np.isin(op, _REQUEST_OPS) & (
-        (out == Outcome.BLOCKED)
-        | ((out == Outcome.DENIED) & (reason == REASON_CODE["policy_deny"])))
+    blocked = blocked_operations(op, out, reason)
     done = {o: (op == o) & (out == Outcome.SUCCEEDED)
-            for o in (Op.INSTALL, Op.UPGRADE, Op.REINSTALL, Op.LOCAL_REMOVE)}
+            for o in (Op.INSTALL, Op.UPGRADE, Op.LOCAL_REMOVE)}
+    done[Op.REINSTALL] = reinstalls_done(op, out)
     touched = (("installs", done[Op.INSTALL]), ("upgrades", done[Op.UPGRADE]),
                ("reinstalls", done[Op.REINSTALL]), ("local_removals", done[Op.LOCAL_REMOVE]),
                ("blocked", blocked))
@@ -97,6 +149,7 @@ def metrics_of(r: Records, world: NameTables, covered: Mapping[str, int]) -> dic
                 reason[out == Outcome.DENIED] == REASON_CODE["authorization_failed"])),
         },
         "coverage": dict(covered),
+        "exposure": exposure_metrics(r, world, at_end or {}, until),
     }
 
 
@@ -104,7 +157,7 @@ def _overrides(world: NameTables, op: np.ndarray[Any, Any], out: np.ndarray[Any,
                r: Any) -> dict[str, Any]:
     """Operations that succeeded only because a protection was lifted (R16, R17), by actor;
     and the override actions themselves (assignment removed, exemption, tampering)."""
-    done = out == Outcome.OVERRIDDEN
+    done = overridden(out)
     actions = (op == Op.POLICY) & (out == Outcome.APPLIED) & (r["reason"] ==
                                                                REASON_CODE["override"])
     return {
@@ -157,7 +210,7 @@ def _blocked(world: NameTables, mask: np.ndarray[Any, Any], op: np.ndarray[Any, 
 
 def _reinstalls(world: NameTables, op: np.ndarray[Any, Any], out: np.ndarray[Any, Any],
                 r: Any) -> dict[str, Any]:
-    done = (op == Op.REINSTALL) & (out == Outcome.SUCCEEDED)
+    done = reinstalls_done(op, out)
     tried = op == Op.REINSTALL
     paths = _names(r["path"][done], world.path_names)
     by_path: dict[str, int] = {}
@@ -171,6 +224,71 @@ def _reinstalls(world: NameTables, op: np.ndarray[Any, Any], out: np.ndarray[Any
         "bytes_by_path": dict(sorted(by_path.items())),
         "max_queue_wait_s": float(r["wait"][done].max()) if done.any() else 0.0,
     }
+
+
+def exposure_metrics(r: Records, world: NameTables, at_end: Mapping[tuple[str, ...], int],
+                     until: float) -> dict[str, Any]:
+    """What got in (the spec's exposure), from records ``r``, the end counts ``at_end``
+    (:func:`sim.engine.endstate.exposure_at_end`) and the run's length ``until`` (seconds).
+
+    ``installed`` and ``updated`` count :func:`exposure_operations` by extension, in all and
+    split by whether the machine was locked down when it happened (``_through_lockdown``: a
+    lockdown let it in; ``_without_lockdown``: a machine not covered); ``total``,
+    ``through_lockdown`` and ``without_lockdown`` add both kinds up. ``machine_hours`` is the
+    time machines spent with a script-capable extension installed and runnable (R24),
+    ``machines_at_start`` and ``machines_at_end`` how many were so; ``present_at_end`` the
+    machines with each script-capable extension installed at the end; ``open_paths_at_end``
+    the machines with each open override path (``any``: at least one); ``machines_open_to``
+    the machines where each actor holding an Azure role could use an open path, and
+    ``open_path_holders`` who those actors are, per path (R17, R27).
+    """
+    op, out, lockdown = r["operation"], r["outcome"], r["lockdown"]
+    locked = locked_down(lockdown)
+    found: dict[str, Any] = {"total": 0, "through_lockdown": 0, "without_lockdown": 0}
+    for kind in EXPOSURE_OPS:
+        done = exposure_operations(op, out, lockdown, kind)
+        for suffix, mask in (("", done), ("_through_lockdown", done & locked),
+                             ("_without_lockdown", done & ~locked)):
+            found[kind + suffix] = _counts([world.ext_ids[x].name
+                                            for x in r["extension"][mask].tolist()])
+            found[suffix.lstrip("_") or "total"] += int(np.count_nonzero(mask))
+    return {**found, **_exposure_time(r, at_end, until), **_exposure_at_end(at_end)}
+
+
+def _exposure_time(r: Records, at_end: Mapping[tuple[str, ...], int],
+                   until: float) -> dict[str, Any]:
+    """Machines exposed at the start and the end, and the machine-hours in between: each
+    record's ``exposed`` change, counted back from the machines exposed at the end (the sum is
+    exactly rounded, so it does not depend on how a run was split)."""
+    exposed = r["exposed"]
+    changed = exposed != 0
+    deltas = exposed[changed].astype(np.float64)
+    end = int(at_end.get(("machines",), 0))
+    seconds = math.fsum([end * until, *(-(deltas * r["time"][changed])).tolist()])
+    return {"machine_hours": seconds / 3600.0, "machines_at_start": end - int(deltas.sum()),
+            "machines_at_end": end}
+
+
+def _exposure_at_end(at_end: Mapping[tuple[str, ...], int]) -> dict[str, Any]:
+    present = {key[1]: n for key, n in at_end.items() if key[0] == "present" and n}
+    holders: dict[str, list[str]] = {p.value: [] for p in OverridePath}
+    for key, n in at_end.items():
+        if key[0] == "holder" and n:
+            holders[key[1]].append(f"{key[2]} ({_role_name(key[3])})")
+    return {
+        "present_at_end": dict(sorted(present.items())),
+        "open_paths_at_end": {path: int(at_end.get(("open", path), 0))
+                              for path in (*(p.value for p in OverridePath), "any")},
+        "machines_open_to": dict(sorted((key[1], n) for key, n in at_end.items()
+                                        if key[0] == "open_to")),
+        "open_path_holders": holders,
+    }
+
+
+def _role_name(role: str) -> str:
+    """A lower-case role as Azure writes it (``resource policy contributor`` -> ``Resource
+    Policy Contributor``)."""
+    return " ".join(word.capitalize() for word in role.split())
 
 
 def coverage(world: World) -> dict[str, int]:

@@ -67,6 +67,7 @@ class PolicyAdmin:
         """Register the actor; validate the action."""
         self.actor_id = world.actor(self.name)
         self.role = check_role(self.role, self.name)
+        world.tables.actor_roles.setdefault(self.actor_id, self.role)  # who holds what (R27)
         if self.action not in ("assign", "unassign", "exempt", "unexempt"):
             raise ParamError(f'{self.name}: unknown policy action "{self.action}"; expected '
                              "assign, unassign, exempt or unexempt")

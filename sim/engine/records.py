@@ -2,9 +2,10 @@
 
 Every request, decision, block, abort, install, reinstall, removal, config change and state
 change appends one row. While the run goes, a row is packed into one growing byte buffer (one
-``struct.pack`` per record: about half the cost of appending to thirteen column buffers, and as
-compact: 45 bytes a row); :meth:`RecordLog.freeze` gives the columns as NumPy arrays, which the
-outputs layer turns into a pandas frame. Metrics are queries over these columns.
+``struct.pack`` per record: about half the cost of appending to a buffer per column (measured
+with thirteen columns), and as compact: 48 bytes a row); :meth:`RecordLog.freeze` gives the
+columns as NumPy arrays, which the outputs layer turns into a pandas frame. Metrics are
+queries over these columns (:mod:`sim.engine.metrics`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("path", "h", "download path index (-1: none)"),
     ("value", "d", "absent seconds for reinstalls (R6); 0 otherwise"),
     ("wait", "f", "seconds queued for a shared download path (R2)"),
+    ("lockdown", "b", "lockdown code of the machine's configuration after the record "
+                      "(sim.rules.lockdown; -1: not carried)"),
+    ("lockdown_before", "b", "lockdown code before a configuration change (-1: not carried)"),
+    ("exposed", "b", "+1 when the record leaves the machine with a script-capable extension "
+                     "installed and runnable and it had none, -1 the reverse, else 0"),
 )
 NAMES = tuple(name for name, _, _ in COLUMNS)
 ROW = Struct("=" + "".join(code for _, code, _ in COLUMNS))
@@ -91,10 +97,11 @@ class RecordLog:
 
     def add(self, time: float, machine: int, group: int, extension: int, operation: int,
             outcome: int, reason: int = 0, rule: int = 0, actor: int = 0, nbytes: int = 0,
-            path: int = -1, value: float = 0.0, wait: float = 0.0) -> None:
+            path: int = -1, value: float = 0.0, wait: float = 0.0, lockdown: int = -1,
+            lockdown_before: int = -1, exposed: int = 0) -> None:
         """Append one record (codes as in :data:`COLUMNS`)."""
         self._rows += _pack(time, machine, group, extension, operation, outcome, reason, rule,
-                            actor, nbytes, path, value, wait)
+                            actor, nbytes, path, value, wait, lockdown, lockdown_before, exposed)
 
     def freeze(self) -> Records:
         """The records so far (NumPy copies, made when first read; the same object until

@@ -5,8 +5,8 @@ read a run through a :class:`Snapshot` that :func:`snapshot` takes of a :class:`
 through the world's own buffers, so the engine can store its state as it likes. A snapshot
 holds the fleet's final state as NumPy arrays (machine ``m`` of the arrays is machine
 ``m + offset`` of the run; -1 means "none" in the version-code arrays), the run's name tables
-(record codes and state codes index them), the records so far, the end-state coverage counts
-and how many SimPy events the run processed.
+(record codes and state codes index them), the records so far, the end-state coverage and
+exposure counts and how many SimPy events the run processed.
 
 The arrays are views of the world's buffers, not copies (a million-machine fleet's state is
 tens of MiB): they cannot be written through, and they show the world as it is when read, so
@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from sim.engine.endstate import EndCounts, exposure_at_end
 from sim.engine.fleet import GroupSpec
 from sim.engine.metrics import coverage
 from sim.engine.records import Records
@@ -80,6 +81,8 @@ class Snapshot:
     """The records so far (record codes index the name tables above)."""
     coverage: Mapping[str, int]
     """The end-state counts of :func:`sim.engine.metrics.coverage`."""
+    exposure: EndCounts
+    """The end-state exposure counts of :func:`sim.engine.endstate.exposure_at_end`."""
     events: int | None
     """SimPy events processed so far (:meth:`World.events_processed`; None if unknown)."""
     fleet_events: int
@@ -120,7 +123,8 @@ def snapshot(world: World) -> Snapshot:
         provisioning=_view(world.s_prov, np.int8, (n, e)),
         settings=MappingProxyType(world.s_settings),
         automatic_upgrade_off=frozenset(world.s_no_auto), records=world.records,
-        coverage=coverage(world), events=world.events_processed(),
+        coverage=coverage(world), exposure=exposure_at_end(world),
+        events=world.events_processed(),
         fleet_events=world.fleet_events)
 
 

@@ -51,12 +51,13 @@ class FleetState:
 
     __slots__ = (
         "env", "fleet", "gate", "keys", "latest_release", "log", "m_baseline", "m_cfg",
-        "m_conn", "m_group", "m_next", "m_path", "m_phase", "m_push", "m_service", "n_ext",
-        "n_machines", "offset", "params", "resources", "result_hooks", "s_busy", "s_inst",
-        "s_local_protected", "s_local_settings", "s_no_auto", "s_nops", "s_override", "s_pend",
-        "s_pend_actor", "s_prov", "s_removed", "s_settings", "s_settings_by",
+        "m_conn", "m_exposed", "m_group", "m_next", "m_path", "m_phase", "m_push", "m_service",
+        "n_ext", "n_machines", "offset", "params", "resources", "result_hooks", "s_busy",
+        "s_inst", "s_local_protected", "s_local_settings", "s_no_auto", "s_nops", "s_override",
+        "s_pend", "s_pend_actor", "s_prov", "s_removed", "s_settings", "s_settings_by",
         "s_transit_protected", "s_want", "tables", "x_catalog_key", "x_failure_key",
-        "x_forced_mismatch", "x_order", "x_runs_scripts", "x_service_hosted", "x_size",
+        "x_forced_mismatch", "x_order", "x_runs_scripts", "x_scripts", "x_service_hosted",
+        "x_size",
     )
 
     # --- what the state is kept with (set when the world is made) -------------------------
@@ -110,6 +111,9 @@ class FleetState:
     m_phase: array[float]
     """float64 seconds in ``[0, check_period_s)``: its check ``k`` is at ``phase + k * period``
     (plus jitter) (R6a)."""
+    m_exposed: array[int]
+    """int8: script-capable extensions installed on it that can run now (R7, R24;
+    :mod:`sim.engine.exposure`); the machine is *exposed* while it is above 0."""
     m_baseline: dict[int, tuple[int, int]]
     """Machines whose configuration an override actor changed (R17): (config id before the
     first such change, that actor); dropped when any other actor changes it."""
@@ -154,7 +158,10 @@ class FleetState:
     """Extension indices by name: the order of per-extension work on one machine at one
     instant (a check, a removal), the same in every shard (an index is per run)."""
     x_runs_scripts: list[bool]
-    """True for a script extension (Custom Script, Run Command: R7)."""
+    """True for a script-capable extension: it runs arbitrary scripts as root or Local System
+    (R7; catalogue: Custom Script, Run Command, Hybrid Worker, the Log Analytics agents)."""
+    x_scripts: tuple[int, ...]
+    """Indices of the script-capable extensions (``x_runs_scripts``), in index order."""
     x_service_hosted: list[bool]
     """True when it runs as its own service, not under the extension manager (R24)."""
     x_forced_mismatch: list[bool]

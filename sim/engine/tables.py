@@ -18,6 +18,7 @@ from sim.rules.commands import Command, CommandError, LocalState, config_after, 
 from sim.rules.config import AgentConfig
 from sim.rules.decision import Controls, Operation, compile_controls
 from sim.rules.identity import ExtensionId
+from sim.rules.lockdown import lockdown_code
 from sim.rules.readings import DEFAULT_READINGS, Readings
 
 _OPERATIONS = (Operation.INSTALL, Operation.UPDATE, Operation.UPGRADE, Operation.DELETE,
@@ -41,7 +42,8 @@ class Tables:
         """Actor names; a record's ``actor`` indexes them (1, ``resync``: the manager's own
         reinstalls, R6)."""
         self.actor_roles: dict[int, str] = {}
-        """Azure role of each cloud actor (R27, lower case); actors not listed act as the
+        """Azure role of each actor that holds one (R27, lower case): those asking for
+        extension operations and those changing Azure Policy; actors not listed act as the
         platform."""
         self.actor_overrides: set[int] = set()
         """Actors whose config changes are overrides of a lockdown (R17)."""
@@ -63,6 +65,9 @@ class Tables:
         """Distinct agent configurations; ``FleetState.m_cfg`` indexes them."""
         self.controls: list[Controls] = []
         """Each configuration compiled for decisions (same index)."""
+        self.lockdown: list[int] = []
+        """Each configuration's lockdown code (same index; :mod:`sim.rules.lockdown`): what
+        configuration records carry."""
         self.closed = False
         """True once the run started: the state is sized by the extension table."""
         self._config_ids: dict[AgentConfig, int] = {}
@@ -115,6 +120,7 @@ class Tables:
             cid = self._config_ids[config] = len(self.configs)
             self.configs.append(config)
             self.controls.append(compile_controls(config))
+            self.lockdown.append(lockdown_code(config))
         return cid
 
     def config_after(self, cid: int, command: Command) -> int | CommandError:

@@ -192,9 +192,10 @@ class AgentUpdate(Actor):
             key = world.keys["push"]
             share = push_share(world, world.m_group[m])
             world.m_push[m] = uniform(key, m + world.offset) < share
+        codes = world.tables.lockdown
         world.log.add(world.env.now, m + world.offset, world.m_group[m], -1, Op.AGENT_UPDATE,
                       Outcome.APPLIED, REASON_CODE["agent_update"], RULE_CODE["R30"],
-                      self.actor_id)
+                      self.actor_id, lockdown=codes[new], lockdown_before=codes[cid])
 
 
 @dataclass
@@ -224,9 +225,10 @@ class MonitorListUpdate(Actor):
             listed += tuple(e for e in self.adding if e not in listed)
             new = self._cache[cid] = world.intern(replace(config, monitor_list=listed))
         world.m_cfg[m] = new
+        codes = world.tables.lockdown
         world.log.add(world.env.now, m + world.offset, world.m_group[m], -1, Op.CONFIG,
                       Outcome.APPLIED, REASON_CODE["monitor_list_update"], RULE_CODE["R19"],
-                      self.actor_id)
+                      self.actor_id, lockdown=codes[new], lockdown_before=codes[cid])
 
 
 __all__ = ["AgentUpdate", "AutoUpgrade", "MonitorListUpdate"]

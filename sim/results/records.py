@@ -75,6 +75,38 @@ def category_codes(column: pd.Series) -> npt.NDArray[np.int64]:
     return np.asarray(_as_categorical(column).cat.codes.to_numpy(), dtype=np.int64)
 
 
+_CODE_TABLES: dict[str, tuple[tuple[str, ...], int]] = {
+    "operation": (OPERATIONS, -1), "outcome": (OUTCOMES, -1), "reason": (REASONS, 0),
+    "rule": (RULES, 0),
+}
+"""Each named column's engine code table, and the code of a missing value."""
+
+
+_CARRIED = {"lockdown": -1, "lockdown_before": -1, "exposed": 0}
+"""Columns a result folder written before records carried them lacks, and their "none"."""
+
+
+def code_columns(records: pd.DataFrame) -> dict[str, npt.NDArray[Any]]:
+    """The engine codes (:mod:`sim.engine.codes`) of a records frame's ``operation``,
+    ``outcome``, ``reason`` and ``rule`` columns, and its ``time``, ``machine``, ``lockdown``,
+    ``lockdown_before`` and ``exposed`` columns as they are: what the record masks of
+    :mod:`sim.engine.metrics` read. Works on categorical and on plain string columns (a
+    frame read from CSV); a name the tables do not hold gets code -1. A frame from an older
+    arcsim without the lockdown and exposure columns gets them filled with "none"."""
+    codes: dict[str, npt.NDArray[Any]] = {}
+    for name, (table, missing) in _CODE_TABLES.items():
+        index = {value: i for i, value in enumerate(table)}
+        mapped = [index.get(value, -1) for value in category_names(records[name])]
+        codes[name] = np.array([*mapped, missing], dtype=np.int64)[
+            category_codes(records[name])]
+    codes["time"] = records["time"].to_numpy(np.float64)
+    codes["machine"] = records["machine"].to_numpy(np.int64)
+    for name, none in _CARRIED.items():
+        codes[name] = (records[name].to_numpy(np.int64) if name in records
+                       else np.full(len(records), none, dtype=np.int64))
+    return codes
+
+
 def _as_categorical(column: pd.Series) -> pd.Series:
     return column if isinstance(column.dtype, pd.CategoricalDtype) else \
         column.astype("category")

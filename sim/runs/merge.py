@@ -12,18 +12,21 @@ and their ``records.parquet`` and ``metrics.json`` are identical bit for bit.
 
 Metrics are computed by :func:`sim.engine.metrics.metrics_of` over the canonical records (so a
 float sum adds its terms in the same order whatever the sharding) and the run's tables;
-``coverage`` (the state at the end) is counted per machine, so a sharded run adds its shards'.
+``coverage`` and the exposure at the end are counted per machine, so a sharded run adds its
+shards'.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
 
+from sim.engine.endstate import EndCounts
+from sim.engine.endstate import merge as merge_end_counts
 from sim.engine.metrics import NameTables
 from sim.engine.metrics import metrics_of as engine_metrics
 from sim.engine.records import Records
@@ -70,38 +73,42 @@ def tables_of(names: NameTables) -> RunTables:
                      actors=list(names.actor_names), paths=list(names.path_names))
 
 
-def metrics_of(columns: Columns, tables: NameTables,
-               covered: Mapping[str, int]) -> dict[str, Any]:
+def metrics_of(columns: Columns, tables: NameTables, covered: Mapping[str, int],
+               at_end: EndCounts, until: float) -> dict[str, Any]:
     """The metrics (:func:`sim.engine.metrics.metrics_of`) of ``columns`` (canonical records)
-    with the name tables ``tables`` (a world's or a snapshot's) and ``covered`` as the
-    coverage."""
-    return engine_metrics(Records(columns), tables, covered)
+    with the name tables ``tables`` (a world's or a snapshot's), ``covered`` as the coverage,
+    ``at_end`` as the exposure at the end and ``until`` the run's length in seconds."""
+    return engine_metrics(Records(columns), tables, covered, at_end, until)
 
 
 def output_of(final: Snapshot) -> RunOutput:
     """The output of an unsharded run whose world's end is ``final``."""
     columns = canonical(final.records.columns)
-    return RunOutput(columns, tables_of(final), metrics_of(columns, final, final.coverage),
+    return RunOutput(columns, tables_of(final), metrics_of(columns, final, final.coverage,
+                                                           final.exposure, final.time),
                      final.events)
 
 
 @dataclass(frozen=True)
 class ShardPart:
     """What one shard sends back: its raw records (global machine ids; codes index the whole
-    run's tables), its coverage counts, its SimPy event count and how many of those were
-    fleet-wide events (:meth:`sim.engine.World.at_fleet`, which every shard processes)."""
+    run's tables), its coverage and exposure counts at the end, its SimPy event count and how
+    many of those were fleet-wide events (:meth:`sim.engine.World.at_fleet`, which every shard
+    processes), and the simulated seconds it ran."""
 
     columns: Columns
     coverage: dict[str, int]
     events: int | None
     fleet_events: int = 0
     inventory: tuple[bytes, bytes] | None = None
+    exposure: EndCounts = field(default_factory=dict)
+    time: float = 0.0
 
     @classmethod
     def of(cls, final: Snapshot, inventory: tuple[bytes, bytes] | None = None) -> ShardPart:
         """The part of a shard whose world's end is ``final``."""
         return cls(dict(final.records.columns), dict(final.coverage), final.events,
-                   final.fleet_events, inventory)
+                   final.fleet_events, inventory, dict(final.exposure), final.time)
 
 
 class MergeError(ArcsimError):
@@ -136,7 +143,9 @@ def merged_output(parts: Sequence[ShardPart], tables: NameTables) -> RunOutput:
     events = [p.events for p in parts]
     total = None if any(e is None for e in events) else \
         sum(cast(list[int], events)) - (len(parts) - 1) * parts[0].fleet_events
-    return RunOutput(columns, tables_of(tables), metrics_of(columns, tables, covered), total)
+    at_end = merge_end_counts([p.exposure for p in parts])
+    return RunOutput(columns, tables_of(tables),
+                     metrics_of(columns, tables, covered, at_end, parts[0].time), total)
 
 
 def _merge_in_order(pieces: list[Columns]) -> Columns:

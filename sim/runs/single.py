@@ -121,7 +121,8 @@ def run(source: ScenarioSource, *, seed: int | None = None, overrides: Sequence[
     metrics = output.metrics
     expectations = evaluate(scenario.expect, metrics)
     records = records_frame(output.columns, output.tables, scenario.start)
-    timeseries = timeseries_frame(records, scenario.duration, scenario.start)
+    timeseries = timeseries_frame(records, scenario.duration, scenario.start,
+                                  metrics["exposure"]["machines_at_start"])
     clock["summarised"] = time.perf_counter()
     manifest = _manifest(scenario, path, output.events, clock, len(records))
     if plan is not None:

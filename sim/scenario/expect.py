@@ -14,12 +14,13 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 
 from sim.engine.codes import REASONS, RULES
 from sim.errors import ArcsimError
+from sim.rules.exposure import OverridePath
 from sim.scenario.units import show_value
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
@@ -90,8 +91,17 @@ class Table:
     kind: str
 
 
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A mapping from names of ``kind`` to lists of names: text to read, not a number."""
+
+    kind: str
+
+
 NUMBER = None
-Shape = Table | Mapping[str, Any] | None
+Shape = Table | Listing | Mapping[str, Any] | None
+OPEN_PATHS = (*(p.value for p in OverridePath), "any")
+"""The keys of ``exposure.open_paths_at_end``: each open override path, and ``any``."""
 _COUNTS = {"install": Table("reason"), "update": Table("reason"), "upgrade": Table("reason"),
            "reinstall": Table("reason")}
 _TOUCHED = ("installs", "upgrades", "reinstalls", "local_removals", "blocked")
@@ -116,6 +126,16 @@ METRICS: Mapping[str, Shape] = {
                  "machines_too_old_for_controls": NUMBER, "machines_with_drift": NUMBER,
                  "extensions_not_running": NUMBER, "extensions_failed": NUMBER,
                  "stale_versions": NUMBER},
+    "exposure": {
+        "total": NUMBER, "through_lockdown": NUMBER, "without_lockdown": NUMBER,
+        **{f"{kind}{split}": Table("extension") for kind in ("installed", "updated")
+           for split in ("", "_through_lockdown", "_without_lockdown")},
+        "machine_hours": NUMBER, "machines_at_start": NUMBER, "machines_at_end": NUMBER,
+        "present_at_end": Table("extension"),
+        "open_paths_at_end": dict.fromkeys(OPEN_PATHS, NUMBER),
+        "machines_open_to": Table("actor"),
+        "open_path_holders": Listing("override path"),
+    },
 }
 """The shape of :func:`sim.engine.metrics.summarise`: a number (None), a fixed mapping, or a
 table of counts. ``tests/test_scenario_run.py`` checks it against a real run."""
@@ -142,16 +162,32 @@ def check_path(path: str, names: Mapping[str, list[str]] | None = None) -> None:
         if isinstance(shape, Table):
             _check_name(shape, ".".join(parts[i:]), names or {})
             return
+        if isinstance(shape, Listing):
+            _not_a_number(".".join(parts[:i]), shape)
         if not isinstance(shape, Mapping):
             raise ExpectError(f'"{".".join(parts[:i])}" is a number; "{path}" goes past it')
         if part not in shape:
             where = f" in {'.'.join(parts[:i])}" if i else ""
             raise ExpectError(f'unknown metric "{part}"{where}{_closest(part, sorted(shape))}')
         shape = shape[part]
+    if isinstance(shape, Listing):
+        _not_a_number(path, shape)
+    if isinstance(shape, Table):
+        raise ExpectError(f'"{path}" is a table of {shape.kind} counts: name one entry, e.g. '
+                          f'"{path}.{_EXAMPLES.get(shape.kind, "name")}"')
     if shape is not NUMBER:
-        kind = f"a table of {shape.kind} counts" if isinstance(shape, Table) else "a group"
-        example = "not_on_allowlist" if isinstance(shape, Table) else sorted(shape)[0]
-        raise ExpectError(f'"{path}" is {kind}: name one entry, e.g. "{path}.{example}"')
+        raise ExpectError(f'"{path}" is a group: name one entry, e.g. '
+                          f'"{path}.{sorted(shape)[0]}"')
+
+
+_EXAMPLES = {"reason": "not_on_allowlist", "extension": "Microsoft.Compute/CustomScriptExtension",
+             "rule": "R17", "actor": "cloud_admin", "group": "web", "path": "direct"}
+"""An entry of each kind of table, for the message about a path that stops at a table."""
+
+
+def _not_a_number(path: str, shape: Listing) -> NoReturn:
+    raise ExpectError(f'"{path}" lists names by {shape.kind}, not a number: expect: needs a '
+                      "number")
 
 
 def _check_name(table: Table, name: str, names: Mapping[str, list[str]]) -> None:
