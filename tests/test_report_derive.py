@@ -56,16 +56,36 @@ def test_r6c_provisioning_states_account_for_every_resource(storm: RunView) -> N
     assert states.iloc[-1]["Failed"] == blocked
 
 
-def test_coverage_states_partition_the_targeted_machines(rollout: RunView) -> None:
+def test_coverage_states_partition_the_fleet(rollout: RunView) -> None:
     frame = derive.lockdown_coverage(rollout)
-    plan = derive.lockdown_of(rollout.scenario)
-    assert plan.actors == {"secops-lockdown"} and plan.population == rollout.scenario.machines
-    assert (frame.sum(axis=1) == plan.population).all()
-    assert frame.iloc[0]["not reached"] == plan.population  # the roll-out starts on day 1
+    machines = rollout.scenario.machines
+    assert (frame.sum(axis=1) == machines).all()
+    assert frame.iloc[0]["not locked down"] == machines  # the roll-out starts on day 1
     end = frame.iloc[-1]
     assert end["locked down"] == rollout.metrics["coverage"]["machines_locked_down"]
     assert end["refused (agent too old)"] == rollout.metrics["coverage"][
         "machines_too_old_for_controls"]
+
+
+def test_r8_coverage_is_read_from_the_records_not_the_scenario_commands(
+        rollout: RunView) -> None:
+    """The lockdown state comes from the codes configuration records carry: a view whose
+    scenario lost every command line draws the same coverage."""
+    bare = rollout.scenario.model_copy(update={
+        "fleet": [g.model_copy(update={"commands": []}) for g in rollout.scenario.fleet],
+        "timeline": []})
+    assert derive.lockdown_coverage(replace(rollout, scenario=bare)).equals(
+        derive.lockdown_coverage(rollout))
+
+
+def test_r30_machines_updated_and_locked_leave_the_refused_state(tmp_path: Path) -> None:
+    """Agents too old for Allow/None refuse it, are updated, take it the next time: refused,
+    then locked down (R15, R30)."""
+    view = RunView.of(sim.run("esu-allow-none", scale=0.2, out=tmp_path, report=False))
+    old = next(g.count for g in view.scenario.fleet if g.group == "esu-old-agent")
+    assert _coverage_at(view, 4)["refused (agent too old)"] == old
+    assert _coverage_at(view, 9)["refused (agent too old)"] == 0
+    assert _coverage_at(view, 9)["locked down"] == view.scenario.machines
 
 
 def test_counts_per_bucket_sum_to_the_metric(rollout: RunView) -> None:
@@ -104,9 +124,9 @@ def test_r22_r17_monitor_mode_switched_back_keeps_the_lists_from_agent_1_22(
     count = {g.group: g.count for g in view.scenario.fleet}
     # day 8: back in full mode; agent 1.40 keeps the lists in effect (R22), 1.20 does not
     assert _coverage_at(view, 8)["locked down"] == count["monitor"]
-    assert _coverage_at(view, 8)["reverted by tampering"] == count["monitor-old-agent"]
+    assert _coverage_at(view, 8)["lockdown lifted"] == count["monitor-old-agent"]
     # day 10: the allowlist cleared on the 1.40 servers too
-    assert _coverage_at(view, 10)["reverted by tampering"] == sum(count.values())
+    assert _coverage_at(view, 10)["lockdown lifted"] == sum(count.values())
 
 
 def test_r17_tampering_reverts_only_where_the_lockdown_lets_it_in(tmp_path: Path) -> None:
@@ -115,7 +135,7 @@ def test_r17_tampering_reverts_only_where_the_lockdown_lets_it_in(tmp_path: Path
     count = {g.group: g.count for g in view.scenario.fleet}
     end = _coverage_at(view, 7)
     assert end["locked down"] == count["best-practice"]
-    assert end["reverted by tampering"] == count["scripts-allowed"] + count["guest-config-on"]
+    assert end["lockdown lifted"] == count["scripts-allowed"] + count["guest-config-on"]
 
 
 def _plain(view: RunView) -> RunView:

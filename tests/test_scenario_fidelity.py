@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import sim
 from sim.engine import World
 from sim.engine.codes import Op, Outcome
 from sim.engine.metrics import summarise
@@ -246,8 +247,10 @@ def test_new_scenario_features_give_the_same_records_split_into_shards(text: str
 
 @pytest.mark.parametrize(("flag", "tamperers"), [("", {"ops"}), ("    override: false\n", set())])
 def test_r17_report_counts_a_script_sender_as_a_tamperer_unless_trusted(
-        flag: str, tamperers: set[str]) -> None:
-    from sim.report.lockdown import lockdown_of
+        flag: str, tamperers: set[str], tmp_path: Path) -> None:
+    """The report reads tampering from the records (configuration changes under R17), which
+    say what the engine did: a script sender is a tamperer unless trusted."""
+    from sim.results.selections import override_actions
 
     text = f"""\
 name: scripts
@@ -266,4 +269,7 @@ timeline:
     actor: dev
     install: {MDE}
 """
-    assert set(lockdown_of(scenario_from_text(text)).tamperers) == tamperers
+    result = sim.run(scenario_from_text(text), out=tmp_path, report=False)
+    records = result.records
+    config = records[override_actions(records) & (records["operation"] == "config")]
+    assert set(config["actor"].astype(str)) == tamperers

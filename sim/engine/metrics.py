@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from sim.engine.codes import REASON_CODE, REASONS, RULES, Op, Outcome, Prov
+from sim.engine.codes import REASON_CODE, REASONS, RULE_CODE, RULES, Op, Outcome, Prov
 from sim.engine.endstate import EndCounts, exposure_at_end
 from sim.engine.records import Records
 from sim.engine.world import World
@@ -65,6 +65,19 @@ def overridden(out: Array) -> npt.NDArray[np.bool_]:
     """Rows that are operations that succeeded only because a protection was lifted (R16,
     R17); their actor is the one who lifted it."""
     return np.asarray(out == Outcome.OVERRIDDEN)
+
+
+def policy_override_actions(op: Array, out: Array, reason: Array) -> npt.NDArray[np.bool_]:
+    """Rows that are Azure Policy override actions: a deny assignment removed or exempted
+    (R16), the ``overrides.actions`` metric."""
+    return np.asarray((op == Op.POLICY) & (out == Outcome.APPLIED)
+                      & (reason == REASON_CODE["override"]))
+
+
+def config_overrides(op: Array, out: Array, rule: Array) -> npt.NDArray[np.bool_]:
+    """Rows that are configuration changes by an actor whose changes count as overrides of a
+    lockdown (R17): the engine records them under rule R17 (others under R8)."""
+    return np.asarray((op == Op.CONFIG) & (out == Outcome.APPLIED) & (rule == RULE_CODE["R17"]))
 
 
 def exposure_operations(op: Array, out: Array, lockdown: Array,
@@ -158,8 +171,7 @@ def _overrides(world: NameTables, op: np.ndarray[Any, Any], out: np.ndarray[Any,
     """Operations that succeeded only because a protection was lifted (R16, R17), by actor;
     and the override actions themselves (assignment removed, exemption, tampering)."""
     done = overridden(out)
-    actions = (op == Op.POLICY) & (out == Outcome.APPLIED) & (r["reason"] ==
-                                                               REASON_CODE["override"])
+    actions = policy_override_actions(op, out, r["reason"])
     return {
         "total": int(np.count_nonzero(done)),
         "by_actor": _counts(_names(r["actor"][done], world.actor_names)),

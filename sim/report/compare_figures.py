@@ -21,7 +21,7 @@ from sim.report import plotting as p
 from sim.report.derive import COVERAGE, lockdown_coverage
 from sim.report.palette import series_colours
 from sim.report.view import RunView, TimeAxis
-from sim.results.timeseries import blocked_mask
+from sim.results.selections import blocked, overridden, reinstalled
 
 
 @dataclass(frozen=True)
@@ -75,18 +75,6 @@ def _cumulative(ax: Axes, runs: Compared, select: Selector,
     return top
 
 
-def _blocked(r: pd.DataFrame) -> npt.NDArray[np.bool_]:
-    return blocked_mask(r)
-
-
-def _reinstalled(r: pd.DataFrame) -> npt.NDArray[np.bool_]:
-    return np.asarray((r["operation"] == "reinstall") & (r["outcome"] == "succeeded"))
-
-
-def _overridden(r: pd.DataFrame) -> npt.NDArray[np.bool_]:
-    return np.asarray(r["outcome"] == "overridden")
-
-
 def _bytes(r: pd.DataFrame) -> npt.NDArray[np.float64]:
     return r["bytes"].to_numpy(np.float64)
 
@@ -112,7 +100,7 @@ def cumulative_figure(runs: Compared, title: str, ylabel: str, select: Selector,
 def blocked_by_reason(runs: Compared) -> Figure:
     """Grouped bars: blocked operations per reason, one bar per run."""
     title = "Blocked operations by reason, per run"
-    tables = {label: view.records[blocked_mask(view.records)]["reason"].astype(str)
+    tables = {label: view.records[blocked(view.records)]["reason"].astype(str)
               .value_counts() for label, view in runs.pairs()}
     reasons = sorted({str(k) for t in tables.values() for k in t.index})
     if not reasons:
@@ -135,14 +123,14 @@ def blocked_by_reason(runs: Compared) -> Figure:
 def churn(runs: Compared) -> Figure:
     """Cumulative reinstalls and bytes downloaded again, one line per run."""
     title = "Reinstall churn, cumulative, per run"
-    if _total(runs, _reinstalled) == 0:
+    if _total(runs, reinstalled) == 0:
         return p.empty(title, "None of the runs had reinstall churn (R6).")
     fig, axes = p.figure(5.6, rows=2)
-    _cumulative(axes[0], runs, _reinstalled)
+    _cumulative(axes[0], runs, reinstalled)
     p.count_axis(axes[0], "reinstalls")
-    largest = max(float(_bytes(v.records)[_reinstalled(v.records)].sum()) for v in runs.views)
+    largest = max(float(_bytes(v.records)[reinstalled(v.records)].sum()) for v in runs.views)
     unit, factor = p.size_unit(largest)
-    _cumulative(axes[1], runs, _reinstalled, _bytes, factor)
+    _cumulative(axes[1], runs, reinstalled, _bytes, factor)
     axes[1].set_ylabel(f"{unit} downloaded again")
     axes[1].set_ylim(bottom=0)
     for ax in axes:
@@ -153,8 +141,8 @@ def churn(runs: Compared) -> Figure:
 
 
 def coverage(runs: Compared) -> Figure:
-    """Share of targeted machines locked down over time, one line per run."""
-    title = "Lockdown coverage: share of targeted machines locked down, per run"
+    """Share of the fleet's machines locked down over time, one line per run."""
+    title = "Lockdown coverage: share of machines locked down, per run"
     frames = {label: lockdown_coverage(view) for label, view in runs.pairs()}
     if all(f.empty for f in frames.values()):
         return p.empty(title, "None of the runs has a lockdown.")
@@ -166,7 +154,7 @@ def coverage(runs: Compared) -> Figure:
         ax.step(runs.axis.scale(frame.index), 100 * share, where="post", **runs.style(label),
                 label=f"{label} ({share.iloc[-1]:.0%} at the end)")
     p.time_axis(ax, runs.axis)
-    ax.set_ylabel("% of targeted machines locked down")
+    ax.set_ylabel("% of machines locked down")
     ax.set_ylim(0, 102)
     p.legend(ax)
     p.title(fig, title)
@@ -177,14 +165,14 @@ BLOCKED_TITLE = "Blocked operations, cumulative, per run"
 OVERRIDES_TITLE = "Operations let through by an override, cumulative, per run"
 OVERLAYS: tuple[tuple[str, str, Callable[[Compared], Figure]], ...] = (
     ("compare-blocked", BLOCKED_TITLE, lambda runs: cumulative_figure(
-        runs, BLOCKED_TITLE, "blocked operations", _blocked,
+        runs, BLOCKED_TITLE, "blocked operations", blocked,
         "None of the runs blocked anything.")),
     ("compare-blocked-by-reason", "Blocked operations by reason, per run", blocked_by_reason),
     ("compare-churn", "Reinstall churn, cumulative, per run", churn),
     ("compare-overrides", OVERRIDES_TITLE, lambda runs: cumulative_figure(
-        runs, OVERRIDES_TITLE, "operations let through", _overridden,
+        runs, OVERRIDES_TITLE, "operations let through", overridden,
         "None of the runs had an override.")),
-    ("compare-coverage", "Lockdown coverage: share of targeted machines locked down, per run",
+    ("compare-coverage", "Lockdown coverage: share of machines locked down, per run",
      coverage),
 )
 """The overlay figures: file stem, title and drawing function."""

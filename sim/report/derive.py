@@ -8,8 +8,8 @@ and returns plain pandas frames; nothing here draws.
   (install), ``Updating`` (update, upgrade) or ``Deleting``; a block, failure or abort makes
   it ``Failed`` (R10); success makes it ``Succeeded`` (a delete removes it); a delete while
   the manager is disabled removes the resource too (R24). Denied requests change nothing.
-- :func:`lockdown_coverage`: machines targeted by a lockdown, by state over time (see its
-  docstring for the states).
+- :func:`lockdown_coverage`: the fleet's machines by lockdown state over time, from the
+  lockdown codes configuration records carry (see its docstring for the states).
 - :func:`proxy_queues`: downloads waiting for and using each shared download path (R2).
 - :func:`counts_per_bucket`: any record selection counted per time bucket.
 """
@@ -20,11 +20,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from sim.report.lockdown import Lockdown, lockdown_of
+from sim.engine.codes import REASON_CODE, Outcome
+from sim.engine.metrics import locked_down
 from sim.report.view import RunView
-from sim.results.records import category_codes, category_names
+from sim.results.records import category_codes, category_names, code_columns
 from sim.scenario.schema import Scenario
-from sim.scenario.timeline import DEFAULT_ACTORS
 
 PROVISIONING = ("Succeeded", "Creating", "Updating", "Deleting", "Failed")
 _START = {"install": 1, "update": 2, "upgrade": 2, "delete": 3}
@@ -33,8 +33,7 @@ _CHANGING = ("requested", *_FAILED_OUTCOMES, "succeeded", "orphaned")
 """Outcomes that change a resource's state (denied and overridden records do not)."""
 _REQUEST_OPS = ("install", "update", "upgrade", "delete", "reinstall")
 
-COVERAGE = ("locked down", "refused (agent too old)", "reverted by tampering", "not reached")
-_NOT_REACHED, _LOCKED, _REFUSED, _REVERTED = 0, 1, 2, 3
+COVERAGE = ("locked down", "refused (agent too old)", "lockdown lifted", "not locked down")
 
 
 def counts_per_bucket(view: RunView, mask: npt.ArrayLike,
@@ -100,12 +99,6 @@ def provisioning_states(view: RunView) -> pd.DataFrame:
     return pd.DataFrame(frame, index=pd.Index(grid, name="time"))
 
 
-def _row_names(column: pd.Series) -> list[str]:
-    """Each row's value as a string ("" if missing), the strings shared between rows."""
-    names = [*category_names(column), ""]
-    return [names[c] for c in category_codes(column).tolist()]
-
-
 def _lookup(column: pd.Series, table: dict[str, int]) -> npt.NDArray[np.int64]:
     """``table[value]`` of each row of a categorical column (0 for other values and missing)."""
     mapped = np.array([table.get(c, 0) for c in category_names(column)] + [0], dtype=np.int64)
@@ -133,68 +126,68 @@ def _initially_installed(scenario: Scenario, records: pd.DataFrame) -> npt.NDArr
 
 # --- lockdown coverage -------------------------------------------------------------------
 
+_NOT_LOCKED, _LOCKED, _REFUSED, _LIFTED = 0, 1, 2, 3
+_TOO_OLD = ("key_unavailable", "allow_none_unsupported")
+"""Refusals that mean the agent is too old for a control (R30, R15)."""
+
 
 def lockdown_coverage(view: RunView) -> pd.DataFrame:
-    """Targeted machines per state at each grid instant (index: seconds); empty columns when
-    the scenario has no lockdown.
+    """The fleet's machines per lockdown state at each grid instant (index: seconds), read
+    from the lockdown codes of the configuration records (:mod:`sim.rules.lockdown`); empty
+    columns when no machine was ever locked down or refused a control.
 
-    States: *locked down* (took the lockdown's commands), *refused (agent too old)* (refused a
-    lockdown line: too old for the key, or Allow/None before 1.35), *reverted by tampering* (a
-    locked machine's configuration changed afterwards by an actor whose changes count as
-    overrides and lift the lockdown, R17; see :mod:`sim.report.lockdown`), and *not reached*
-    (the rest of the targeted machines: not yet reached by the roll-out, or missed by it).
+    States (:data:`COVERAGE`): *locked down* (its configuration restricts extensions: a list,
+    ``Allow/None``, monitor mode or the manager disabled); *refused (agent too old)* (not
+    locked down, and it refused a configuration line because its agent lacks the key or
+    ``Allow/None``, R30, R15); *lockdown lifted* (a change took its lockdown away: tampering
+    by a script or a guest configuration policy, R17, or anyone clearing it); *not locked
+    down* (every other machine: never reached, or never targeted). The machines locked down at
+    the start are the metric ``coverage.machines_locked_down`` less the net changes.
     """
-    plan = lockdown_of(view.scenario)
     grid = view.grid()
-    if plan.population == 0:
+    times, deltas = _coverage_changes(view)
+    total = int(view.metrics.get("coverage", {}).get("machines", view.scenario.machines))
+    locked_end = int(view.metrics.get("coverage", {}).get("machines_locked_down", 0))
+    initial = np.zeros(4, dtype=np.int64)
+    initial[_LOCKED] = locked_end - int(deltas[:, _LOCKED].sum())
+    initial[_NOT_LOCKED] = total - initial[_LOCKED]
+    if initial[_LOCKED] == 0 and len(deltas) == 0:
         return pd.DataFrame({s: pd.Series(dtype=np.int64) for s in COVERAGE})
-    times, deltas = _coverage_changes(view, plan)
-    locked_at_start = sum(g.count for g in view.scenario.fleet if g.group in plan.initial_groups)
-    counts = {state: step_counts(grid, times, deltas[:, code], locked_at_start if
-                                 code == _LOCKED else 0)
-              for code, state in ((_LOCKED, COVERAGE[0]), (_REFUSED, COVERAGE[1]),
-                                  (_REVERTED, COVERAGE[2]))}
-    reached = sum(counts.values())
-    counts[COVERAGE[3]] = np.maximum(plan.population - reached, 0)
+    order = np.argsort(times, kind="stable")
+    counts = {state: step_counts(grid, times, deltas[:, code], int(initial[code]), order=order)
+              for code, state in zip(_ORDER, COVERAGE, strict=True)}
     return pd.DataFrame(counts, index=pd.Index(grid, name="time"))
 
 
-def _coverage_changes(view: RunView, plan: Lockdown) -> tuple[npt.NDArray[np.float64],
-                                                             npt.NDArray[np.int64]]:
-    """(time, per-state delta rows) of every machine's coverage state change."""
-    r = view.records
-    rows = r[(r["operation"] == "config") & r["outcome"].isin(("applied", "refused"))
-             & r["actor"].isin(plan.actors | plan.tamperers | {DEFAULT_ACTORS["run"]})]
-    state: dict[int, int] = {}
-    times: list[float] = []
-    changes: list[tuple[int, int]] = []
-    columns = (rows["time"].tolist(), rows["machine"].tolist(), _row_names(rows["group"]),
-               _row_names(rows["actor"]), _row_names(rows["outcome"]))
-    for t, m, group, actor, outcome in zip(*columns, strict=True):
-        before = state.get(m, _LOCKED if group in plan.initial_groups else _NOT_REACHED)
-        after = _next_state(before, group, actor, outcome, t, plan)
-        if after != before:
-            state[m] = after
-            times.append(t)
-            changes.append((before, after))
-    deltas = np.zeros((len(changes), 4), dtype=np.int64)
-    for i, (before, after) in enumerate(changes):
-        deltas[i, before] -= 1
-        deltas[i, after] += 1
-    return np.asarray(times, dtype=np.float64), deltas
+_ORDER = (_LOCKED, _REFUSED, _LIFTED, _NOT_LOCKED)
+"""The state codes in the order of :data:`COVERAGE`."""
 
 
-def _next_state(state: int, group: str, actor: str, outcome: str, time: float,
-                plan: Lockdown) -> int:
-    initial = time == 0.0 and group in plan.initial_groups
-    if initial or actor in plan.actors:
-        if outcome == "refused":
-            return _REFUSED
-        return state if state == _REFUSED else _LOCKED
-    if (actor in plan.tamperers and outcome == "applied" and state == _LOCKED
-            and plan.lifts(group, actor, time)):
-        return _REVERTED
-    return state
+def _coverage_changes(view: RunView) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """(time, per-state delta rows) of every machine's coverage state change: each record
+    that carries lockdown codes before and after sets the machine's state (locked after:
+    locked; else locked before: lifted; else a too-old refusal: refused; else unchanged)."""
+    c = code_columns(view.records)
+    rows = np.flatnonzero((c["lockdown"] >= 0) & (c["lockdown_before"] >= 0)
+                          & (c["machine"] >= 0))
+    rows = rows[np.argsort(c["machine"][rows], kind="stable")]  # by machine, then time
+    machine, after, before = c["machine"][rows], c["lockdown"][rows], c["lockdown_before"][rows]
+    refused = np.isin(c["reason"][rows], [REASON_CODE[r] for r in _TOO_OLD]) \
+        & (c["outcome"][rows] == Outcome.REFUSED)
+    state = np.where(locked_down(after), _LOCKED, np.where(
+        locked_down(before), _LIFTED, np.where(refused, _REFUSED, -1)))
+    first = np.concatenate([[True], machine[1:] != machine[:-1]]) if len(rows) else \
+        np.zeros(0, dtype=bool)
+    initial = np.where(locked_down(before), _LOCKED, _NOT_LOCKED)
+    state[first & (state < 0)] = initial[first & (state < 0)]
+    state = state[np.maximum.accumulate(np.where(state >= 0, np.arange(len(state)), 0))]
+    previous = np.where(first, initial, np.concatenate([[0], state[:-1]])[:len(state)])
+    moved = state != previous
+    deltas = np.zeros((int(moved.sum()), 4), dtype=np.int64)
+    index = np.arange(len(deltas))
+    np.add.at(deltas, (index, previous[moved]), -1)
+    np.add.at(deltas, (index, state[moved]), 1)
+    return c["time"][rows][moved].astype(np.float64), deltas
 
 
 # --- shared download paths (R2) ----------------------------------------------------------
@@ -237,6 +230,6 @@ def queue_lengths(downloads: pd.DataFrame) -> pd.DataFrame:
                          "downloading": np.cumsum(busy[order]).round().astype(np.int64)})
 
 
-__all__ = ["COVERAGE", "PROVISIONING", "Lockdown", "counts_per_bucket", "lockdown_coverage",
-           "lockdown_of", "provisioning_states", "proxy_downloads", "queue_lengths",
-           "shared_paths", "step_counts"]
+__all__ = ["COVERAGE", "PROVISIONING", "counts_per_bucket", "lockdown_coverage",
+           "provisioning_states", "proxy_downloads", "queue_lengths", "shared_paths",
+           "step_counts"]

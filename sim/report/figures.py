@@ -53,8 +53,9 @@ FIGURES: tuple[FigureSpec, ...] = (
                "Downloads queueing for a private-endpoint proxy that serves a few at a time "
                "(R2).", activity.proxy_queue),
     FigureSpec("lockdown-coverage", state.COVERAGE_TITLE,
-               "Machines a lockdown targets: locked down, refused because the agent is too old "
-               "(R8, R30), reverted by tampering (R17), or not reached by the roll-out.",
+               "The fleet's machines: locked down, refused a control because the agent is too "
+               "old (R8, R30), lockdown lifted by a later change (tampering, R17), or not "
+               "locked down.",
                state.lockdown_coverage_figure),
     FigureSpec("overrides", state.OVERRIDES_TITLE,
                "Operations that succeeded only because someone lifted a protection (R16, R17), "

@@ -13,15 +13,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.report import plotting as p
-from sim.report.derive import (
-    COVERAGE,
-    PROVISIONING,
-    lockdown_coverage,
-    lockdown_of,
-    provisioning_states,
-)
+from sim.report.derive import COVERAGE, PROVISIONING, lockdown_coverage, provisioning_states
 from sim.report.palette import COVERAGE_COLOURS, PROVISIONING_COLOURS, series_colours
 from sim.report.view import RunView
+from sim.results.selections import overridden, override_actions
 
 COVERAGE_TITLE = "Lockdown coverage over time"
 OVERRIDES_TITLE = "Overrides over time, by actor"
@@ -29,13 +24,13 @@ PROVISIONING_TITLE = "Extension resources by provisioning state over time"
 
 
 def lockdown_coverage_figure(view: RunView) -> Figure:
-    """Machines a lockdown targets, stacked by state: locked down, refused (agent too old),
-    reverted by tampering, not reached."""
+    """The fleet's machines, stacked by lockdown state: locked down, refused (agent too old),
+    lockdown lifted, not locked down."""
     frame = lockdown_coverage(view)
     if frame.empty:
-        return p.empty(COVERAGE_TITLE, "No lockdown in this scenario: nothing sets an "
-                                       "allowlist, a blocklist, monitor mode or disables the "
-                                       "extension manager.")
+        return p.empty(COVERAGE_TITLE, "No lockdown in this run: no machine had an allowlist, "
+                                       "a blocklist, monitor mode or a disabled extension "
+                                       "manager.")
     end = frame.iloc[-1]
     series = {f"{state} ({int(end[state]):,} at the end)": frame[state].to_numpy(np.float64)
               for state in COVERAGE}
@@ -45,10 +40,10 @@ def lockdown_coverage_figure(view: RunView) -> Figure:
     p.stacked_steps(ax, view.axis.scale(frame.index), series, colours)
     p.time_axis(ax, view.axis)
     p.count_axis(ax, "machines")
-    ax.set_ylim(0, lockdown_of(view.scenario).population * 1.02)
+    ax.set_ylim(0, int(end.sum()) * 1.02)
     p.legend(ax)
     share = end[COVERAGE[0]] / max(1, int(end.sum()))
-    p.title(fig, f"{COVERAGE_TITLE}: the {int(end.sum()):,} machines a lockdown targets",
+    p.title(fig, f"{COVERAGE_TITLE}: the fleet's {int(end.sum()):,} machines",
             f"{share:.0%} locked down at the end")
     return fig
 
@@ -57,11 +52,8 @@ def overrides_figure(view: RunView) -> Figure:
     """Operations let through by an override, cumulative per actor who lifted the protection
     (R16, R17), above the override actions themselves."""
     r = view.records
-    through = r[r["outcome"] == "overridden"]
-    tamperers = lockdown_of(view.scenario).tamperers
-    actions = r[(((r["operation"] == "policy") & (r["reason"] == "override"))
-                 | ((r["operation"] == "config") & r["actor"].isin(tamperers)))
-                & (r["outcome"] == "applied")]
+    through = r[overridden(r)]
+    actions = r[override_actions(r)]
     if through.empty and actions.empty:
         return p.empty(OVERRIDES_TITLE, "No override: no protection was lifted or bypassed "
                                         "(R16, R17).")

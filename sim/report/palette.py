@@ -45,10 +45,10 @@ PROVISIONING_COLOURS: dict[str, str] = {
 COVERAGE_COLOURS: dict[str, str] = {
     "locked down": "#2ca02c",
     "refused (agent too old)": "#ff7f0e",
-    "not reached": "#c7c7c7",
-    "reverted by tampering": "#d62728",
+    "lockdown lifted": "#d62728",
+    "not locked down": "#c7c7c7",
 }
-"""Lockdown coverage state of a targeted machine -> colour (see :mod:`sim.report.derive`)."""
+"""Lockdown coverage state of a machine -> colour (see :mod:`sim.report.derive`)."""
 
 SERIES: tuple[str, ...] = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
                            "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")

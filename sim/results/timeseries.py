@@ -30,6 +30,7 @@ from sim.engine.metrics import (
     reinstalls_done,
 )
 from sim.results.records import code_columns, timestamps
+from sim.results.selections import blocked
 
 HOUR = 3_600.0
 DAY = 86_400.0
@@ -41,9 +42,8 @@ def bucket_seconds(duration: float) -> float:
 
 
 def blocked_mask(records: pd.DataFrame) -> npt.NDArray[np.bool_]:
-    """Rows that are blocked operations (:func:`sim.engine.metrics.blocked_operations`)."""
-    codes = code_columns(records)
-    return blocked_operations(codes["operation"], codes["outcome"], codes["reason"])
+    """Rows that are blocked operations (:func:`sim.results.selections.blocked`)."""
+    return blocked(records)
 
 
 def timeseries_frame(records: pd.DataFrame, duration: float, start: datetime | None = None,
