@@ -104,6 +104,24 @@ def test_nothing_happened_figures_say_so_without_a_warning(quiet: Any) -> None:
         "No extension resource existed during this run."]
 
 
+def test_r7_report_opens_with_what_was_blocked_beside_what_got_in(tmp_path: Path) -> None:
+    result = sim.run("script-and-guest-config-tamper", scale=0.1, out=tmp_path)
+    markdown = (result.path / "report.md").read_text()
+    sections = [line for line in markdown.splitlines() if line.startswith("## ")]
+    assert sections[0] == "## What was blocked, what got in"
+    opening = markdown.split("\n## ")[1]
+    assert "### What was blocked" in opening and "### What got in" in opening
+    exposure = result.metrics["exposure"]
+    assert exposure["total"] > 0 and exposure["through_lockdown"] > 0
+    assert f"| Script-capable operations that succeeded | {exposure['total']:,} |" in opening
+    assert f"{exposure['through_lockdown']:,} through a lockdown that let them in" in opening
+    assert "script-runner (Owner)" in opening  # who could use the paths left open (R27)
+    assert "](figures/exposure-over-time.png)" in opening
+    assert markdown.count("](figures/exposure-over-time.png)") == 1  # not again under Figures
+    html = (result.path / "report.html").read_text()
+    assert html.index('<div class="side">') < html.index("<h2>Headline numbers</h2>")
+
+
 class _Page(HTMLParser):
     """Collects tags, attributes and nesting problems of an HTML page."""
 

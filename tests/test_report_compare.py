@@ -54,10 +54,25 @@ def test_rows_are_the_headline_metrics_and_each_blocking_reason(runs: tuple[Any,
                      set(runs[1].metrics["blocked"]["by_reason"]))
     extensions = sorted(set(runs[0].metrics["blocked"]["by_extension"]) |
                         set(runs[1].metrics["blocked"]["by_extension"]))
+    exposure = {f"exposure.{t}.{e}" for t in ("installed", "updated", "present_at_end")
+                for r in runs for e in r.metrics["exposure"][t]}
+    assert exposure, "the default scenario lets script-capable extensions in"
     assert set(table.index) == set(HEADLINE) | {f"blocked.by_reason.{r}" for r in reasons} | {
-        f"blocked.by_extension.{e}" for e in extensions}
+        f"blocked.by_extension.{e}" for e in extensions} | exposure
     assert table.index[1] == "blocked.total"
     assert not table.isna().any().any()
+
+
+def test_exposure_rows_compare_what_got_in(runs: tuple[Any, Any]) -> None:
+    """compare shows the exposure rows: what got in, through a lockdown or not, the
+    machine-hours exposed and the open paths left, with differences."""
+    full, half = runs
+    table = compare(full, half, labels=["full", "half"])
+    for path in ("exposure.total", "exposure.through_lockdown", "exposure.machine_hours",
+                 "exposure.open_paths_at_end.any", "exposure.open_paths_at_end.no_lockdown"):
+        assert table.loc[path, "Δ half"] == half.metric(path) - full.metric(path), path
+    # a lockdown that reaches half the web servers leaves more of them open
+    assert table.loc["exposure.open_paths_at_end.no_lockdown", "Δ half"] > 0
 
 
 def test_same_names_get_told_apart(runs: tuple[Any, Any]) -> None:

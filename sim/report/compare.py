@@ -37,7 +37,7 @@ from sim.report.render import to_html, to_markdown
 from sim.report.view import RunView
 from sim.results.folder import write_atomically
 from sim.results.result import Result, load
-from sim.scenario.expect import ExpectError
+from sim.scenario.expect import OPEN_PATHS, ExpectError
 
 MARKER = "comparison.csv"
 """The file that marks a folder as a comparison folder (which a new comparison may replace)."""
@@ -49,7 +49,11 @@ HEADLINE: tuple[str, ...] = (
     "overrides.total", "overrides.actions", "policy.denied", "policy.audited",
     "policy.authorization_failed", "failures.failed", "failures.aborted",
     "coverage.machines_locked_down", "coverage.machines_too_old_for_controls",
-    "coverage.machines_with_drift", "coverage.stale_versions", "expectations.missed",
+    "coverage.machines_with_drift", "coverage.stale_versions",
+    "exposure.total", "exposure.through_lockdown", "exposure.without_lockdown",
+    "exposure.machine_hours", "exposure.machines_at_end", "exposure.open_paths_at_end.any",
+    *(f"exposure.open_paths_at_end.{path}" for path in OPEN_PATHS if path != "any"),
+    "expectations.missed",
 )
 """The metrics compared, in order; the rows of :data:`EXPANSIONS` follow their metric."""
 
@@ -71,10 +75,15 @@ def _table_rows(table: str) -> Callable[[Sequence[Result]], list[str]]:
 EXPANSIONS: dict[str, tuple[Callable[[Sequence[Result]], list[str]], ...]] = {
     "machines_with.blocked": (_table_rows("blocked.by_reason"),
                               _table_rows("blocked.by_extension")),
+    "exposure.without_lockdown": (_table_rows("exposure.installed"),
+                                  _table_rows("exposure.updated"),
+                                  _table_rows("exposure.present_at_end")),
 }
 """Rows that follow a headline metric, each family made from the runs compared: after the
 blocked totals, one row per reason and one per extension that anything was blocked for in
-any run. A new family of rows (per extension, per group...) is one entry here."""
+any run; after the exposure totals, one row per script-capable extension that got in (or was
+left at the end) in any run. A new family of rows (per extension, per group...) is one entry
+here."""
 
 RunSource = Result | str | os.PathLike[str]
 

@@ -1,10 +1,11 @@
 """What a run's one-page report says, independent of its format (:mod:`sim.report.render`
 writes it as Markdown and as self-contained HTML).
 
-In order: the question the scenario asks; facts about the run; the headline numbers; the
-``expect:`` results; the figures; the lint findings of the configurations used; the
-**[param]** values in force. Nothing in it depends on when or how fast the run went, so the
-same run gives the same report.
+In order: the question the scenario asks; facts about the run; what was blocked beside what
+got in, with the figure of exposure over time (:mod:`sim.report.opening`); the headline
+numbers; the ``expect:`` results; the other figures; the lint findings of the configurations
+used; the **[param]** values in force. Nothing in it depends on when or how fast the run
+went, so the same run gives the same report.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.report.assumptions import assumption_notes, lint_findings, params_in_force
-from sim.report.figures import FIGURES
+from sim.report.figures import FIGURES, OPENING_FIGURE
+from sim.report.opening import blocked_rows, exposure_rows
 from sim.report.view import DAY, RunView
 from sim.rules.reference import RULES_DOC, rule_link
 from sim.scenario.units import format_duration, format_size
@@ -45,14 +47,22 @@ class Image:
     png: bytes
 
 
-Block = str | Table | Image
-"""A paragraph (plain text), a table or a figure."""
-
-
 @dataclass(frozen=True)
 class Section:
     title: str
     blocks: Sequence[Block]
+
+
+@dataclass(frozen=True)
+class SideBySide:
+    """Two sections shown next to each other (one after the other where there is no room)."""
+
+    left: Section
+    right: Section
+
+
+Block = str | Table | Image | SideBySide
+"""A paragraph (plain text), a table, a figure or two sections side by side."""
 
 
 @dataclass(frozen=True)
@@ -98,14 +108,30 @@ def build(view: RunView, images: Mapping[str, bytes]) -> Content:
         description=" ".join(line for line in lines[1:] if line),
         facts=_facts(view),
         sections=[
+            opening(view, images),
             Section("Headline numbers", [headline_table(view.metrics), RULES_NOTE]),
             Section("Expectations", _expectations(view)),
             Section("Figures", [Image(spec.file, spec.title, spec.caption, images[spec.name])
-                                for spec in FIGURES if spec.name in images]),
+                                for spec in FIGURES if spec.name in images
+                                and spec.name != OPENING_FIGURE]),
             Section("Lint findings for the configurations used", _lint(view)),
             Section("Assumptions: parameters in force", _params(view)),
         ],
     )
+
+
+def opening(view: RunView, images: Mapping[str, bytes]) -> Section:
+    """What was blocked beside what got in, and the figure of exposure over time."""
+    columns = ("", "number", "details")
+    blocks: list[Block] = [SideBySide(
+        Section("What was blocked", [Table(columns, blocked_rows(view.metrics),
+                                           kind="headline")]),
+        Section("What got in", [Table(columns, exposure_rows(view.metrics),
+                                      kind="headline")]))]
+    spec = next(s for s in FIGURES if s.name == OPENING_FIGURE)
+    if spec.name in images:
+        blocks.append(Image(spec.file, spec.title, spec.caption, images[spec.name]))
+    return Section("What was blocked, what got in", blocks)
 
 
 def _facts(view: RunView) -> list[tuple[str, str]]:
@@ -222,4 +248,5 @@ def _params(view: RunView) -> list[Block]:
                   ["set" if p.is_set else "" for p in params])]
 
 
-__all__ = ["Block", "Content", "Image", "Section", "Table", "build", "headline_table"]
+__all__ = ["Block", "Content", "Image", "Section", "SideBySide", "Table", "build",
+           "headline_table", "opening"]

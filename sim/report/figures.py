@@ -15,6 +15,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from sim.report import figures_activity as activity
+from sim.report import figures_exposure as exposure
 from sim.report import figures_state as state
 from sim.report import plotting
 from sim.report.view import RunView
@@ -38,6 +39,11 @@ class FigureSpec:
 
 
 FIGURES: tuple[FigureSpec, ...] = (
+    FigureSpec("exposure-over-time", exposure.EXPOSURE_TITLE,
+               "Machines with a script-capable extension (R7: it runs arbitrary scripts as "
+               "root or Local System) installed and runnable (R24), and the script-capable "
+               "installs and updates that succeeded, by whether a lockdown let them in.",
+               exposure.exposure_over_time),
     FigureSpec("blocked-over-time", activity.BLOCKED_TITLE,
                "Installs, updates, upgrades and reinstalls refused by a machine's local "
                "controls (R9-R15, R19, R23) or denied by Azure Policy (R26), per time bucket.",
@@ -65,6 +71,8 @@ FIGURES: tuple[FigureSpec, ...] = (
                "leave them Failed (R10).", state.provisioning_figure),
 )
 """The standard figures, in report order."""
+OPENING_FIGURE = "exposure-over-time"
+"""The figure the report opens with, beside what was blocked and what got in."""
 
 
 def draw(spec: FigureSpec, view: RunView) -> Figure:
@@ -94,4 +102,5 @@ def write_figures(view: RunView, folder: Path) -> dict[str, bytes]:
     return images
 
 
-__all__ = ["FIGURES", "FIGURES_DIR", "FigureSpec", "draw", "render", "write_figures"]
+__all__ = ["FIGURES", "FIGURES_DIR", "OPENING_FIGURE", "FigureSpec", "draw", "render",
+           "write_figures"]

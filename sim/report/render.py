@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import html
 
-from sim.report.content import Block, Content, Image, Table
+from sim.report.content import Block, Content, Image, SideBySide, Table
 
 # --- Markdown ----------------------------------------------------------------------------
 
@@ -30,6 +30,9 @@ def _md_table(table: Table) -> str:
 def _md_block(block: Block) -> str:
     if isinstance(block, Table):
         return _md_table(block)
+    if isinstance(block, SideBySide):
+        return "\n\n".join(f"### {s.title}\n\n" + "\n\n".join(_md_block(b) for b in s.blocks)
+                           for s in (block.left, block.right))
     if isinstance(block, Image):
         return f"### {block.title}\n\n![{block.title}]({block.file})\n\n{block.caption}"
     return block
@@ -81,6 +84,9 @@ figure { margin: 10px 0 22px; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 13.5px; margin-top: 4px; }
 footer { color: #888; font-size: 12px; margin-top: 36px; }
+div.side { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr));
+           gap: 0 22px; }
+div.side table.headline td:first-child { white-space: normal; }
 """
 
 
@@ -106,6 +112,10 @@ def _cell(column: str, text: str) -> str:
 def _html_block(block: Block) -> str:
     if isinstance(block, Table):
         return _html_table(block)
+    if isinstance(block, SideBySide):
+        return '<div class="side">' + "".join(
+            f"<div><h3>{_e(s.title)}</h3>{''.join(_html_block(b) for b in s.blocks)}</div>"
+            for s in (block.left, block.right)) + "</div>"
     if isinstance(block, Image):
         data = base64.b64encode(block.png).decode("ascii")
         return (f"<figure><img alt=\"{_e(block.title)}\" "
