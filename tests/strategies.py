@@ -229,3 +229,66 @@ def plan_groups(draw: st.DrawFn, index: int) -> dict[str, object]:
     else:
         group["agent_versions"] = {v: 0.5 for v in versions}
     return group
+
+
+# --- small scenarios where script-capable extensions come and go (exposure) -----------------
+
+EXPOSURE_EXTENSIONS = (
+    "Microsoft.Compute/CustomScriptExtension",            # script-capable, manager-hosted
+    "Microsoft.EnterpriseCloud.Monitoring/MicrosoftMonitoringAgent",  # script-capable, service
+    "Microsoft.Cplat.Core/RunCommandHandlerWindows",      # script-capable, manager-hosted
+    "Microsoft.Azure.Monitor/AzureMonitorWindowsAgent",   # runs no scripts
+)
+"""Extensions of exposure scenarios: script-capable ones hosted either way (R7, R24), and one
+that runs no scripts."""
+_EXPOSURE_LINES = (
+    "azcmagent config set extensions.enabled false",
+    "azcmagent config set extensions.enabled true",
+    "azcmagent config set config.mode monitor",
+    "azcmagent config set config.mode full",
+    "azcmagent config clear extensions.allowlist",
+    "azcmagent config set guestconfiguration.enabled false",
+    'azcmagent config set extensions.allowlist "Allow/None"',
+    'azcmagent config set extensions.allowlist "Microsoft.Azure.Monitor/AzureMonitorWindowsAgent"',
+    'azcmagent config set extensions.allowlist "Microsoft.Azure.Monitor/AzureMonitorWindowsAgent,'
+    'Microsoft.Compute/CustomScriptExtension"',
+    'azcmagent config set extensions.blocklist "Microsoft.Compute/CustomScriptExtension"',
+)
+
+
+@st.composite
+def _exposure_entry(draw: st.DrawFn, groups: list[str]) -> dict[str, object]:
+    """One timeline entry: an extension request, a local removal, local commands (some by an
+    override actor) or an agent update, at a whole hour, on one group or all."""
+    entry: dict[str, object] = {"at": f"{draw(st.integers(0, 70))}h"}
+    kind = draw(st.sampled_from(["install", "install", "update", "delete", "remove_locally",
+                                 "run", "run", "agent_update"]))
+    if kind == "run":
+        entry["run"] = draw(st.lists(st.sampled_from(_EXPOSURE_LINES), min_size=1, max_size=2))
+        entry["override"] = draw(st.booleans())
+    elif kind == "agent_update":
+        entry["agent_update"] = "1.40"
+    else:
+        entry[kind] = draw(st.sampled_from(EXPOSURE_EXTENSIONS))
+    if kind == "update":
+        entry["settings"] = draw(st.sampled_from(["echo hi", _EXPOSURE_LINES[4]]))
+    if draw(st.booleans()):
+        entry["target"] = {"group": draw(st.sampled_from(groups))}
+    return entry
+
+
+@st.composite
+def exposure_scenarios(draw: st.DrawFn) -> dict[str, object]:
+    """A scenario document of 1-2 Windows groups of 1-3 machines (agents 1.15, 1.20, 1.40),
+    some exposure extensions installed, some initial lockdown lines, and 0-6 timeline entries
+    over 3 days."""
+    groups = [f"g{i}" for i in range(draw(st.integers(1, 2)))]
+    fleet = [{"group": name, "count": draw(st.integers(1, 3)), "os": "windows",
+              "agent_version": draw(st.sampled_from(["1.15", "1.20", "1.40"])),
+              "extensions": draw(st.lists(st.sampled_from(EXPOSURE_EXTENSIONS), max_size=3,
+                                          unique=True)),
+              "commands": draw(st.lists(st.sampled_from(_EXPOSURE_LINES), max_size=2))}
+             for name in groups]
+    timeline = draw(st.lists(_exposure_entry(groups), max_size=6))
+    return {"name": "exposure", "description": "What gets in?\n", "duration": "3d",
+            "seed": draw(st.integers(0, 2**16)), "fleet": fleet, "timeline": timeline}

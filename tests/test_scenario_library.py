@@ -147,6 +147,9 @@ EXACT: dict[str, dict[str, float]] = {
         "blocked.by_group.old-win": 0,
         "installs": 0, "upgrades": 4,                # AMA upgrade x3, Defender upgrade on 1.15
         "coverage.stale_versions": 2,
+        "exposure.total": 0,                         # nothing script-capable gets in
+        "exposure.open_paths_at_end.agent_too_old": 1,  # the 1.15 server, and only it:
+        "exposure.open_paths_at_end.any": 1,
     },
     "esu-allow-none": {
         "commands_refused.allow_none_unsupported": 1,
@@ -163,6 +166,11 @@ EXACT: dict[str, dict[str, float]] = {
         "blocked.install.on_blocklist": 8,
         "installs": 12,                              # 5 + 5 on the refused lines, Key Vault x2
         "coverage.machines_locked_down": 2,
+        "exposure.without_lockdown": 8,              # 4 script extensions x 2 refused lines
+        "exposure.through_lockdown": 0,
+        "exposure.machines_at_end": 2,
+        "exposure.open_paths_at_end.script_extension": 2,  # the open ones; a blocklist
+        "exposure.open_paths_at_end.guest_configuration": 4,  # leaves guest config on all
     },
     "monitor-mode": {
         "commands_refused.lists_frozen": 2,
@@ -171,6 +179,9 @@ EXACT: dict[str, dict[str, float]] = {
         "commands_blocked.guest_configuration_disabled": 2,
         "installs": 4,                               # CT and the script on each
         "overrides.by_actor.local-admin": 2,         # the script on each, after the switch
+        "exposure.installed_without_lockdown.Microsoft.Compute/CustomScriptExtension": 2,
+        "exposure.through_lockdown": 0,              # MMA dropped from the list before asked
+        "exposure.open_paths_at_end.no_lockdown": 2,
     },
     "extension-manager-disabled": {
         "blocked.by_group.sensitive": 3,             # script, settings update, AMA upgrade
@@ -182,6 +193,12 @@ EXACT: dict[str, dict[str, float]] = {
         "coverage.extensions_not_running": 1,        # AMA on the server still disabled
         "coverage.stale_versions": 1,                # AMA where the upgrade was refused
         "coverage.machines_with_drift": 1,           # the orphaned Log Analytics agent
+        "exposure.machines_at_start": 3,             # the Log Analytics agent runs scripts and,
+        "exposure.machines_at_end": 3,               # its own service, keeps running (R24):
+        "exposure.machine_hours": 3 * 8 * 24,        # 3 servers all 8 days, orphaned or not
+        "exposure.present_at_end.Microsoft.EnterpriseCloud.Monitoring/MicrosoftMonitoringAgent":
+            3,
+        "exposure.installed.Microsoft.Compute/CustomScriptExtension": 1,  # on the 1.16 one
     },
     "existing-extension-delete": {
         "blocked.update.not_on_allowlist": 2, "blocked.install.not_on_allowlist": 2,
@@ -199,6 +216,11 @@ EXACT: dict[str, dict[str, float]] = {
         "commands_blocked.guest_configuration_disabled": 2,  # scripts-allowed, best-practice
         "overrides.by_actor.script-runner": 1, "overrides.by_actor.custom-guest-policy": 1,
         "installs": 3,
+        "exposure.through_lockdown": 1,              # the script, let in by its allowlist
+        "exposure.without_lockdown": 1,              # Run Command after the list was cleared
+        "exposure.open_paths_at_end.any": 2,         # all but best-practice
+        "exposure.open_paths_at_end.guest_configuration": 1,
+        "exposure.machines_open_to.dev": 2,
     },
     "dine-remediation-loop": {
         "blocked.by_group.vm-insights-win": 13,      # every daily round of 14 days

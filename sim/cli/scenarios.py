@@ -142,7 +142,8 @@ def run_run(args: argparse.Namespace) -> int:
 
 
 def print_summary(result: Any, console: Console) -> None:
-    """Blocked operations by reason, reinstall churn, overrides, expectations, the folder."""
+    """Blocked operations by reason, reinstall churn, overrides, what got in, expectations,
+    the folder."""
     from sim.quantities import format_duration, format_size
 
     m, manifest = result.metrics, result.manifest
@@ -162,6 +163,12 @@ def print_summary(result: Any, console: Console) -> None:
     by_actor = ", ".join(f"{a} {n}" for a, n in overrides["by_actor"].items()) or "none"
     console.print(f"Overrides: {overrides['total']} operations let through by "
                   f"{overrides['actions']} override actions (by actor: {by_actor})")
+    if "exposure" in m:
+        e = m["exposure"]
+        console.print(f"What got in: {e['total']} script-capable installs and updates "
+                      f"({e['through_lockdown']} through a lockdown), "
+                      f"{e['machine_hours']:.1f} machine-hours exposed; an override path left "
+                      f"open on {e['open_paths_at_end']['any']} machines at the end")
     if result.expectations:
         console.print(expectation_table(result.expectations))
     console.print("What each number counts: docs/metrics.md; the rules behind them: "

@@ -4,10 +4,13 @@ A :class:`World` is what users build and run. The engine's rooms, one module eac
 down this list only (an import-linter contract in ``pyproject.toml``):
 
 * :mod:`~sim.engine.snapshot`: the read-only view of a world that runs and exports read;
-* :mod:`~sim.engine.metrics`: summary metrics as queries over records;
+* :mod:`~sim.engine.metrics`: summary metrics as queries over records, the one place that
+  says which records each counts (blocked, reinstalls, overrides, exposure);
   :mod:`~sim.engine.policy`, :mod:`~sim.engine.upgrades`: actors of Azure Policy (R6b, R16,
   R26, R27), automatic upgrades, agent updates, monitor-list updates (R19, R25, R30);
 * :mod:`~sim.engine.actors`: timeline actors, their targets and timing;
+  :mod:`~sim.engine.endstate`: exposure at the end (script-capable extensions left, open
+  override paths and who could use them, R7, R17, R27);
 * :mod:`~sim.engine.world`: the world, its build and run phases and its public methods;
 * :mod:`~sim.engine.manager`: the control plane's intake and the extension manager (R2-R6c,
   R10, R13, R14, R23, R24); :mod:`~sim.engine.gate`: Azure's gate on requests, Azure Policy
@@ -16,6 +19,8 @@ down this list only (an import-linter contract in ``pyproject.toml``):
   first event);
 * :mod:`~sim.engine.local`: local commands (R6, R8, R17, R23, R24);
 * :mod:`~sim.engine.checks`: when a machine checks with Azure (R6a);
+  :mod:`~sim.engine.exposure`: machines with a script-capable extension installed and
+  runnable, kept as the run goes (R7, R24);
 * :mod:`~sim.engine.state`: :class:`~sim.engine.state.FleetState`, every state array declared
   once with its type, unit and sentinel;
 * :mod:`~sim.engine.tables`: the names behind the codes, interned configurations;
