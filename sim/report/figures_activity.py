@@ -17,7 +17,7 @@ from sim.report import plotting as p
 from sim.report.derive import counts_per_bucket, proxy_downloads, queue_lengths, shared_paths
 from sim.report.palette import reason_colour, series_colours
 from sim.report.view import DAY, HOUR, RunView, TimeAxis
-from sim.results.timeseries import blocked_mask
+from sim.results.selections import blocked, reinstalled
 
 BLOCKED_TITLE = "Blocked operations over time, by reason"
 BY_EXTENSION_TITLE = "Blocked operations by extension and reason"
@@ -60,10 +60,10 @@ def short_names(names: list[str]) -> dict[str, str]:
 def blocked_by_extension(view: RunView) -> Figure:
     """Horizontal bars: blocked operations per extension, split by reason."""
     r = view.records
-    blocked = r[blocked_mask(r) & r["extension"].notna()]
-    if blocked.empty:
+    refused = r[blocked(r) & r["extension"].notna()]
+    if refused.empty:
         return p.empty(BY_EXTENSION_TITLE, "Nothing was blocked: no extension was refused.")
-    table = (blocked.groupby(["extension", "reason"], observed=True).size()
+    table = (refused.groupby(["extension", "reason"], observed=True).size()
              .unstack(fill_value=0))
     table = table.loc[table.sum(axis=1).sort_values().index]
     reasons = list(table.sum().sort_values(ascending=False).index)
@@ -91,9 +91,8 @@ def reinstall_churn(view: RunView) -> Figure:
     """Three panels per time bucket: reinstall cycles (and blocked reinstalls), absent
     machine-hours ended by the reinstalls, and bytes downloaded again by path."""
     r = view.records
-    is_reinstall = (r["operation"] == "reinstall").to_numpy()
-    done = is_reinstall & (r["outcome"] == "succeeded").to_numpy()
-    refused = is_reinstall & (r["outcome"] == "blocked").to_numpy()
+    done = reinstalled(r)
+    refused = blocked(r) & (r["operation"] == "reinstall").to_numpy()
     if not (done.any() or refused.any()):
         return p.empty(CHURN_TITLE, "No reinstall churn: no extension removed locally came "
                                     "back by resync (R6).")
