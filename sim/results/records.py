@@ -95,15 +95,16 @@ def code_columns(records: pd.DataFrame) -> dict[str, npt.NDArray[Any]]:
     arcsim without the lockdown and exposure columns gets them filled with "none"."""
     codes: dict[str, npt.NDArray[Any]] = {}
     for name, (table, missing) in _CODE_TABLES.items():
+        column = _as_categorical(records[name])
         index = {value: i for i, value in enumerate(table)}
-        mapped = [index.get(value, -1) for value in category_names(records[name])]
-        codes[name] = np.array([*mapped, missing], dtype=np.int64)[
-            category_codes(records[name])]
+        mapped = [index.get(str(value), -1) for value in column.cat.categories]
+        # a category's code indexes the table; a missing value (code -1) takes the last entry
+        codes[name] = np.array([*mapped, missing], dtype=np.int16)[column.cat.codes.to_numpy()]
     codes["time"] = records["time"].to_numpy(np.float64)
-    codes["machine"] = records["machine"].to_numpy(np.int64)
+    codes["machine"] = records["machine"].to_numpy()
     for name, none in _CARRIED.items():
-        codes[name] = (records[name].to_numpy(np.int64) if name in records
-                       else np.full(len(records), none, dtype=np.int64))
+        codes[name] = (records[name].to_numpy() if name in records
+                       else np.full(len(records), none, dtype=np.int8))
     return codes
 
 
