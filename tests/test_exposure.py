@@ -104,6 +104,21 @@ def test_r7_new_settings_for_a_script_extension_are_an_update_that_got_in() -> N
     assert found["machines_at_start"] == found["machines_at_end"] == 3
 
 
+def test_r7_a_scenario_can_mark_its_own_extension_script_capable() -> None:
+    """A ``catalogue:`` entry with ``runs_scripts: true`` makes an extension script-capable:
+    its installs are exposure, and an allowlist that names it leaves the script path open."""
+    text = (f"name: t\ndescription: |\n  What gets in?\nduration: 2d\nseed: 5\n"
+            f"catalogue:\n  Contoso/Runner: {{runs_scripts: true, hosting: service}}\n"
+            f"fleet:\n{group(commands=(allowlist(AMA, 'Contoso/Runner'), GUEST_OFF))}\n"
+            f"timeline:\n{install('Contoso/Runner')}\n")
+    scenario = scenario_from_text(text)
+    world = build_world(scenario)
+    world.run(scenario.duration)
+    found = exposure(world)
+    assert found["installed_through_lockdown"] == {"Contoso/Runner": 3}
+    assert found["open_paths_at_end"]["script_extension"] == 3
+
+
 def test_r13_nothing_blocked_is_exposure() -> None:
     world = run(group(commands=(allowlist(AMA),)), install(CSE))
     found = exposure(world)

@@ -23,8 +23,8 @@ import numpy as np
 
 from sim.engine.clock import Kind, machine_priority, schedule_each
 from sim.engine.codes import REASON_CODE, RULE_CODE, Op, Outcome, Prov
-from sim.engine.rng import uniforms
 from sim.engine.exposure import recount
+from sim.engine.rng import uniforms
 from sim.engine.state import FleetState
 from sim.rules.config import AgentConfig
 
