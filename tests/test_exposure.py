@@ -25,6 +25,7 @@ from sim.rules.versions import v
 from sim.runs.execute import run_world
 from sim.scenario import library
 from sim.scenario.build import build_world
+from sim.scenario.expect import ExpectError, check_path
 from sim.scenario.loading import load_scenario, scenario_from_document, scenario_from_text
 from sim.scenario.source import LocatedDocument
 
@@ -390,3 +391,19 @@ def test_r19_monitor_mode_lets_the_script_capable_log_analytics_agent_in(
     machines = result.manifest["counts"]["machines"]
     assert found["installed_through_lockdown"] == {MMA: machines}
     assert found["present_at_end"][MMA] == machines
+
+
+# --- expect:, sweep --metric and compare name the exposure metrics ---------------------------
+
+
+@pytest.mark.parametrize("path", [
+    "exposure.total", "exposure.machine_hours", "exposure.open_paths_at_end.agent_too_old",
+    f"exposure.installed_through_lockdown.{CSE}", f"exposure.present_at_end.{MMA}",
+    "exposure.machines_open_to.dev"])
+def test_exposure_paths_can_be_expected_and_swept(path: str) -> None:
+    check_path(path)  # what expect: and sweep --metric check before anything runs
+
+
+def test_who_could_use_a_path_is_text_not_a_number() -> None:
+    with pytest.raises(ExpectError, match="lists names by override path, not a number"):
+        check_path("exposure.open_path_holders.script_extension")
