@@ -194,6 +194,15 @@ def headline_table(metrics: Mapping[str, Any]) -> Table:
          f"controls; {_n(g('coverage.machines_with_drift'))} with drift from Azure; "
          f"{_n(g('coverage.stale_versions'))} stale extension versions",
          "coverage.machines_locked_down", "R8, R30"),
+        ("What got in", _n(g("exposure.total")),
+         f"script-capable installs and updates that succeeded, "
+         f"{_n(g('exposure.through_lockdown'))} through a lockdown; "
+         f"{_n(float(g('exposure.machine_hours')))} machine-hours with one installed and "
+         f"runnable", "exposure.total, exposure.machine_hours", "R7, R24"),
+        ("Override paths left open", f"{_n(g('exposure.open_paths_at_end.any'))} of "
+                                     f"{_n(g('coverage.machines'))}",
+         "machines where a protection can still be rewritten from Azure at the end",
+         "exposure.open_paths_at_end.any", "R17, R27"),
     ]
     return Table(("", "number", "details", "metric", "rules"), rows, kind="headline")
 
