@@ -167,7 +167,7 @@ def print_summary(result: Any, console: Console) -> None:
         e = m["exposure"]
         console.print(f"What got in: {e['total']} script-capable installs and updates "
                       f"({e['through_lockdown']} through a lockdown), "
-                      f"{e['machine_hours']:.1f} machine-hours exposed; an override path left "
+                      f"{e['machine_hours']:,.1f} machine-hours exposed; an override path left "
                       f"open on {e['open_paths_at_end']['any']} machines at the end")
     if result.expectations:
         console.print(expectation_table(result.expectations))
