@@ -407,3 +407,23 @@ def test_exposure_paths_can_be_expected_and_swept(path: str) -> None:
 def test_who_could_use_a_path_is_text_not_a_number() -> None:
     with pytest.raises(ExpectError, match="lists names by override path, not a number"):
         check_path("exposure.open_path_holders.script_extension")
+
+
+def test_r7_open_paths_are_counted_the_same_past_24_script_capable_extensions() -> None:
+    """A scenario may mark many extensions script-capable (here 27 are in the run); the end
+    counts do not depend on how the combinations are keyed."""
+    names = [f"Contoso/Runner{i}" for i in range(26)]
+    entries = "".join(f"  {n}: {{runs_scripts: true, os: windows}}\n" for n in names)
+    text = (f"name: t\ndescription: |\n  What gets in?\nduration: 1d\nseed: 5\n"
+            f"catalogue:\n{entries}"
+            f"fleet:\n{group(installed=(names[25], CSE), commands=(allowlist(AMA),))}\n"
+            f"{group('open', count=2, installed=tuple(names[:25]))}\n")
+    scenario = scenario_from_text(text)
+    world = build_world(scenario)
+    world.run(scenario.duration)
+    assert len(world.x_scripts) == 27
+    found = exposure(world)
+    assert found["present_at_end"] == {CSE: 3, names[25]: 3, **dict.fromkeys(names[:25], 2)}
+    assert found["machines_at_end"] == 5  # each has one installed, its manager enabled
+    assert found["open_paths_at_end"] == {"script_extension": 2, "guest_configuration": 5,
+                                          "no_lockdown": 2, "agent_too_old": 0, "any": 5}

@@ -63,19 +63,24 @@ def exposure_at_end(world: World) -> EndCounts:
 def _combinations(world: World, inst: npt.NDArray[np.int16],
                   scripts: list[int]) -> Mapping[tuple[int, int, int], int]:
     """Machines per (configuration id, group, bit mask of installed script-capable extensions:
-    bit ``j`` for ``scripts[j]``)."""
-    n = world.n_machines
-    mask = np.zeros(n, dtype=np.int64)
-    for j, x in enumerate(scripts):
-        mask |= (inst[:, x] >= 0).astype(np.int64) << j
-    rows = np.stack([np.frombuffer(world.m_cfg, dtype=np.int32).astype(np.int64),
-                     np.frombuffer(world.m_group, dtype=np.int16).astype(np.int64), mask],
-                    axis=1)
-    if n == 0:
+    bit ``j`` for ``scripts[j]``), counted on one int64 key per machine (configuration id
+    from bit 40, group from bit 24, the mask below; row by row past 24 such extensions)."""
+    if world.n_machines == 0:
         return {}
-    keys, machines = np.unique(rows, axis=0, return_counts=True)
-    return {(int(c), int(g), int(b)): int(k)
-            for (c, g, b), k in zip(keys.tolist(), machines.tolist(), strict=True)}
+    config = np.frombuffer(world.m_cfg, dtype=np.int32).astype(np.int64)
+    group = np.frombuffer(world.m_group, dtype=np.int16).astype(np.int64)
+    if len(scripts) > 24:  # more than a key holds (a scenario's own catalogue): row by row
+        rows = np.stack([config, group, *((inst[:, x] >= 0).astype(np.int64)
+                                          for x in scripts)], axis=1)
+        found, counts = np.unique(rows, axis=0, return_counts=True)
+        return {(int(r[0]), int(r[1]), sum(int(b) << j for j, b in enumerate(r[2:]))): int(n)
+                for r, n in zip(found.tolist(), counts.tolist(), strict=True)}
+    key = config << 40 | group << 24
+    for j, x in enumerate(scripts):
+        key |= (inst[:, x] >= 0).astype(np.int64) << j
+    keys, machines = np.unique(key, return_counts=True)
+    return {(k >> 40, k >> 24 & 0xFFFF, k & 0xFFFFFF): n
+            for k, n in zip(keys.tolist(), machines.tolist(), strict=True)}
 
 
 def _paths(world: World, cid: int, g: int, mask: int,
