@@ -2,10 +2,12 @@
 
 ``results/<scenario>-<seed>-<short hash>/`` holds ``manifest.json``, ``metrics.json``,
 ``expect.json``, ``records.parquet`` and ``timeseries.parquet``. Everything is written into a
-hidden temporary sibling (``.<folder>.tmp-<pid>``) that is renamed into place at the end, so
-an interrupted or failed run leaves nothing that looks complete, and no temporary folder
-either. An existing folder of the same name (the same scenario, seed and arcsim version) is
-replaced: moved aside, the new one renamed in, the old one removed (put back on failure).
+hidden temporary sibling (``.<folder>.tmp-<random>``), flushed to the disk and renamed into
+place at the end (:func:`sim.files.atomic_folder`), so an interrupted or failed run (a full
+disk, a read-only folder) leaves nothing that looks complete, and no temporary folder either.
+An existing folder of the same name (the same scenario, seed and arcsim version) is replaced:
+moved aside, the new one renamed in, the old one removed (put back on failure). Two runs that
+write the same folder at the same time both succeed; one of their (identical) records stays.
 
 Parquet files are deterministic: the same frame gives the same bytes.
 """
@@ -14,8 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.errors import ArcsimError
+from sim.files import FileError, atomic_folder
 
 MANIFEST, METRICS, EXPECT = "manifest.json", "metrics.json", "expect.json"
 RECORDS, TIMESERIES = "records.parquet", "timeseries.parquet"
@@ -59,42 +60,13 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
 
 def write_atomically(final: Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` on a fresh temporary sibling of ``final``, then rename it to
-    ``final``. On any exception (or KeyboardInterrupt) the temporary folder is removed and the
-    exception propagates; ``final`` is then as it was.
+    ``final`` (:func:`sim.files.atomic_folder`). On any exception (or KeyboardInterrupt) the
+    temporary folder is removed and the exception propagates; ``final`` is then as it was.
 
     Raises:
-        ResultError: the parent folder cannot be created or written.
+        ResultError: the folder cannot be written (the message names it and says why).
     """
-    parent = final.parent
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ResultError(f"cannot create the results folder {parent}: "
-                          f"{exc.strerror or exc}") from None
-    tmp = parent / f".{final.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        tmp.mkdir()
-        write(tmp)
-        _replace(tmp, final)
-    except OSError as exc:
-        raise ResultError(f"cannot write {final}: {exc.strerror or exc}") from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return final
-
-
-def _replace(tmp: Path, final: Path) -> None:
-    """Rename ``tmp`` to ``final``; an existing ``final`` is moved aside first."""
-    if not final.exists():
-        os.replace(tmp, final)
-        return
-    old = final.parent / f".{final.name}.old-{os.getpid()}"
-    shutil.rmtree(old, ignore_errors=True)
-    os.replace(final, old)
-    try:
-        os.replace(tmp, final)
-    except BaseException:
-        os.replace(old, final)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+        return atomic_folder(final, write)
+    except FileError as exc:
+        raise ResultError(str(exc)) from None

@@ -67,6 +67,12 @@ class Result:
         return str(self.manifest["scenario"]["name"])
 
     @property
+    def run_name(self) -> str:
+        """The result folder's name as the run gave it (``<scenario>-<seed>-<hash>``), also
+        while the run writes it into a temporary folder; it keys the activity log's ids."""
+        return folder_name(self.name, self.seed, str(self.manifest["hash"]))
+
+    @property
     def seed(self) -> int:
         """The run's seed."""
         return int(self.manifest["seed"])
@@ -94,13 +100,13 @@ class Result:
         """The run's Azure activity log, one row per event (see :mod:`sim.results.activity`)."""
         from sim.results.activity import activity_log
 
-        return activity_log(self.records, self._start(), self.path.name)
+        return activity_log(self.records, self._start(), self.run_name)
 
     def activity_chunks(self) -> Iterator[pd.DataFrame]:
         """:meth:`activity_log` a chunk of events at a time (for big runs)."""
         from sim.results.activity import activity_chunks
 
-        return activity_chunks(self.records, self._start(), self.path.name)
+        return activity_chunks(self.records, self._start(), self.run_name)
 
     def _start(self) -> datetime | None:
         start = self.manifest.get("scenario", {}).get("start")
@@ -147,7 +153,7 @@ def write_activity_log_file(result: Result) -> None:
     from sim.results.activity import write_activity_log
 
     write_activity_log(result.activity_chunks(), result.path / "activity_log.json",
-                       run=result.path.name)
+                       run=result.run_name)
 
 
 def load(path: str | os.PathLike[str]) -> Result:

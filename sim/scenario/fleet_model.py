@@ -13,7 +13,15 @@ from pydantic import BeforeValidator, Field
 from pydantic import model_validator as _model_validator
 
 from sim.scenario.units import Duration, Version
-from sim.scenario.values import ExtensionName, Label, Model, OsName, SchemaValueError, Share
+from sim.scenario.values import (
+    Count,
+    ExtensionName,
+    Label,
+    Model,
+    OsName,
+    SchemaValueError,
+    Share,
+)
 
 
 def _name_only(value: Any) -> Any:
@@ -46,7 +54,7 @@ class Group(Model):
     """A group of alike machines."""
 
     group: Label
-    count: int = Field(ge=1)
+    count: Count
     os: OsName = "windows"
     agent_version: Version | None = None
     agent_versions: dict[Version, Annotated[float, Field(ge=0.0)]] | None = None

@@ -12,8 +12,9 @@ A key is a dotted path with list indices, as errors print it: ``duration``, ``se
 item of a list may also be named instead of numbered: ``timeline[cleanup].at`` is the timeline
 entry whose ``name`` is ``cleanup``, ``fleet[web-win].count`` the group ``web-win``,
 ``policies[deny-scripts].scope`` the policy ``deny-scripts``.
-The value is read as YAML (``50`` is a number, ``10m`` a text, ``'"1.40"'`` a quoted version);
-a value YAML cannot read (``>= 1``) is taken as the text it is.
+The value is read as YAML, as a scenario file is read (``50`` is a number, ``10m`` a text,
+``'"1.40"'`` a quoted version; the same limits and errors); a value that is not YAML
+(``>= 1``) is taken as the text it is.
 """
 
 from __future__ import annotations
@@ -27,29 +28,30 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sim.scenario.checks import check_scenario
 from sim.scenario.extension_names import ExtensionNameWarning, typos
 from sim.scenario.inventory.scenario_fleet import FleetFrom, FleetFromError, imported_groups
+from sim.scenario.limits import LIMITS
 from sim.scenario.schema import Scenario, TimelineEntry
 from sim.scenario.source import (
     FieldPath,
     LocatedDocument,
     Problem,
     ScenarioError,
+    YAMLSyntaxError,
     fields_at,
     format_path,
     load_yaml_file,
     load_yaml_text,
+    load_yaml_value,
     validate_document,
 )
 from sim.scenario.timeline import entry_problems
 from sim.scenario.units import is_duration
-from sim.scenario.values import Model
+from sim.scenario.values import Model, SchemaValueError, scaled_count
 
-_TOKEN = re.compile(r'\.?([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\["([^"]*)"\]|\[\'([^\']*)\'\]'
-                    r"|\[([A-Za-z0-9][A-Za-z0-9_.-]*)\]")
+_TOKEN = re.compile(r'\.?([A-Za-z_][A-Za-z0-9_-]*)|\[(\d{1,9})\]|\["([^"]*)"\]|\[\'([^\']*)\'\]'
+                    r"|\[([A-Za-z0-9][A-Za-z0-9_.-]*)\]", re.ASCII)
 
 
 def load_scenario(path: str | os.PathLike[str], *, overrides: Sequence[str] = (),
@@ -91,7 +93,8 @@ def scenario_from_document(doc: LocatedDocument, *, overrides: Sequence[str] = (
     except ScenarioError as exc:
         rest = [where.relocate(p) for p in exc.problems if p.path[:2] not in flagged
                 or len(p.path) > 2]
-        raise ScenarioError(sorted([*early, *rest], key=lambda p: p.line or 0)) from None
+        raise ScenarioError(sorted([*early, *rest], key=lambda p: p.line or 0),
+                            exc.omitted) from None
     if early:
         raise ScenarioError(early)
     check_scenario(scenario, where.problem, base)
@@ -193,6 +196,8 @@ def parse_key(key: str, argument: str) -> FieldPath:
         position = match.end()
     if not path:
         raise _set_error(argument, "expected KEY=VALUE, e.g. fleet[0].count=50")
+    if len(path) > LIMITS.max_depth:
+        raise _set_error(argument, f"a key of more than {LIMITS.max_depth} parts")
     return tuple(path)
 
 
@@ -219,7 +224,7 @@ def apply_overrides(doc: LocatedDocument, overrides: Sequence[str]
         if not sep or not key.strip():
             raise _set_error(argument, "expected KEY=VALUE, e.g. fleet[0].count=50")
         path = resolve_names(data, parse_key(key.strip(), argument), argument)
-        _assign(data, path, _read_value(text), argument)
+        _assign(data, path, _read_value(text, argument, path), argument)
         origins[path] = f"--set {argument}"
     return LocatedDocument(data, doc.filename, doc.positions), origins
 
@@ -275,12 +280,21 @@ def _named_item(items: list[Any], name: str, where: str, argument: str) -> int:
     raise _set_error(argument, f'{where} has no entry named "{name}" (named entries: {known})')
 
 
-def _read_value(text: str) -> Any:
-    """``text`` read as a YAML value; a text YAML cannot read (``>= 1``) stays a text."""
+def _read_value(text: str, argument: str, path: FieldPath) -> Any:
+    """``text`` read as a YAML value; a text that is not YAML (``>= 1``) stays a text.
+
+    Raises:
+        ScenarioError: YAML that arcsim does not take (see :func:`load_yaml_value`), at
+            ``argument`` and within ``path``.
+    """
+    where = f"--set {argument}"
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
+        return load_yaml_value(text, where)
+    except YAMLSyntaxError:
         return text
+    except ScenarioError as exc:
+        raise ScenarioError([Problem(where, None, (*path, *p.path), p.message)
+                             for p in exc.problems]) from None
 
 
 def _assign(data: dict[str, Any], path: FieldPath, value: Any, argument: str) -> None:
@@ -331,12 +345,16 @@ def apply_scale(doc: LocatedDocument, scale: float | None) -> LocatedDocument:
         return LocatedDocument(data, doc.filename, doc.positions)
     if not isinstance(fleet, list):
         return doc
-    data["fleet"] = [_scaled(group, scale) for group in fleet]
+    data["fleet"] = [_scaled(group, scale, ("fleet", i)) for i, group in enumerate(fleet)]
     return LocatedDocument(data, doc.filename, doc.positions)
 
 
-def _scaled(group: Any, scale: float) -> Any:
+def _scaled(group: Any, scale: float, path: FieldPath) -> Any:
     count = group.get("count") if isinstance(group, dict) else None
     if not isinstance(count, int) or isinstance(count, bool):
         return group
-    return {**group, "count": max(1, round(count * scale))}
+    try:
+        return {**group, "count": scaled_count(count, scale)}
+    except SchemaValueError as exc:
+        raise ScenarioError([Problem(f"--scale {scale:g}", None, (*path, "count"),
+                                     str(exc))]) from None

@@ -17,7 +17,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, create_model
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    ValidationInfo,
+    create_model,
+    field_validator,
+)
 from pydantic import model_validator as _model_validator
 
 from sim.scenario.action import EntryBase, TargetModel
@@ -41,6 +48,8 @@ from sim.scenario.values import (
     Name,
     PositiveDuration,
     SchemaValueError,
+    check_fleet_size,
+    check_time_range,
 )
 
 __all__ = ["POLICY_KINDS", "AutoUpgradeModel", "CatalogueModel", "DeployModel", "ExemptModel",
@@ -52,6 +61,7 @@ __all__ = ["POLICY_KINDS", "AutoUpgradeModel", "CatalogueModel", "DeployModel", 
 def _some_groups(groups: tuple[Group, ...]) -> tuple[Group, ...]:
     if not groups:
         raise SchemaValueError("expected at least one group of machines, got none")
+    check_fleet_size([g.count for g in groups])
     return groups
 
 
@@ -102,7 +112,7 @@ class Scenario(Model):
     name: Name
     description: str = Field("", description="the question the scenario answers")
     duration: PositiveDuration
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, lt=2**63)
     start: datetime | None = Field(None, description="ISO start; outputs then carry timestamps")
     params: Params = Field(default_factory=lambda: Params.model_validate({}))
     fleet: Annotated[tuple[Group, ...],
@@ -120,6 +130,14 @@ class Scenario(Model):
     variants: dict[Name, dict[str, Any]] = Field(
         {}, description="named alternatives to compare: name -> {--set KEY: value} "
                         "(arcsim sweep --variants; sim.scenario.variants)")
+
+    @field_validator("start")
+    @classmethod
+    def _ends_in_time(cls, start: datetime | None, info: ValidationInfo) -> datetime | None:
+        duration = info.data.get("duration")
+        if start is not None and isinstance(duration, float):
+            check_time_range(start, duration)
+        return start
 
     @property
     def summary(self) -> str:

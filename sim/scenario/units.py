@@ -39,6 +39,15 @@ _DURATION_EXAMPLES = '"90s", "5m", "2h", "3d" or "1w"'
 _SIZE_EXAMPLES = '"45MB", "1.5GB", "512KiB" or "10B"'
 _VERSION_EXAMPLE = '"1.35"'
 
+MAX_SECONDS = 200 * 365 * 86_400
+"""The longest duration a scenario may give (200 years, 73000d): outputs carry timestamps (from
+2026 when a scenario gives no ``start``) up to 2262, the last year pandas represents; a run's time
+series has a row per day. A scenario with a ``start`` must also end before 2262."""
+MAX_BYTES = 10**15
+"""The largest size (1000TB): sizes and byte counts are 64-bit integers in records and metrics."""
+MAX_VERSION_CHARS = 64
+"""The longest version text (the longest real ones have about 20 characters)."""
+
 _SECONDS_PER_UNIT: dict[str, int] = {"w": 604_800, "d": 86_400, "h": 3_600, "m": 60, "s": 1}
 _BYTES_PER_UNIT: dict[str, int] = {
     "B": 1,
@@ -52,10 +61,10 @@ _BYTES_PER_UNIT: dict[str, int] = {
     "TIB": 2**40,
 }
 
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_DURATION_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([wdhms])")
-_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([A-Za-z]+)")
-_VERSION = re.compile(r"\d+(?:\.\d+)+")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?", re.ASCII)
+_DURATION_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([wdhms])", re.ASCII)
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([A-Za-z]+)", re.ASCII)
+_VERSION = re.compile(r"\d+(?:\.\d+)+", re.ASCII)
 
 
 class UnitError(ArcsimError, ValueError):
@@ -66,13 +75,29 @@ class UnitError(ArcsimError, ValueError):
     """
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def show_value(value: object, limit: int = 40) -> str:
     """Render ``value`` roughly as it reads in YAML (``"text"``, ``1.2``, ``true``, ``null``).
 
-    Texts longer than ``limit`` characters are cut and end with ``...``.
+    Texts longer than ``limit`` characters are cut and end with ``...``. Never fails: a value
+    JSON cannot show (an integer of thousands of digits, a value nested thousands of levels
+    deep) is described instead; a lone surrogate is shown as its escape (``\\udc80``).
     """
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (ValueError, RecursionError):
+        text = _described(value)
+    text = _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _described(value: object) -> str:
+    """What ``value`` is, for a value JSON cannot write."""
+    if isinstance(value, int):
+        return f"a number of about {int(abs(value).bit_length() * 0.30103) + 1} digits"
+    return f"a {type(value).__name__} JSON cannot show"
 
 
 def _is_number(value: object) -> TypeGuard[float]:
@@ -84,15 +109,27 @@ def _reject_negative(value: float, kind: str) -> None:
         raise UnitError(f"a {kind} cannot be negative, got {show_value(value)}")
 
 
-def _finite_seconds(value: float) -> float:
-    """``value`` as float seconds; raise :class:`UnitError` if negative, infinite or NaN."""
-    _reject_negative(value, "duration")
+def _finite_seconds(value: float | str) -> float:
+    """``value`` (a number, or a text of digits) as float seconds.
+
+    Raises:
+        UnitError: negative, infinite, NaN, or longer than :data:`MAX_SECONDS`.
+    """
+    if not isinstance(value, str):
+        _reject_negative(value, "duration")
     try:
         seconds = float(value)
     except OverflowError:
         seconds = math.inf
     if not math.isfinite(seconds):
         raise UnitError(f"a duration must be a finite number, got {show_value(value)}")
+    return _bounded(seconds, value)
+
+
+def _bounded(seconds: float, value: object) -> float:
+    if seconds > MAX_SECONDS:
+        raise UnitError(f"a duration must be at most {MAX_SECONDS // 86_400}d (200 years), got "
+                        f"{show_value(value)}")
     return seconds
 
 
@@ -110,18 +147,20 @@ def parse_duration(value: str | float) -> float:
     smallest, each at most once. A bare number (or a text of digits) counts as seconds.
 
     Raises:
-        UnitError: the value is not a duration, or is negative or not finite.
+        UnitError: the value is not a duration, or is negative, not finite or longer than
+            :data:`MAX_SECONDS` (200 years).
     """
     if _is_number(value):
         return _finite_seconds(value)
     if _negative(value):
         raise UnitError(f"a duration cannot be negative, got {show_value(value)}")
     if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
-        return float(value)
+        return _finite_seconds(value.strip())
     parts = _duration_parts(value)
     if parts is None:
         raise UnitError(f"expected a duration like {_DURATION_EXAMPLES}, got {show_value(value)}")
-    return sum(float(amount) * _SECONDS_PER_UNIT[unit] for amount, unit in parts)
+    seconds = sum(float(amount) * _SECONDS_PER_UNIT[unit] for amount, unit in parts)
+    return _bounded(seconds, value)
 
 
 def _duration_parts(value: object) -> list[tuple[str, str]] | None:
@@ -154,20 +193,30 @@ def parse_size(value: str | int) -> int:
     nearest byte (``"1.1KiB"`` -> 1126).
 
     Raises:
-        UnitError: the value is not a size, or is negative.
+        UnitError: the value is not a size, or is negative or larger than :data:`MAX_BYTES`.
     """
     if isinstance(value, int) and not isinstance(value, bool):
         _reject_negative(value, "size")
-        return value
+        return _bounded_size(value, value)
     if _negative(value):
         raise UnitError(f"a size cannot be negative, got {show_value(value)}")
     text = value.strip() if isinstance(value, str) else ""
-    if text.isdigit():
-        return int(text)
     match = _SIZE.fullmatch(text)
-    if match is None or match.group(2).upper() not in _BYTES_PER_UNIT:
+    if text.isascii() and text.isdigit():
+        amount, unit = text, "B"
+    elif match is None or match.group(2).upper() not in _BYTES_PER_UNIT:
         raise UnitError(f"expected a size like {_SIZE_EXAMPLES}, got {show_value(value)}")
-    return round(Fraction(match.group(1)) * _BYTES_PER_UNIT[match.group(2).upper()])
+    else:
+        amount, unit = match.group(1), match.group(2).upper()
+    if len(amount) > 30:  # far past the bound, and Fraction would refuse thousands of digits
+        return _bounded_size(MAX_BYTES + 1, value)
+    return _bounded_size(round(Fraction(amount) * _BYTES_PER_UNIT[unit]), value)
+
+
+def _bounded_size(num_bytes: int, value: object) -> int:
+    if num_bytes > MAX_BYTES:
+        raise UnitError(f"a size must be at most 1000TB, got {show_value(value)}")
+    return num_bytes
 
 
 # --- versions ----------------------------------------------------------------------------
@@ -177,8 +226,9 @@ def parse_version(value: str) -> str:
     """A version text such as ``"1.35"`` or ``"1.58.03228.700"``, stripped of spaces.
 
     Raises:
-        UnitError: the value is a number (YAML read an unquoted version; ``1.20`` became 1.2)
-            or a text that is not dot-separated digits.
+        UnitError: the value is a number (YAML read an unquoted version; ``1.20`` became 1.2),
+            a text that is not dot-separated digits, or one longer than
+            :data:`MAX_VERSION_CHARS`.
     """
     if _is_number(value):
         raise UnitError(
@@ -189,6 +239,9 @@ def parse_version(value: str) -> str:
         raise UnitError(
             f"expected a version string like {_VERSION_EXAMPLE}, got {show_value(value)}"
         )
+    if len(value.strip()) > MAX_VERSION_CHARS:
+        raise UnitError(f"a version has at most {MAX_VERSION_CHARS} characters, got "
+                        f"{show_value(value)} ({len(value.strip())} characters)")
     return value.strip()
 
 

@@ -48,7 +48,7 @@ from sim.scenario.source import (
     validate_document,
 )
 from sim.scenario.units import Version, show_value
-from sim.scenario.values import Label, Model, SchemaValueError
+from sim.scenario.values import Count, Label, Model, SchemaValueError, scaled_count
 
 FLEET_FILE_SUFFIXES = (".yaml", ".yml")
 """A ``from`` file with one of these suffixes is a fleet file, not an inventory export."""
@@ -59,7 +59,7 @@ class GroupOverride(Model):
     """Changes to the imported groups whose name matches a pattern (``*``, ``?`` wildcards),
     applied in the order written."""
 
-    count: int | None = Field(None, ge=1, description="replace the imported machine count")
+    count: Count | None = Field(None, description="replace the imported machine count")
     scale: float | None = Field(None, gt=0.0,
                                 description="multiply the count (rounded, at least 1)")
     commands: tuple[str, ...] = Field(
@@ -152,10 +152,16 @@ def imported_groups(value: Mapping[str, Any], base: Path) -> list[dict[str, Any]
             names = ", ".join(g["group"] for g in data[:8]) + (", ..." if len(data) > 8 else "")
             raise FleetFromError(("groups", pattern),
                                  f'"{pattern}" matches no imported group; imported: {names}')
-        for group in matched:
-            _override(group, change)
-    for group in data:
-        group["count"] = max(1, round(group["count"] * spec.scale))
+        try:
+            for group in matched:
+                _override(group, change)
+        except SchemaValueError as exc:
+            raise FleetFromError(("groups", pattern, "scale"), str(exc)) from None
+    try:
+        for group in data:
+            group["count"] = scaled_count(group["count"], spec.scale)
+    except SchemaValueError as exc:
+        raise FleetFromError(("scale",), str(exc)) from None
     _check_groups(data)
     return data
 
@@ -212,7 +218,7 @@ def _override(group: dict[str, Any], change: GroupOverride) -> None:
     if change.count is not None:
         group["count"] = change.count
     if change.scale is not None:
-        group["count"] = max(1, round(group["count"] * change.scale))
+        group["count"] = scaled_count(group["count"], change.scale)
     if change.commands:
         group["commands"] = [*group.get("commands", ()), *change.commands]
     if change.path is not None:

@@ -27,10 +27,15 @@ from sim.scenario.source.pydantic_errors import (
     model_keys,
     validate_document,
 )
-from sim.scenario.source.yaml_loading import load_yaml_file, load_yaml_text
+from sim.scenario.source.yaml_loading import (
+    YAMLSyntaxError,
+    load_yaml_file,
+    load_yaml_text,
+    load_yaml_value,
+)
 
 __all__ = [
     "FieldPath", "KeysAt", "LocatedDocument", "Position", "Problem", "ScenarioError",
-    "fields_at", "file_error", "format_path", "format_pydantic_errors", "load_yaml_file",
-    "load_yaml_text", "model_keys", "validate_document",
+    "YAMLSyntaxError", "fields_at", "file_error", "format_path", "format_pydantic_errors",
+    "load_yaml_file", "load_yaml_text", "load_yaml_value", "model_keys", "validate_document",
 ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.errors import ArcsimError
+from sim.scenario.limits import LIMITS
 from sim.scenario.units import show_value
 
 FieldPath = tuple[str | int, ...]
@@ -54,17 +55,26 @@ class Problem:
 
 
 class ScenarioError(ArcsimError):
-    """A scenario file (or other input file) that cannot be used; one line per problem."""
+    """A scenario file (or other input file) that cannot be used; one line per problem.
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems: tuple[Problem, ...] = tuple(problems)
+    At most :attr:`~sim.scenario.limits.ReadLimits.max_problems` problems are kept; the others
+    are counted in :attr:`omitted` and in a last line (``... and 12 more problems``).
+    """
+
+    def __init__(self, problems: Sequence[Problem], omitted: int = 0) -> None:
+        kept = LIMITS.max_problems
+        self.problems: tuple[Problem, ...] = tuple(problems[:kept])
+        self.omitted = omitted + max(0, len(problems) - kept)
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return "\n".join(str(problem) for problem in self.problems)
+        lines = [str(problem) for problem in self.problems]
+        if self.omitted:
+            lines.append(f"... and {self.omitted:,} more problems")
+        return "\n".join(lines)
 
-    def __reduce__(self) -> tuple[type[ScenarioError], tuple[tuple[Problem, ...]]]:
-        return (type(self), (self.problems,))
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[tuple[Problem, ...], int]]:
+        return (type(self), (self.problems, self.omitted))
 
 
 def file_error(file: str, message: str, line: int | None = None) -> ScenarioError:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ValidationError
 from pydantic_core import ErrorDetails, PydanticUndefined
 
 from sim.errors import ArcsimError
+from sim.scenario.limits import LIMITS
 from sim.scenario.source.problems import FieldPath, LocatedDocument, Problem, ScenarioError
 from sim.scenario.units import UNIT_ERROR_TYPE, show_value
 
@@ -59,15 +60,20 @@ def format_pydantic_errors(
     required field``; an unknown key says ``unknown key "x"`` and, when ``model`` (walked along
     the path) or ``allowed_keys`` knows the allowed keys, suggests the closest one. Union member
     names that pydantic puts in error locations are left out of the path. ``filename`` defaults
-    to ``doc.filename``.
+    to ``doc.filename``. The first :attr:`~sim.scenario.limits.ReadLimits.max_problems` are
+    listed; a last line counts the others.
     """
     keys_at = allowed_keys or (model_keys(model) if model is not None else None)
     file = filename or doc.filename
-    problems = {
-        Problem(file, doc.line_of(path), path, _message(error, path, keys_at)): None
-        for error, path in _closest_union_members(doc.data, exc.errors(include_url=False))
-    }
-    return ScenarioError(sorted(problems, key=lambda problem: problem.line or 0))
+    found = sorted(((doc.line_of(path) or 0, path, error) for error, path in
+                    _closest_union_members(doc.data, exc.errors(include_url=False))),
+                   key=lambda item: item[0])
+    problems: dict[Problem, None] = {}
+    for shown, (line, path, error) in enumerate(found):
+        if len(problems) == LIMITS.max_problems:
+            return ScenarioError(list(problems), omitted=len(found) - shown)
+        problems[Problem(file, line or None, path, _message(error, path, keys_at))] = None
+    return ScenarioError(list(problems))
 
 
 Branch = tuple[tuple[str | int, ...], str | int]

@@ -2,17 +2,24 @@
 
 :func:`load_yaml_file` and :func:`load_yaml_text` read a YAML mapping with PyYAML's safe loader
 into plain dicts and lists, and keep a side table from each field path to the line and column
-where it was written (a :class:`~sim.scenario.source.problems.LocatedDocument`). Errors of the
-YAML parser become a located :class:`~sim.scenario.source.problems.ScenarioError`.
+where it was written (a :class:`~sim.scenario.source.problems.LocatedDocument`);
+:func:`load_yaml_value` reads any one value (a ``--set`` value) the same way. Whatever the
+input, the result is plain data a later step can walk and print, or a located
+:class:`~sim.scenario.source.problems.ScenarioError`: a character YAML refuses, a syntax error,
+a key that is not a string, a text with a lone surrogate, or a document past
+:class:`~sim.scenario.limits.ReadLimits` (size, nesting, alias expansion, digits).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import yaml
 
+from sim.files import FileError, read_bytes
+from sim.scenario.limits import LIMITS, ReadLimits, too_many_digits
 from sim.scenario.source.problems import (
     FieldPath,
     LocatedDocument,
@@ -26,25 +33,35 @@ from sim.scenario.units import show_value
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def load_yaml_file(path: str | os.PathLike[str]) -> LocatedDocument:
+class YAMLSyntaxError(ScenarioError):
+    """Text that is not YAML (as opposed to YAML that arcsim will not take)."""
+
+
+def load_yaml_file(path: str | os.PathLike[str], limits: ReadLimits = LIMITS
+                   ) -> LocatedDocument:
     """Read a UTF-8 YAML file whose top level is a mapping (see :func:`load_yaml_text`).
 
     Raises:
-        ScenarioError: the file cannot be read or is not UTF-8, or as :func:`load_yaml_text`.
+        ScenarioError: the file cannot be read, is larger than ``limits.max_bytes`` or is not
+            UTF-8, or as :func:`load_yaml_text`.
     """
     filename = os.fspath(path)
     try:
-        with open(filename, "rb") as stream:
-            raw = stream.read()
-    except FileNotFoundError:
-        raise file_error(filename, "no such file") from None
-    except IsADirectoryError:
-        raise file_error(filename, "is a directory, not a file") from None
-    except OSError as exc:
-        raise file_error(filename, f"cannot read: {exc.strerror or exc}") from exc
-    return load_yaml_text(_decode(raw, filename), filename)
+        raw = read_bytes(filename, limit=limits.max_bytes)
+    except FileError as exc:
+        raise file_error(filename, _file_reason(exc.reason)) from None
+    return load_yaml_text(_decode(raw, filename), filename, limits)
+
+
+def _file_reason(reason: str) -> str:
+    if reason.startswith("larger than"):
+        return f"{reason}: not read (a scenario or fleet file is far smaller)"
+    if reason == "no such file or directory" or reason.startswith("is a directory"):
+        return "no such file" if reason.startswith("no such") else reason
+    return f"cannot read: {reason}"
 
 
 def _decode(raw: bytes, filename: str) -> str:
@@ -61,7 +78,8 @@ def _decode(raw: bytes, filename: str) -> str:
         raise file_error(filename, message, line) from exc
 
 
-def load_yaml_text(text: str, filename: str = "<string>") -> LocatedDocument:
+def load_yaml_text(text: str, filename: str = "<string>", limits: ReadLimits = LIMITS
+                   ) -> LocatedDocument:
     """Parse YAML ``text`` (one document, a mapping at the top) with the safe loader.
 
     Scalars resolve as PyYAML's safe loader resolves them; anchors, aliases and ``<<`` merge
@@ -69,24 +87,62 @@ def load_yaml_text(text: str, filename: str = "<string>") -> LocatedDocument:
 
     Raises:
         ScenarioError: a YAML syntax error, a duplicate key, a key that is not a string, a tag
-            the safe loader does not know, or a top level that is not a mapping.
+            the safe loader does not know, a character YAML does not allow, a text holding a
+            lone surrogate, a document past ``limits``, or a top level that is not a mapping.
     """
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            raise file_error(filename, "empty file: expected a mapping of keys at the top level")
-        builder = _Builder(loader, filename)
-        data = builder.build(node, ())
-    except yaml.YAMLError as exc:
-        raise file_error(filename, *_yaml_problem(exc)) from exc
-    finally:
-        loader.dispose()
+    data, node, positions = _load(text, filename, limits)
+    if node is None:
+        raise file_error(filename, "empty file: expected a mapping of keys at the top level")
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"{show_value(data)}"
         message = f"expected a mapping of keys at the top level, got {kind}"
         raise file_error(filename, message, node.start_mark.line + 1)
-    return LocatedDocument(data, filename, builder.positions)
+    return LocatedDocument(data, filename, positions)
+
+
+def load_yaml_value(text: str, where: str, limits: ReadLimits = LIMITS) -> Any:
+    """The one YAML value in ``text`` (any kind; None for an empty text), read as
+    :func:`load_yaml_text` reads a document; ``where`` labels errors (``--set KEY=VALUE``).
+
+    Raises:
+        ScenarioError: as :func:`load_yaml_text`, except for the top-level mapping.
+    """
+    return _load(text, where, limits)[0]
+
+
+def _load(text: str, filename: str, limits: ReadLimits
+          ) -> tuple[Any, yaml.Node | None, dict[FieldPath, Position]]:
+    """The value of ``text``, its node (None when it holds none), and the position of each
+    path in it."""
+    if len(text) > limits.max_bytes:
+        raise file_error(filename, f"longer than {limits.max_bytes:,} characters: not read")
+    try:
+        loader = _Loader(text, filename, limits)
+    except yaml.reader.ReaderError as exc:
+        raise file_error(filename, *_refused_character(text, exc)) from None
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, None, {}
+        builder = _Builder(loader, filename, limits)
+        return builder.build(node, ()), node, builder.positions
+    except yaml.YAMLError as exc:
+        raise YAMLSyntaxError(file_error(filename, *_yaml_problem(exc)).problems) from None
+    finally:
+        loader.dispose()
+
+
+def _refused_character(text: str, exc: yaml.reader.ReaderError) -> tuple[str, int]:
+    """The message and 1-based line of a character the YAML reader refuses."""
+    position = exc.position
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    code = ord(text[position]) if position < len(text) else exc.character
+    kind = ("a lone surrogate" if 0xD800 <= code <= 0xDFFF
+            else "a NUL character" if code == 0
+            else "a control character" if code < 0x20 or 0x7F <= code < 0xA0
+            else "a character")
+    return f"{kind} (U+{code:04X}) that YAML does not allow (column {column})", line
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> tuple[str, int | None]:
@@ -117,12 +173,52 @@ def _position(node: yaml.Node) -> Position:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing collections nested deeper than ``limits.max_depth``
+    (PyYAML composes them recursively: a deep document would exhaust Python's stack)."""
+
+    def __init__(self, text: str, filename: str, limits: ReadLimits) -> None:
+        super().__init__(text)
+        self._filename, self._limits, self._depth = filename, limits, 0
+
+    def compose_sequence_node(self, anchor: Any) -> yaml.SequenceNode:
+        self._enter()
+        try:
+            return super().compose_sequence_node(anchor)
+        finally:
+            self._depth -= 1
+
+    def compose_mapping_node(self, anchor: Any) -> yaml.MappingNode:
+        self._enter()
+        try:
+            return super().compose_mapping_node(anchor)
+        finally:
+            self._depth -= 1
+
+    def _enter(self) -> None:
+        self._depth += 1
+        if self._depth > self._limits.max_depth:
+            line = self.peek_event().start_mark.line + 1  # type: ignore[no-untyped-call]
+            raise file_error(self._filename, _too_deep(self._limits), line)
+
+
+def _too_deep(limits: ReadLimits) -> str:
+    return f"nested more than {limits.max_depth} levels deep"
+
+
 class _Builder:
     """Builds plain data from a composed YAML node tree, recording each path's position."""
 
-    def __init__(self, loader: yaml.SafeLoader, filename: str) -> None:
+    def __init__(self, loader: yaml.SafeLoader, filename: str, limits: ReadLimits) -> None:
         self._loader = loader
         self._filename = filename
+        self._limits = limits
+        self._built: set[int] = set()
+        """The collection nodes built so far (an alias builds one again)."""
+        self._repeating = 0
+        """Collections being built again (an alias is being expanded) around the current one."""
+        self._repeated = 0
+        """Values built again by aliases."""
         self._active: set[int] = set()
         self._checked: set[int] = set()
         self.positions: dict[FieldPath, Position] = {}
@@ -131,11 +227,21 @@ class _Builder:
         """The value of ``node``; its children's positions go into :attr:`positions`."""
         if not path:
             self.positions[()] = _position(node)
+        if self._repeating:
+            self._repeated += 1
+            if self._repeated > self._limits.max_alias_values:
+                raise self._error(node, path, "aliases repeat more than "
+                                  f"{self._limits.max_alias_values:,} values: not read")
+        if len(path) > self._limits.max_depth:
+            raise self._error(node, path, _too_deep(self._limits) + " (with its aliases)")
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)
         if id(node) in self._active:
             raise self._error(node, path, "an alias refers to the collection that contains it")
         self._active.add(id(node))
+        repeats = id(node) in self._built
+        self._built.add(id(node))
+        self._repeating += repeats
         try:
             if isinstance(node, yaml.MappingNode):
                 return self._mapping(node, path)
@@ -144,17 +250,27 @@ class _Builder:
             raise self._error(node, path, f"unsupported YAML node {type(node).__name__}")
         finally:
             self._active.discard(id(node))
+            self._repeating -= repeats
 
     def _error(self, node: yaml.Node, path: FieldPath, message: str) -> ScenarioError:
         return ScenarioError([Problem(self._filename, _position(node)[0], path, message)])
 
     def _scalar(self, node: yaml.ScalarNode, path: FieldPath) -> Any:
+        digits = self._limits.max_digits
+        if _SURROGATE.search(node.value):
+            raise self._error(node, path, "a text with a lone surrogate (an escape like "
+                              "\\ud800 that is half of a character): write the character")
         try:
-            return self._loader.construct_object(node)
-        except (yaml.MarkedYAMLError, ValueError, TypeError) as exc:
+            value = self._loader.construct_object(node)
+        except (yaml.MarkedYAMLError, ValueError, TypeError, OverflowError) as exc:
+            if "digits" in str(exc):
+                raise self._error(node, path, f"a number of more than {digits} digits") from None
             reason = exc.problem if isinstance(exc, yaml.MarkedYAMLError) else str(exc)
             message = f"cannot read {show_value(node.value)}: {_short_tags(str(reason))}"
-            raise self._error(node, path, message) from exc
+            raise self._error(node, path, message) from None
+        if isinstance(value, int) and too_many_digits(value, self._limits):
+            raise self._error(node, path, f"a number of more than {digits} digits")
+        return value
 
     def _check_tag(self, node: yaml.Node, path: FieldPath, expected: str) -> None:
         if node.tag != expected:

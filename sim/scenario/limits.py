@@ -1,0 +1,43 @@
+"""What the readers of arcsim's input files accept: sizes, nesting, numbers, problems listed.
+
+A file that goes past a limit is a located error (file, line, what the limit is), never a
+crash, a hang or memory exhausted: a YAML alias bomb, a document nested thousands of levels
+deep, a number of thousands of digits. :data:`LIMITS` holds the defaults every reader uses;
+each field says its unit and why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ReadLimits:
+    """Bounds on one input document."""
+
+    max_bytes: int = 16 * 2**20
+    """Bytes of a scenario or fleet YAML file, or of a policy definition (16 MiB). A
+    thousand-group fleet file is about 1 MiB; the pure-Python YAML reader takes about a minute
+    for 16 MiB."""
+    max_depth: int = 64
+    """Levels of nested mappings and lists (a scenario needs about 8; the readers and checks
+    that walk a document recurse once per level)."""
+    max_alias_values: int = 100_000
+    """Values that aliases add to a document by repeating the collections they refer to: an
+    alias bomb of a few hundred bytes would otherwise expand to billions. (A document without
+    aliases is bounded by its size.)"""
+    max_digits: int = 100
+    """Decimal digits of an integer (YAML's hexadecimal and sexagesimal integers have no limit
+    of their own; Python refuses to convert more than 4,300 digits)."""
+    max_problems: int = 50
+    """Problems listed in one error; the rest are counted in a last line."""
+
+
+LIMITS = ReadLimits()
+"""The limits every reader of arcsim uses."""
+
+
+def too_many_digits(value: int, limits: ReadLimits = LIMITS) -> bool:
+    """Whether ``value`` has more than ``limits.max_digits`` decimal digits (compared as a
+    number: converting a huge one to text is what Python refuses)."""
+    return bool(abs(value) >= 10**limits.max_digits)
