@@ -65,7 +65,7 @@ def os_reason(exc: BaseException) -> str:
             return "the file name is too long"
         if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
             return f"{exc.strerror or exc} (nothing was written)"
-        return (exc.strerror or str(exc)).lower() if exc.strerror else str(exc)
+        return exc.strerror or str(exc)
     return str(exc)
 
 

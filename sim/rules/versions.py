@@ -8,7 +8,8 @@ from enum import Enum
 
 from sim.errors import ArcsimError
 
-_VERSION = re.compile(r"^\s*(\d+)\.(\d+)(?:\.\d+)*\s*$")
+_VERSION = re.compile(r"^\s*(\d{1,18})\.(\d{1,18})(?:\.\d+)*\s*$")
+"""major.minor[.more]: major and minor of at most 18 digits (Python refuses to read thousands)."""
 
 
 class VersionError(ArcsimError, ValueError):

@@ -40,16 +40,18 @@ from typing import Any, Final
 from sim.engine.fleet import GroupSpec
 from sim.engine.policy import PolicyRule
 from sim.errors import ArcsimWarning
+from sim.files import FileError, read_bytes
 from sim.rules.azure_policy import (
     AssignedPolicy,
     PolicyDefinition,
     PolicyDefinitionError,
     assign,
-    load_definition,
+    parse_definition,
 )
 from sim.rules.azure_policy_plan import PolicyPlan, apply_tags, machine_profile, plan
 from sim.rules.azure_policy_views import extension_resource
 from sim.rules.identity import ExtensionId
+from sim.scenario.limits import LIMITS, load_json
 from sim.scenario.policy_model import Policy
 from sim.scenario.policy_views import machine_view
 from sim.scenario.source import FieldPath
@@ -214,17 +216,46 @@ def tag_modifier(policy: Policy, base: Path | None,
 
 
 def _definition(path: Path) -> PolicyDefinition:
-    """:func:`load_definition`, cached while the file is unchanged."""
+    """:func:`read_definition`, cached while the file is unchanged (a scenario's checks and its
+    build read each definition several times)."""
     try:
         stamp = path.stat().st_mtime_ns
-    except OSError:
+    except (OSError, ValueError):
         stamp = -1
     return _cached_definition(str(path), stamp)
 
 
 @functools.lru_cache(maxsize=64)
 def _cached_definition(path: str, _stamp: int) -> PolicyDefinition:
-    return load_definition(path)
+    return read_definition(path)
+
+
+def read_definition(path: str) -> PolicyDefinition:
+    """The definition in the JSON file at ``path`` (UTF-8, an optional byte-order mark).
+
+    Raises:
+        PolicyDefinitionError: naming the file (and line): it cannot be read, is larger than
+            :attr:`~sim.scenario.limits.ReadLimits.max_bytes`, is not UTF-8 or not JSON, is
+            past the limits of nesting and digits, or is not a definition.
+    """
+    try:
+        raw = read_bytes(path, limit=LIMITS.max_bytes)
+    except FileError as exc:
+        raise PolicyDefinitionError(f"{path}: cannot read: {exc.reason}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise PolicyDefinitionError(f"{path}:{line}: not UTF-8 text (byte "
+                                    f"0x{raw[exc.start]:02x}); save the file as UTF-8") from None
+    try:
+        document = load_json(text)
+    except json.JSONDecodeError as exc:
+        raise PolicyDefinitionError(
+            f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    except ValueError as exc:
+        raise PolicyDefinitionError(f"{path}: {exc}") from None
+    return parse_definition(document, source=path)
 
 
 _PLANS: dict[tuple[str, int, str, tuple[str, ...]], tuple[AssignedPolicy, PolicyPlan]] = {}

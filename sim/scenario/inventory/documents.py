@@ -33,6 +33,7 @@ from sim.scenario.inventory.located import (
     SourceDocument,
 )
 from sim.scenario.inventory.text_stream import TextStream, file_chunks, text_chunks
+from sim.scenario.limits import load_json
 from sim.scenario.source import FieldPath
 from sim.scenario.units import show_value
 
@@ -353,9 +354,12 @@ def _cell(text: str, column: str, file: str, path: FieldPath, line: int) -> Any:
     if stripped[0] not in "[{":
         return text
     try:
-        return json.loads(stripped)
+        return load_json(stripped)
     except json.JSONDecodeError as exc:
         if column.lower() not in _OBJECT_COLUMNS:
             return text
         raise InventoryError(f"invalid JSON in the cell: {exc.msg} (character {exc.pos + 1})",
                              file=file, path=path, line=line) from None
+    except ValueError as exc:  # past the limits (nesting, digits)
+        raise InventoryError(f"JSON in the cell {exc}", file=file, path=path,
+                             line=line) from None

@@ -10,6 +10,7 @@ import yaml
 
 from sim.engine.fleet import FleetSpec, GroupSpec, InstalledExtension, Outage
 from sim.engine.params import DAY
+from sim.files import FileError, write_file
 from sim.scenario.inventory.located import InventoryError
 from sim.scenario.units import format_duration
 
@@ -104,17 +105,13 @@ def write_fleet_yaml(fleet: FleetSpec, target: str | os.PathLike[str] | _Writabl
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Write into a temporary sibling, then rename: a failed write leaves no partial file.
+    """Write ``text`` with :func:`sim.files.write_file`: a failed write leaves no partial
+    file and no temporary.
 
     Raises:
-        InventoryError: the file cannot be written (the message names it).
+        InventoryError: the file cannot be written (the message names it and says why).
     """
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    except BaseException as exc:  # an interrupt too: never leave the temporary behind
-        temporary.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise InventoryError(f"cannot write: {exc.strerror or exc}", file=str(path)) from None
-        raise
+        write_file(path, text)
+    except FileError as exc:
+        raise InventoryError(f"cannot write: {exc.reason}", file=str(path)) from None

@@ -5,6 +5,8 @@ read, so reading a file of any size takes memory for one resource, not for the f
 are decoded by the standard library's C scanner (``raw_decode``), one array element at a time
 (:meth:`TextStream.elements`); a value cut by the end of the window is decoded again once more
 text is in. Errors carry the line and column of the whole file, as ``json.loads`` would give.
+A value longer than :data:`MAX_VALUE_CHARS`, nested deeper or holding longer numbers than
+:data:`~sim.scenario.limits.LIMITS` allow is an error at its start.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sim.scenario.inventory.located import InventoryError
+from sim.scenario.limits import LIMITS, json_problem, value_problem
 
 CHUNK = 1 << 20
 """Bytes (or characters) read at a time."""
@@ -23,6 +26,11 @@ _LOOKAHEAD = 16
 """A value ending this close to the window's end may go on (a number, ``true``): read more."""
 _DECODER = json.JSONDecoder()
 _NON_SPACE = re.compile(r"[^ \t\n\r]")
+MAX_VALUE_CHARS = 64 << 20
+"""The longest JSON value read at once (64 Mi characters): one resource, or a whole file that is
+not an array (the largest real resources have a few kilobytes)."""
+_LONG_DIGITS = re.compile(rf"[0-9]{{{LIMITS.max_digits + 1}}}")
+"""More digits in a row than a number may have (inside a text they are harmless)."""
 _BETWEEN = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*")
 """What separates two array elements, or ends the array, with the white space after it."""
 
@@ -163,13 +171,29 @@ class TextStream:
             except json.JSONDecodeError as exc:
                 cut = exc.msg.startswith("Unterminated string") or (
                     exc.pos + _LOOKAHEAD >= len(self.text))
+                if cut and len(self.text) - self.pos > MAX_VALUE_CHARS:
+                    raise self.error(f"a JSON value longer than {MAX_VALUE_CHARS:,} "
+                                     "characters: not read") from None
                 if cut and self._more():
                     continue
                 raise self.error(f"invalid JSON: {exc.msg}", exc.pos) from None
+            except (ValueError, RecursionError) as exc:
+                raise self.error(json_problem(exc)) from None
             if end + _LOOKAHEAD >= len(self.text) and self._more():
                 continue
+            self._check_limits(value, end)
             self.pos = end
             return value
+
+    def _check_limits(self, value: Any, end: int) -> None:
+        """Raise if ``value`` (read up to ``end``) is past the limits; walked only when its
+        text has more brackets than the nesting allowed or a run of digits that long."""
+        brackets = self.text.count("[", self.pos, end) + self.text.count("{", self.pos, end)
+        long_number = _LONG_DIGITS.search(self.text, self.pos, end)
+        if brackets > LIMITS.max_depth or long_number:
+            problem = value_problem(value)
+            if problem is not None:
+                raise self.error(problem)
 
     def elements(self) -> Iterator[Any]:
         """The elements of the JSON array at the read position, decoded a window at a time:

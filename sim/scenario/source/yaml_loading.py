@@ -59,9 +59,9 @@ def load_yaml_file(path: str | os.PathLike[str], limits: ReadLimits = LIMITS
 def _file_reason(reason: str) -> str:
     if reason.startswith("larger than"):
         return f"{reason}: not read (a scenario or fleet file is far smaller)"
-    if reason == "no such file or directory" or reason.startswith("is a directory"):
-        return "no such file" if reason.startswith("no such") else reason
-    return f"cannot read: {reason}"
+    if isinstance(reason, str) and reason.lower().startswith("no such file"):
+        return "no such file"
+    return reason if reason.startswith("is a directory") else f"cannot read: {reason}"
 
 
 def _decode(raw: bytes, filename: str) -> str:
