@@ -232,5 +232,6 @@ def test_arcsim_report_on_a_damaged_manifest(storm: Any, tmp_path: Path,
     (folder / "manifest.json").write_text(json.dumps(manifest))
     assert main(["report", str(folder)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"arcsim: error: {folder}: manifest.json: scenario.duration: ")
+    assert err.startswith(f"arcsim: error: {folder}: not a complete arcsim result: "
+                          "manifest.json: scenario.duration: ")
     assert "Traceback" not in err

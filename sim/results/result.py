@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
@@ -17,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow.parquet as pq
 
 from sim.results.folder import (
     EXPECT,
@@ -25,11 +23,18 @@ from sim.results.folder import (
     METRICS,
     RECORDS,
     TIMESERIES,
-    ResultError,
     folder_name,
     write_atomically,
     write_json,
     write_parquet,
+)
+from sim.results.reading import (
+    check_expectations,
+    check_folder,
+    check_manifest,
+    check_metrics,
+    read_frame,
+    read_json,
 )
 from sim.scenario.expect import ExpectationResult, ExpectError, lookup
 
@@ -51,14 +56,14 @@ class Result:
     def records(self) -> pd.DataFrame:
         """One row per record (see :mod:`sim.results.records`)."""
         if self._records is None:
-            self._records = _read_parquet(self.path / RECORDS)
+            self._records = read_frame(self.path / RECORDS)
         return self._records
 
     @property
     def timeseries(self) -> pd.DataFrame:
         """Counts per time bucket (see :mod:`sim.results.timeseries`)."""
         if self._timeseries is None:
-            self._timeseries = _read_parquet(self.path / TIMESERIES)
+            self._timeseries = read_frame(self.path / TIMESERIES)
         return self._timeseries
 
     @property
@@ -157,38 +162,18 @@ def write_activity_log_file(result: Result) -> None:
 
 
 def load(path: str | os.PathLike[str]) -> Result:
-    """The result in folder ``path`` (``records`` and ``timeseries`` are read when used).
+    """The result in folder ``path`` (``records`` and ``timeseries`` are read, and checked,
+    when used; see :mod:`sim.results.reading`).
 
     Raises:
-        ResultError: ``path`` is not a complete result folder.
+        ResultError: ``path`` is not a complete result folder (what is wrong is said).
     """
     folder = Path(path)
-    if not (folder / MANIFEST).is_file():
-        what = "no such folder" if not folder.exists() else f"no {MANIFEST} in it"
-        raise ResultError(f"{folder}: not a result folder ({what})")
-    manifest, metrics = _read_json(folder / MANIFEST), _read_json(folder / METRICS)
-    expectations = [ExpectationResult(e["path"], e["expected"],
-                                      None if e["actual"] is None else float(e["actual"]),
-                                      bool(e["ok"])) for e in _read_json(folder / EXPECT)]
+    check_folder(folder)
+    manifest = check_manifest(folder, read_json(folder, MANIFEST))
+    metrics = check_metrics(folder, read_json(folder, METRICS))
+    expectations = check_expectations(folder, read_json(folder, EXPECT))
     return Result(folder, manifest, metrics, expectations)
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ResultError(f"{path}: cannot read ({exc})") from None
-
-
-def _read_parquet(path: Path) -> pd.DataFrame:
-    """The frame in ``path`` (what ``pd.read_parquet`` gives, converted column by column and
-    freeing Arrow's buffers as it goes: less memory while a big run's records load)."""
-    try:
-        frame: pd.DataFrame = pq.read_table(path).to_pandas(split_blocks=True,
-                                                            self_destruct=True)
-        return frame
-    except (OSError, ValueError) as exc:
-        raise ResultError(f"{path}: cannot read ({exc})") from None
 
 
 __all__ = ["ExpectError", "Result", "load", "save"]

@@ -80,6 +80,6 @@ def resolve(name_or_path: str | os.PathLike[str]) -> Path:
     """A scenario file: an existing path as given, else the shipped scenario of that name."""
     path = Path(name_or_path)
     text = os.fspath(name_or_path)
-    if path.exists() or path.suffix in SUFFIXES or "/" in text or os.sep in text:
+    if os.path.exists(path) or path.suffix in SUFFIXES or "/" in text or os.sep in text:
         return path
     return find(text)
