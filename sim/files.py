@@ -50,7 +50,15 @@ class FileError(ArcsimError):
     def __init__(self, path: str | os.PathLike[str], reason: str, *, verb: str = "write") -> None:
         self.path = os.fspath(path)
         self.reason = reason
+        self.verb = verb
         super().__init__(f"cannot {verb} {self.path}: {reason}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_file_error, (self.path, self.reason, self.verb))
+
+
+def _file_error(path: str, reason: str, verb: str) -> FileError:
+    return FileError(path, reason, verb=verb)
 
 
 def os_reason(exc: BaseException) -> str:
@@ -239,7 +247,7 @@ def _publish(tmp: Path, final: Path) -> None:
                 os.rename(tmp, final)
                 return
             except OSError as exc:
-                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not final.is_dir():
+                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
                     _restore(aside, final)
                     raise
             old = Path(tempfile.mkdtemp(prefix=_temporary_name(final, "old"), dir=final.parent))
@@ -250,6 +258,7 @@ def _publish(tmp: Path, final: Path) -> None:
                 continue
             except OSError:
                 old.rmdir()
+                _restore(aside, final)
                 raise
             aside.append(old)
     finally:

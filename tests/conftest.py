@@ -6,15 +6,22 @@
   "--op", "install", ...)`` (arguments go through ``str``), and returns a
   :class:`~helpers.CliResult`: exit status, stdout, stderr. Output is plain text (``NO_COLOR``)
   200 columns wide, so tables do not wrap.
+
+Hypothesis profiles: ``pytest -m fuzz --hypothesis-profile=long`` runs the fuzz suite
+(``tests/test_fuzz_*.py``) with 15 times its CI budget, over 10,000 inputs (see
+``tests/fuzzing.py``).
 """
 
 from __future__ import annotations
 
 import pytest
 from helpers import Arcsim, CliResult, one_group
+from hypothesis import settings
 
 from sim.cli import main
 from sim.engine import World
+
+settings.register_profile("long", max_examples=1500, deadline=None)
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from sim.errors import ArcsimError
+from sim.files import FileError, atomic_file
 from sim.results.records import category_codes, category_names
 from sim.rules.activity import POLICY_AUDIT, POLICY_DENY, operation_name
 from sim.rules.messages import authorization_message, status_message
@@ -264,8 +265,8 @@ def write_activity_log(events: pd.DataFrame | Iterable[pd.DataFrame],
                        path: str | os.PathLike[str], *, fmt: str = "json",
                        run: str = "") -> Written:
     """Write ``events`` (a frame, or its chunks in order: :func:`activity_chunks`) to
-    ``path`` as Azure's JSON (``fmt`` "json") or a flat CSV, chunk by chunk, atomically (a
-    temporary sibling renamed into place).
+    ``path`` as Azure's JSON (``fmt`` "json") or a flat CSV, chunk by chunk, atomically
+    (:func:`sim.files.atomic_file`: whole or not at all).
 
     Raises:
         ActivityLogError: an unknown format, or the file cannot be written.
@@ -274,10 +275,9 @@ def write_activity_log(events: pd.DataFrame | Iterable[pd.DataFrame],
         raise ActivityLogError(f'unknown format "{fmt}": expected json or csv')
     chunks = [events] if isinstance(events, pd.DataFrame) else events
     target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     count, header = 0, True
     try:
-        with tmp.open("w", encoding="utf-8", newline="") as out:
+        with atomic_file(target, newline="") as out:
             for chunk in chunks:
                 if fmt == "csv":
                     chunk.to_csv(out, index=False, header=header, lineterminator="\n")
@@ -291,10 +291,7 @@ def write_activity_log(events: pd.DataFrame | Iterable[pd.DataFrame],
             elif header:  # no chunk at all: the header alone
                 pd.DataFrame({name: [] for name in COLUMNS}).to_csv(out, index=False,
                                                                    lineterminator="\n")
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise ActivityLogError(f"{target}: cannot write the activity log ({exc.strerror})") \
+    except FileError as exc:
+        raise ActivityLogError(f"{target}: cannot write the activity log ({exc.reason})") \
             from None
-    finally:
-        tmp.unlink(missing_ok=True)
     return Written(target, count)

@@ -181,11 +181,12 @@ def check_expectations(folder: Path, entries: Any) -> list[ExpectationResult]:
     for i, entry in enumerate(entries):
         if not (isinstance(entry, dict) and isinstance(entry.get("path"), str)
                 and isinstance(entry.get("expected"), str | int | float)
-                and (entry.get("actual") is None or _is_number(entry.get("actual")))
+                and "actual" in entry
+                and (entry["actual"] is None or _is_number(entry["actual"]))
                 and isinstance(entry.get("ok"), bool)):
             raise incomplete(folder, f"{EXPECT}: [{i}]: expected an object with path, expected, "
                                      f"actual and ok, got {show_value(entry)}")
-        actual = entry.get("actual")
+        actual = entry["actual"]
         found.append(ExpectationResult(entry["path"], str(entry["expected"]),
                                        None if actual is None else float(actual), entry["ok"]))
     return found

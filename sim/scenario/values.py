@@ -107,6 +107,8 @@ def scaled_count(count: int, factor: float) -> int:
     Raises:
         SchemaValueError: the product is more than :data:`MAX_MACHINES` (or not a number).
     """
+    if not isinstance(count, int) or isinstance(count, bool):
+        raise SchemaValueError(f"expected a number of machines, got {show_value(count)}")
     product = count * factor
     if not (math.isfinite(product) and product <= MAX_MACHINES):
         raise SchemaValueError(f"{count:,} machines × {factor:g} is more than the "

@@ -206,8 +206,8 @@ def _fleet_file(spec: FleetFrom, base: Path) -> list[dict[str, Any]]:
         fleet: tuple[Group, ...]
 
     doc = load_yaml_file(base / spec.files[0])
-    validate_document(doc, FleetFile)
-    groups: list[dict[str, Any]] = [dict(g) for g in doc.data["fleet"]]
+    checked = validate_document(doc, FleetFile)  # the checked values: count "5" is 5
+    groups = [g.model_dump(exclude_unset=True) for g in checked.fleet]
     if spec.path is not None:
         for group in groups:
             group["path"] = spec.path
