@@ -168,6 +168,13 @@ def test_validation_rejects_what_a_run_cannot_handle(old: str, new: str, message
     assert error_of(SMALL.replace(old, new)).startswith(message)
 
 
+def test_a_remediation_every_millisecond_is_rejected_not_run_for_ever() -> None:
+    text = SMALL + ("policies:\n  - {name: dine, deploy: {windows: Microsoft.Azure.Monitor/"
+                    "AzureMonitorWindowsAgent}, remediation: {every: 0.001}}\n")
+    assert error_of(text) == ("s.yaml:14: policies[0].remediation.every: input should be greater "
+                              "than or equal to 60 (got 0.001)")
+
+
 def test_an_agent_version_of_thousands_of_digits_is_a_version_error() -> None:
     with pytest.raises(VersionError):
         AgentVersion.parse("1." + "4" * 5000)

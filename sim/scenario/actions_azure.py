@@ -21,7 +21,7 @@ from sim.scenario.policy_model import Policy
 from sim.scenario.policy_views import property_paths
 from sim.scenario.source import FieldPath
 from sim.scenario.units import Duration, Version
-from sim.scenario.values import ExtensionName, Label, Model, PositiveDuration, Share
+from sim.scenario.values import ExtensionName, Label, Model, Period, PositiveDuration, Share
 
 
 class ExemptModel(Model):
@@ -60,7 +60,7 @@ class AutoUpgradeModel(Model):
 class SqlAutoDeployModel(Model):
     """Azure deploys the SQL Server extension where SQL Server runs (R6b)."""
 
-    every: PositiveDuration = DAY
+    every: Period = DAY
     first: Duration = 3_600.0
 
 

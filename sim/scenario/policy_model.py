@@ -17,7 +17,7 @@ from sim.scenario.values import (
     Label,
     Model,
     Name,
-    PositiveDuration,
+    Period,
     SchemaValueError,
 )
 
@@ -47,7 +47,7 @@ class DeployModel(Model):
 class RemediationModel(Model):
     """How often a DeployIfNotExists remediation task runs (R6b)."""
 
-    every: PositiveDuration = DAY
+    every: Period = DAY
     first: Duration = Field(DAY, description="first round, after the assignment")
 
 

@@ -163,6 +163,11 @@ Count = Annotated[int, Field(ge=1, le=MAX_MACHINES)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 """A share or a probability, in [0, 1]."""
 PositiveDuration = Annotated[Duration, Field(gt=0.0)]
+MIN_PERIOD_S = 60.0
+"""The shortest period of an action repeated through a run (a remediation round): each round
+is simulated, and one every millisecond would be billions of rounds."""
+Period = Annotated[Duration, Field(ge=MIN_PERIOD_S)]
+"""How often a repeated action runs: at least :data:`MIN_PERIOD_S` (1 minute)."""
 Rate = Annotated[float, BeforeValidator(parse_rate), WithJsonSchema(
     {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1}, {"type": "string"}],
      "description": 'chance per machine per day, e.g. 0.01 or "1%/day"'})]
