@@ -118,6 +118,8 @@ def _sync_folder(folder: Path) -> None:
 
 def _target(path: str | os.PathLike[str]) -> Path:
     """``path`` as a file to write; a path that names a folder (``.``, ``out/``) is refused."""
+    if not os.fspath(path):
+        raise FileError(path, "an empty file name")
     try:
         target = Path(path)
         if not target.name or target.is_dir():

@@ -283,14 +283,20 @@ def _damage(folder: Path, name: str, kind: str, seed: int, data: st.DataObject) 
     elif kind == "bytes":
         path.write_bytes(data.draw(byte_mutations(path.read_bytes())))
     elif name.endswith(".json"):
-        value = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            value = json.loads(path.read_bytes())
+        except ValueError:  # an earlier damage left no JSON to edit
+            return
         path.write_text(json.dumps(data.draw(mutated(value, documents()))), encoding="utf-8")
     else:
         _edit_frame(path, seed, data)
 
 
 def _edit_frame(path: Path, seed: int, data: st.DataObject) -> None:
-    frame = pq.read_table(path).to_pandas()
+    try:
+        frame = pq.read_table(path).to_pandas()
+    except Exception:  # noqa: BLE001 (an earlier damage left no Parquet to edit)
+        return
     column = data.draw(st.sampled_from(list(frame.columns)))
     edit = data.draw(st.sampled_from(["drop", "text", "value", "empty", "category"]))
     if edit == "drop":

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.cli.common import UsageError
+from sim.files import os_reason
 from sim.rules.commands import CommandError, LocalState, apply
 from sim.rules.config import AgentConfig
 from sim.rules.decision import Operation
@@ -112,19 +113,30 @@ def add_config_sources(parser: argparse.ArgumentParser) -> None:
 
 
 def read_lines(path: str) -> list[str]:
-    """The lines of a UTF-8 text file (``-`` is stdin); raise :class:`UsageError` if unreadable."""
+    """The lines of a UTF-8 text file (``-`` is stdin, read as the same bytes a file would
+    be); raise :class:`UsageError` if unreadable or not UTF-8."""
     if path == "-":
-        return sys.stdin.read().splitlines()
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:  # a text stream put in place of stdin (tests)
+            return sys.stdin.read().splitlines()
+        raw = bytes(stream.read())
+    else:
+        raw = _file_bytes(path)
     try:
-        return Path(path).read_text(encoding="utf-8-sig").splitlines()
+        return raw.decode("utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+
+
+def _file_bytes(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise UsageError(f"{path}: is a directory, expected a text file") from None
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path}: cannot read: {os_reason(exc)}") from None
 
 
 def command_lines(args: argparse.Namespace) -> list[CommandLine]:

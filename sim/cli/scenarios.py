@@ -23,6 +23,7 @@ from rich.table import Table
 
 from sim.cli.common import Subparsers, UsageError
 from sim.cli.status import ExitStatus, Interrupted, failure_status
+from sim.files import write_file
 from sim.scenario.source import ScenarioError
 from sim.terminal import make_console
 
@@ -310,9 +311,6 @@ def run_schema(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(text)
         return ExitStatus.OK
-    try:
-        Path(args.out).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    write_file(args.out, text)  # whole or not at all; a FileError names the file
     return ExitStatus.OK
 

@@ -18,14 +18,14 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.errors import ArcsimError
-from sim.files import FileError, atomic_folder
+from sim.files import FileError, atomic_file, atomic_folder, write_file
 
 MANIFEST, METRICS, EXPECT = "manifest.json", "metrics.json", "expect.json"
 RECORDS, TIMESERIES = "records.parquet", "timeseries.parquet"
@@ -48,14 +48,35 @@ def folder_name(name: str, seed: int, digest: str) -> str:
 
 
 def write_json(path: Path, value: Any) -> None:
-    """``value`` as indented JSON (keys in the order given), ending with a newline."""
-    path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    """``value`` as indented JSON (keys in the order given), ending with a newline, written
+    atomically.
+
+    Raises:
+        ResultError: the file cannot be written.
+    """
+    try:
+        write_file(path, json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    except FileError as exc:
+        raise ResultError(str(exc)) from None
 
 
-def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+def write_parquet(frame: pd.DataFrame, path: Path | IO[bytes]) -> None:
     """``frame`` as Parquet (zstd), byte-for-byte reproducible for the same frame."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
     pq.write_table(table, path, compression="zstd", write_statistics=True)
+
+
+def replace_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """:func:`write_parquet` into the file ``path``, atomically (whole or not at all).
+
+    Raises:
+        ResultError: the file cannot be written.
+    """
+    try:
+        with atomic_file(path, "wb") as out:
+            write_parquet(frame, out)
+    except FileError as exc:
+        raise ResultError(str(exc)) from None
 
 
 def write_atomically(final: Path, write: Callable[[Path], None]) -> Path:

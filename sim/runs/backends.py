@@ -14,15 +14,22 @@ on. Nothing here decides anything about results, so every backend gives the same
   every worker needs the same arcsim installed. It needs the ``dask`` extra
   (``pip install 'arcsim[dask]'``).
 
-On KeyboardInterrupt the tasks not started are cancelled and the interrupt propagates.
+Ctrl-C is the caller's alone: the fork server starts with SIGINT ignored, and so do the
+workers it forks, so a terminal's Ctrl-C, which reaches every process of the group, prints
+nothing from them. On KeyboardInterrupt the caller cancels the tasks not started, stops the
+workers at once (a shard or sweep run in progress is abandoned, not waited for) and the
+interrupt propagates.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import multiprocessing
 import os
 import re
+import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -88,23 +95,69 @@ class LocalBackend(Backend):
         if self.workers == 1 or len(tasks) <= 1:
             yield from _inline(fn, tasks)
             return
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=min(self.workers, len(tasks)),
-                                             mp_context=_context())
-        futures: dict[Future[R], int] = {self._pool.submit(fn, t): i
-                                         for i, t in enumerate(tasks)}
+        futures: dict[Future[R], int] = {}
         try:
+            with _interrupts_deferred():  # no worker left half started
+                if self._pool is None:
+                    self._pool = ProcessPoolExecutor(max_workers=min(self.workers, len(tasks)),
+                                                     mp_context=_context(),
+                                                     initializer=_ignore_interrupts)
+                futures = {self._pool.submit(fn, t): i for i, t in enumerate(tasks)}
             for future in as_completed(futures):
                 yield _settled(futures[future], future.result)
         except BaseException:
             for future in futures:
                 future.cancel()
+            self._stop()
             raise
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+    def _stop(self) -> None:
+        """Stop the workers now (a task in progress is abandoned; each is gone before the
+        pool's shared objects are), and release the pool."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        with _interrupts_deferred():
+            processes = list((getattr(pool, "_processes", None) or {}).values())  # no API
+            for process in processes:
+                with contextlib.suppress(OSError, ValueError, AttributeError):
+                    process.terminate()
+            for process in processes:
+                with contextlib.suppress(OSError, ValueError, AttributeError, AssertionError):
+                    process.join(_STOP_WAIT_S)
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+_STOP_WAIT_S = 10.0
+"""How long a stopped worker may take to exit."""
+
+
+def _ignore_interrupts() -> None:
+    """A worker's initializer: Ctrl-C is for the process that started it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """A Ctrl-C (SIGINT) during the block takes effect when it ends, as the handler it
+    replaced would have had it (KeyboardInterrupt), not in the middle of starting a process.
+    Only in the main thread (elsewhere the block runs as it is)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught and callable(previous):
+        previous(signal.SIGINT, None)
 
 
 PRELOAD = ("sim.runs.single",)
@@ -118,7 +171,24 @@ def _context() -> multiprocessing.context.BaseContext:
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(PRELOAD))
+    _start_fork_server()
     return context
+
+
+def _start_fork_server() -> None:
+    """Start the fork server (if it is not running) with SIGINT ignored, which it keeps from
+    its first instruction (while it imports :data:`PRELOAD`) and gives to every worker. The
+    caller ignores SIGINT only for the instant the process is created."""
+    from multiprocessing import forkserver
+
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _inline(fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[Done[R]]:

@@ -48,7 +48,7 @@ from typing import Any
 import pandas as pd
 from rich.console import Console
 
-from sim.results.folder import ResultError, write_json, write_parquet
+from sim.results.folder import ResultError, replace_parquet, write_json
 from sim.results.result import load
 from sim.runs import single
 from sim.runs.backends import Backend, make_backend
@@ -318,9 +318,10 @@ def _takes(runner: Runner, name: str) -> bool:
 
 
 def _clear_leftovers(here: Path) -> None:
-    """Remove temporary folders a killed run left (``.<name>.tmp-<pid>``)."""
+    """Remove temporary folders a killed run left (``.<name>.tmp-<random>``, and
+    ``.<name>.old-<random>``: a folder it was replacing)."""
     if here.is_dir():
-        for leftover in here.glob(".*.tmp-*"):
+        for leftover in [*here.glob(".*.tmp-*"), *here.glob(".*.old-*")]:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
@@ -328,14 +329,7 @@ def _write_summary(folder: Path, summary: pd.DataFrame, differences: pd.DataFram
                    index: pd.DataFrame, spec: SweepSpec, figures: bool) -> None:
     frames = [(SUMMARY, summary)] + ([(DIFFERENCES, differences)] if spec.variants else [])
     for name, frame in frames:
-        tmp = folder / f".{name}.tmp-{os.getpid()}"
-        try:
-            write_parquet(frame, tmp)
-            os.replace(tmp, folder / name)
-        except OSError as exc:
-            raise ResultError(f"cannot write {folder / name}: {exc.strerror or exc}") from None
-        finally:
-            tmp.unlink(missing_ok=True)
+        replace_parquet(frame, folder / name)
     if figures:
         write_figures(summary, index, spec.axes, spec.metrics, folder,
                       differences if spec.variants else None)

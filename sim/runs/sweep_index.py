@@ -8,7 +8,6 @@ each point's parameter values as the scenario reads them. :class:`Index` holds o
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.results.folder import ResultError, write_parquet
+from sim.results.folder import replace_parquet
 from sim.runs.sweep_plan import Run, SweepError, SweepSpec, Variant
 from sim.scenario import library
 from sim.scenario.loading import parse_key, resolve_names, scenario_from_document
@@ -164,15 +163,12 @@ class Index:
         return pd.DataFrame(columns)
 
     def write(self) -> None:
-        """Write ``sweep.parquet`` atomically (a temporary sibling renamed into place)."""
-        tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
-        try:
-            write_parquet(self.frame(), tmp)
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            raise ResultError(f"cannot write {self.path}: {exc.strerror or exc}") from None
-        finally:
-            tmp.unlink(missing_ok=True)
+        """Write ``sweep.parquet`` atomically (whole or not at all).
+
+        Raises:
+            ResultError: it cannot be written.
+        """
+        replace_parquet(self.frame(), self.path)
 
 
 __all__ = ["PENDING", "Index", "RunOutcome", "VariantsChoice", "parameter_values",
