@@ -25,6 +25,7 @@ from fuzzing import (
     leftovers,
     mutated,
     outcome,
+    run_cli,
     time_bound,
 )
 from hypothesis import given
@@ -172,17 +173,15 @@ def test_a_result_path_the_system_refuses_is_a_result_error(tmp_path: Path, path
         sim.load(tmp_path / path)
 
 
-def test_the_activity_log_of_a_run_is_the_one_its_folder_gives(tmp_path: Path) -> None:
-    """A run's activity log names its ids after the result folder, not its temporary one."""
-    result = sim.load(pristine())
-    assert result.run_name == pristine().name
-    written = tmp_path / "log.json"
-    from sim.results.activity import write_activity_log
-
-    write_activity_log(result.activity_chunks(), written, run=result.run_name)
-    moved = copy_folder(pristine(), tmp_path / "renamed")
-    again = sim.load(moved).activity_log()
-    assert again["correlationId"].tolist() == result.activity_log()["correlationId"].tolist()
+def test_a_runs_activity_log_is_the_one_activity_log_writes_later(tmp_path: Path) -> None:
+    """The log a run writes names its ids after the result folder, not after the temporary
+    folder it was written in (which changed them from run to run)."""
+    (tmp_path / "s.yaml").write_text(SCENARIO, encoding="utf-8")
+    result = sim.run(tmp_path / "s.yaml", out=tmp_path / "results", report=False,
+                     activity_log=True)
+    code, _, err = run_cli(["activity-log", str(result.path), "--out", str(tmp_path / "a.json")])
+    assert code == 0, err
+    assert (tmp_path / "a.json").read_bytes() == (result.path / "activity_log.json").read_bytes()
 
 
 # --- the atomic writer -----------------------------------------------------------------------
@@ -235,17 +234,20 @@ def test_a_run_that_fails_while_writing_leaves_no_folder(tmp_path: Path) -> None
 
 
 def _publish(final: str, marker: str) -> str:
-    from sim.files import atomic_folder
+    """Write the result folder ``final`` 30 times, as a run writes it."""
+    from sim.results.folder import write_atomically
 
     def fill(tmp: Path) -> None:
         for i in range(20):
             (tmp / f"f{i}").write_text(marker)
-    for _ in range(10):
-        atomic_folder(final, fill)
+    for _ in range(30):
+        write_atomically(Path(final), fill)
     return marker
 
 
 def test_concurrent_writers_of_one_folder_both_succeed(tmp_path: Path) -> None:
+    """Two runs of one scenario and seed write the same folder at once (once: "Directory not
+    empty" for one of them)."""
     final = tmp_path / "run"
     with multiprocessing.get_context("fork").Pool(2) as pool:
         done = pool.starmap(_publish, [(str(final), "a"), (str(final), "b")])

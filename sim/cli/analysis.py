@@ -76,7 +76,7 @@ def run_activity_log(args: argparse.Namespace) -> int:
     result = load(args.result)
     if args.out:
         written = write_activity_log(result.activity_chunks(), args.out, fmt=args.format,
-                                     run=result.path.name)
+                                     run=result.run_name)
         print(f"{written.events} activity log events written to {written.path}")
         return ExitStatus.OK
     keys = ["operationName", "status", "caller"]
