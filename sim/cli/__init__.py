@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -35,21 +35,45 @@ _INTERRUPTED = 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``arcsim`` (:func:`sim.cli.program.main`); a Ctrl-C while it starts, or a second one
-    while it reports the first, exits with status 130 and one line. Run as the program
-    (``argv`` None) and interrupted, it then ignores Ctrl-C while Python shuts down, which
-    would otherwise end the process by SIGINT instead of with status 130."""
-    try:
+    """Run ``arcsim`` (:func:`sim.cli.program.main`). A Ctrl-C while its modules are imported
+    takes effect once they are (an interrupt inside a compiled module's import can make
+    Python end the process by SIGINT however it is handled), then exits with status 130 and
+    one line, as does a second Ctrl-C while the first is reported. Run as the program
+    (``argv`` None), it ignores Ctrl-C once the command is done, while Python shuts down."""
+    caught: list[int] = []
+    with _interrupts_recorded(caught):
         from sim.cli import program
-
-        status = program.main(argv)
-    except KeyboardInterrupt:
-        print("arcsim: interrupted", file=sys.stderr)
-        status = _INTERRUPTED
-    if status == _INTERRUPTED and argv is None:
+    if caught:
+        status = _interrupted()
+    else:
+        try:
+            status = program.main(argv)
+        except KeyboardInterrupt:  # a second one while the first was reported
+            status = _interrupted()
+    if argv is None:
         with contextlib.suppress(ValueError):  # not the main thread: nothing to protect
             signal.signal(signal.SIGINT, signal.SIG_IGN)
     return status
+
+
+def _interrupted() -> int:
+    print("arcsim: interrupted", file=sys.stderr)
+    return _INTERRUPTED
+
+
+@contextlib.contextmanager
+def _interrupts_recorded(caught: list[int]) -> Iterator[None]:
+    """In the block, a SIGINT is noted in ``caught`` instead of raising KeyboardInterrupt
+    (in the main thread; elsewhere nothing changes)."""
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def __getattr__(name: str) -> Any:
