@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -248,7 +249,7 @@ def scenario_targets(paths: Sequence[str]) -> list[Path]:
     found: list[Path] = []
     for text in paths:
         path = Path(text)
-        if path.is_dir():
+        if os.path.isdir(path):  # False too for a path the system cannot look up
             files = library.scenario_files(path)
             if not files:
                 raise UsageError(f"{path}: no scenario files (*.yaml) in this folder")

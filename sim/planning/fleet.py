@@ -102,7 +102,7 @@ def load_fleet(source: FleetSource, *, seed: int | None = None) -> PlanFleet:
         raise PlanError("--fleet: give a scenario, a fleet file or inventory export files")
     texts = [os.fspath(f) for f in files]
     yaml_files = [t for t in texts if Path(t).suffix.lower() in FLEET_FILE_SUFFIXES]
-    if len(texts) == 1 and (yaml_files or not Path(texts[0]).exists()):
+    if len(texts) == 1 and (yaml_files or not os.path.exists(texts[0])):
         return _from_yaml(library.resolve(texts[0]), seed, texts[0])
     if yaml_files:
         raise PlanError(f"--fleet {yaml_files[0]}: a scenario or fleet file is read alone, "

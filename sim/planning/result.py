@@ -12,11 +12,11 @@ import json
 import os
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import IO, Any, TextIO
 
 import pandas as pd
 
+from sim.files import FileError, atomic_file
 from sim.planning.fleet import PlanError
 
 
@@ -119,18 +119,14 @@ class Plan:
             _write_csv(self.verdicts, sys.stdout.buffer)
             sys.stdout.flush()
             return
-        path = Path(target)
-        temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
         try:
-            with open(temporary, "wb") as stream:
+            with atomic_file(target, "wb") as stream:
                 _write_csv(self.verdicts, stream)
-            os.replace(temporary, path)
-        except OSError as exc:
-            temporary.unlink(missing_ok=True)
-            raise PlanError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        except FileError as exc:
+            raise PlanError(f"{exc.path}: cannot write: {exc.reason}") from None
 
 
-def _write_csv(frame: pd.DataFrame, stream: BinaryIO) -> None:
+def _write_csv(frame: pd.DataFrame, stream: IO[bytes]) -> None:
     """``frame`` as CSV by Arrow's writer (several times pandas' speed on categoricals)."""
     import pyarrow as pa
     import pyarrow.csv as arrow_csv

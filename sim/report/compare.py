@@ -189,8 +189,8 @@ def write_comparison(results: Sequence[Result], labels: Sequence[str], table: pd
         CompareError: ``folder`` exists and is not a comparison folder (nothing is replaced).
         ResultError: the folder cannot be written.
     """
-    if folder.is_file() or (folder.is_dir() and any(folder.iterdir())
-                            and not (folder / MARKER).is_file()):
+    if os.path.isfile(folder) or (os.path.isdir(folder) and any(folder.iterdir())
+                                  and not os.path.isfile(folder / MARKER)):
         raise CompareError(f"{folder}: exists and is not a comparison folder (no {MARKER} in "
                            "it); give a new folder with --out")
     runs = Compared([RunView.of(r) for r in results], labels)

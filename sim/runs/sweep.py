@@ -244,7 +244,7 @@ def default_folder(spec: SweepSpec, parent: str = "results/sweeps") -> Path:
 def _prepare(folder: Path, spec: SweepSpec, resume: bool) -> None:
     """Check ``folder`` against ``spec`` (resume) or that it holds no sweep; write the spec."""
     saved = folder / SPEC
-    if saved.is_file():
+    if os.path.isfile(saved):  # False too for a path the system cannot look up
         if not resume:
             raise SweepError(f"{folder}: a sweep is already there; add --resume to continue "
                              "it, or give another --out")
