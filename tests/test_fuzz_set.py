@@ -54,7 +54,7 @@ def set_error(*overrides: str, scale: float | None = None) -> str:
                  id="deep-value"),
     pytest.param("fleet[0].tags=&a [*a]", "an alias refers to the collection that contains it",
                  id="self-alias"),
-    pytest.param("fleet[99999999999999999999]=1", 'cannot read the key at "[999',
+    pytest.param("fleet[99999999999999999999]=1", 'fleet has no entry named "9999',
                  id="huge-index"),
     pytest.param(".".join(["a"] * 200) + "=1", "a key of more than 64 parts", id="long-key"),
     pytest.param("fleet[0].count=!!python/object:os.system x", "could not determine a constructor",
