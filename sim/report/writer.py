@@ -10,11 +10,11 @@ temporary folder first and only then moved into place, so a failure leaves the o
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
+from sim.files import FileError, atomic_folder, write_file
 from sim.report.content import build
-from sim.report.figures import FIGURES_DIR, write_figures
+from sim.report.figures import FIGURES, FIGURES_DIR, render, write_figures
 from sim.report.render import to_html, to_markdown
 from sim.report.view import RunView
 from sim.results.folder import ResultError
@@ -41,35 +41,30 @@ def write_report(result: Result, folder: Path | None = None) -> None:
 
 def regenerate(path: str | os.PathLike[str]) -> Path:
     """Redraw the figures and report of the result folder ``path``; return the HTML file.
+    The new ``figures/`` replaces the old one whole, then each report file is replaced
+    (:mod:`sim.files`): a failure while drawing leaves the old report.
 
     Raises:
         ResultError: ``path`` is not a result folder, or cannot be written.
     """
     result = load(path)
     folder = result.path
-    tmp = folder / f".report.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
+    view = RunView.of(result)
+    images: dict[str, bytes] = {}
+
+    def draw(tmp: Path) -> None:
+        for spec in FIGURES:
+            images[spec.name] = render(spec, view)
+            (tmp / Path(spec.file).name).write_bytes(images[spec.name])
+
     try:
-        tmp.mkdir()
-        write_report(result, tmp)
-        _move_into_place(tmp, folder)
-    except OSError as exc:
-        raise ResultError(f"cannot write the report in {folder}: {exc.strerror or exc}") \
-            from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        atomic_folder(folder / FIGURES_DIR, draw)
+        content = build(view, images)
+        write_file(folder / REPORT_MD, to_markdown(content))
+        write_file(folder / REPORT_HTML, to_html(content))
+    except FileError as exc:
+        raise ResultError(f"cannot write the report in {folder}: {exc.reason}") from None
     return folder / REPORT_HTML
-
-
-def _move_into_place(tmp: Path, folder: Path) -> None:
-    """Swap in the new ``figures/`` (the old one moved aside, then removed), then the two
-    report files (each replaced atomically)."""
-    figures, old = folder / FIGURES_DIR, tmp / "old-figures"
-    if figures.exists():
-        os.replace(figures, old)
-    os.replace(tmp / FIGURES_DIR, figures)
-    for name in (REPORT_MD, REPORT_HTML):
-        os.replace(tmp / name, folder / name)
 
 
 __all__ = ["REPORT_HTML", "REPORT_MD", "regenerate", "write_report"]
