@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from sim.engine.codes import REASONS, RULES
 from sim.engine.records import NAMES
-from sim.files import FileError, read_bytes
+from sim.files import FileError, os_reason, read_bytes
 from sim.results.folder import EXPECT, MANIFEST, METRICS, RECORDS, TIMESERIES, ResultError
 from sim.results.records import OPERATIONS, OUTCOMES
 from sim.scenario.expect import METRICS as METRIC_SHAPE
@@ -63,13 +63,7 @@ def check_folder(folder: Path) -> None:
                 kind = "a directory" if (folder / name).is_dir() else "missing"
                 raise incomplete(folder, f"{name} is {kind}, not a file")
     except (OSError, ValueError) as exc:
-        raise ResultError(f"{folder}: cannot read: {_reason(exc)}") from None
-
-
-def _reason(exc: OSError | ValueError) -> str:
-    from sim.files import os_reason
-
-    return os_reason(exc)
+        raise ResultError(f"{folder}: cannot read: {os_reason(exc)}") from None
 
 
 def read_json(folder: Path, name: str) -> Any:
@@ -204,7 +198,7 @@ def read_frame(path: Path) -> pd.DataFrame:
     try:
         frame: pd.DataFrame = pq.read_table(path).to_pandas(split_blocks=True,
                                                             self_destruct=True)
-    except Exception as exc:
+    except Exception as exc:  # pyarrow's many kinds: ArrowInvalid, ArrowIndexError, OSError...
         raise ResultError(f"{path}: cannot read ({type(exc).__name__}: {exc})") from None
     problem = (_records_problem if path.name == RECORDS else _timeseries_problem)(frame)
     if problem:
