@@ -4,6 +4,8 @@ and an ``--out`` file or folder that is whole or absent."""
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -107,3 +109,20 @@ def test_every_output_is_whole_or_absent(workspace: Path, result: Path, command:
     if code != 0:
         assert err.strip(), "a failure says why"
         assert sorted(p.name for p in workspace.iterdir()) == before or target == "directory"
+
+
+@pytest.mark.parametrize("raw", [b"azcmagent config set x \xff\xfe\n", b"\x00\x01\x02" * 100,
+                                 b"\xef\xbb\xbfazcmagent config list\n"])
+def test_lint_reads_stdin_as_it_reads_the_same_bytes_in_a_file(tmp_path: Path,
+                                                               raw: bytes) -> None:
+    """``lint -`` once linted undecodable bytes (exit 1) where the same file was exit 2."""
+    (tmp_path / "runbook.txt").write_bytes(raw)
+    statuses = []
+    for argv, stdin in ((["lint", "-"], raw), (["lint", str(tmp_path / "runbook.txt")], b"")):
+        done = subprocess.run([sys.executable, "-m", "sim", *argv], input=stdin,
+                              capture_output=True, timeout=120, check=False)
+        assert b"Traceback" not in done.stderr
+        statuses.append(done.returncode)
+    assert statuses[0] == statuses[1]
+    if b"\xff" in raw:  # not UTF-8
+        assert statuses == [2, 2]
