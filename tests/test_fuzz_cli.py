@@ -126,3 +126,20 @@ def test_lint_reads_stdin_as_it_reads_the_same_bytes_in_a_file(tmp_path: Path,
     assert statuses[0] == statuses[1]
     if b"\xff" in raw:  # not UTF-8
         assert statuses == [2, 2]
+
+
+@pytest.mark.parametrize(("config", "status"), [
+    pytest.param("a: " + "[" * 3000 + "]" * 3000, 2, id="deep"),
+    pytest.param("a: &a [1,1,1,1,1,1,1,1,1]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]\n"
+        for i in range(8)), 2, id="alias-bomb"),
+    pytest.param("\udcff", 2, id="not-utf-8"),
+])
+def test_a_config_file_a_script_names_is_read_within_the_limits(
+        workspace: Path, config: str, status: int) -> None:
+    (workspace / "options.yaml").write_bytes(config.encode("utf-8", "surrogateescape"))
+    (workspace / "s.ps1").write_text("azcmagent config set --config options.yaml\n"
+                                     f"azcmagent config set --config {'a' * 300}.json\n")
+    code, _, err = run_cli(["lint", str(workspace / "s.ps1")])
+    assert code == status
+    assert "--config file" in err

@@ -10,10 +10,10 @@ status 2; with ``explain --json``, a JSON object).
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
-import yaml
 from rich.table import Table
 
 from sim.cli.agent import (
@@ -29,6 +29,7 @@ from sim.cli.agent import (
 )
 from sim.cli.common import Subparsers, UsageError, print_json
 from sim.cli.status import ExitStatus
+from sim.files import FileError, read_bytes
 from sim.rules.catalogue import BUILTIN, Catalogue, Hosting
 from sim.rules.commands import Command, CommandError, Verb, execute
 from sim.rules.config import AgentConfig, key_available
@@ -37,6 +38,8 @@ from sim.rules.identity import ExtensionId
 from sim.rules.lint import DEFAULT_AGENT_VERSION, Finding, Severity, config_file_names, lint
 from sim.rules.reference import rule_link
 from sim.rules.versions import AgentVersion, VersionError, versions_between
+from sim.scenario.limits import LIMITS
+from sim.scenario.source import ScenarioError, load_yaml_value
 from sim.terminal import make_console
 
 
@@ -200,18 +203,33 @@ def run_lint(args: argparse.Namespace) -> int:
     return ExitStatus.OK
 
 
+def _decoded(path: Path) -> str:
+    """The UTF-8 text of a ``--config`` file a script names.
+
+    Raises:
+        UsageError: it cannot be read, is too large or is not UTF-8.
+    """
+    try:
+        return read_bytes(path, limit=LIMITS.max_bytes).decode("utf-8-sig")
+    except FileError as exc:
+        raise UsageError(f"{path}: cannot read the --config file: {exc.reason}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: cannot read the --config file: not UTF-8 text (byte "
+                         f"{exc.start})") from None
+
+
 def _config_files(script: str, names: list[str]) -> dict[str, dict[str, Any]]:
     """The ``--config`` files a script names that exist next to it, parsed (JSON or YAML)."""
     found: dict[str, dict[str, Any]] = {}
     folder = Path(script).parent if script != "-" else Path.cwd()
     for name in names:
         path = folder / name.replace("\\", "/")
-        if not path.is_file():
+        if not os.path.isfile(path):  # False too for a name the system cannot look up
             continue
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise UsageError(f"{path}: cannot read the --config file: {exc}") from None
+        try:  # read as a scenario file is (YAML or JSON, with its limits and located errors)
+            data = load_yaml_value(_decoded(path), str(path))
+        except ScenarioError as exc:
+            raise UsageError(f"cannot read the --config file: {exc}") from None
         if not isinstance(data, dict):
             raise UsageError(f"{path}: expected an object of command options, got "
                              f"{type(data).__name__}")

@@ -101,6 +101,8 @@ def _os_name(value: Any) -> Any:
     """``Windows``, ``LINUX``, `` linux `` -> ``windows``/``linux`` (Azure's exports write
     ``Windows``); anything else is left for the literal check to refuse."""
     return value.strip().lower() if isinstance(value, str) else value
+
+
 def scaled_count(count: int, factor: float) -> int:
     """``count`` machines multiplied by ``factor``, rounded, at least 1.
 
