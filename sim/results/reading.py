@@ -29,7 +29,7 @@ from sim.files import FileError, os_reason, read_bytes
 from sim.results.folder import EXPECT, MANIFEST, METRICS, RECORDS, TIMESERIES, ResultError
 from sim.results.records import OPERATIONS, OUTCOMES
 from sim.scenario.expect import METRICS as METRIC_SHAPE
-from sim.scenario.expect import NUMBER, ExpectationResult, Shape, Table
+from sim.scenario.expect import NUMBER, ExpectationResult, Listing, Shape, Table
 from sim.scenario.limits import LIMITS, load_json
 from sim.scenario.schema import Scenario
 from sim.scenario.units import show_value
@@ -124,8 +124,8 @@ def _require(folder: Path, data: Mapping[str, Any], key: str, test: Callable[[An
 
 def check_metrics(folder: Path, metrics: Any) -> dict[str, Any]:
     """``metrics`` (the parsed ``metrics.json``), checked: an object with the shape of
-    :data:`~sim.scenario.expect.METRICS` (numbers, tables of counts, fixed objects), whose
-    other values are finite numbers or objects of them."""
+    :data:`~sim.scenario.expect.METRICS` (numbers, tables of counts, lists of names, fixed
+    objects), whose other values are finite numbers or objects of them."""
     stack: list[tuple[str, Any, Shape | Any]] = [("", metrics, METRIC_SHAPE)]
     while stack:
         path, value, shape = stack.pop()
@@ -133,7 +133,7 @@ def check_metrics(folder: Path, metrics: Any) -> dict[str, Any]:
         if problem:
             where = f"{METRICS}: {path}" if path else METRICS
             raise incomplete(folder, f"{where}: expected {problem}, got {show_value(value)}")
-        if isinstance(value, dict):
+        if isinstance(value, dict) and not isinstance(shape, Table | Listing):  # those checked
             fixed = shape if isinstance(shape, Mapping) else {}
             stack.extend((f"{path}.{key}" if path else str(key), v, fixed.get(key, _ANY))
                          for key, v in value.items())
@@ -157,6 +157,10 @@ def _shape_problem(value: Any, shape: Shape | Any, nested: bool) -> str | None:
     if isinstance(shape, Table):
         good = isinstance(value, dict) and all(_is_number(v) for v in value.values())
         return None if good else f"a table of counts by {shape.kind}"
+    if isinstance(shape, Listing):
+        good = isinstance(value, dict) and all(
+            isinstance(v, list) and all(isinstance(n, str) for n in v) for v in value.values())
+        return None if good else f"lists of names by {shape.kind}"
     if shape is _ANY:
         return None if _is_number(value) or isinstance(value, dict) else \
             "a number or an object of numbers"
@@ -225,8 +229,8 @@ def _timeseries_problem(frame: pd.DataFrame) -> str | None:
     if "time" not in frame.columns:
         return "no column time"
     for name in frame.columns:
-        if name != "timestamp":
-            problem = _numbers_problem(frame[name], name, "f" if name == "time" else "i")
+        if name != "timestamp":  # counts, and measures such as machine-hours
+            problem = _numbers_problem(frame[name], name, "f")
             if problem:
                 return problem
     return _timestamp_problem(frame)
