@@ -15,6 +15,7 @@ import pytest
 import yaml
 from fuzzing import (
     SCENARIOS,
+    byte_mutations,
     documents,
     fuzz_settings,
     mutated,
@@ -261,3 +262,37 @@ def test_shipped_scenarios_edited_load_and_small_ones_run(edit: tuple[str, Any])
     started = time.perf_counter()
     outcome(run)
     assert time.perf_counter() - started < 60
+
+
+def _read_with(loader: type, text: str) -> Any:
+    from sim.scenario.limits import LIMITS
+    from sim.scenario.source import yaml_loading
+
+    try:
+        made = loader(text, "f.yaml", LIMITS)
+        node = made.get_single_node()
+        builder = yaml_loading._Builder(made, "f.yaml", LIMITS)
+        return builder.build(node, ()) if node is not None else None, builder.positions
+    except (yaml.YAMLError, ScenarioError):
+        return "error"
+
+
+@fuzz_settings(100)
+@given(st.sampled_from(SCENARIOS).flatmap(lambda p: byte_mutations(p.read_bytes())))
+def test_libyaml_reads_what_the_python_parser_reads_the_same_way(raw: bytes) -> None:
+    """The reader parses with libyaml (five times as fast) and falls back on PyYAML's own
+    parser, whose messages it shows, on any error: where both read a text, they agree on every
+    value and every position."""
+    from sim.scenario.source import yaml_loading
+
+    if not yaml_loading._LIBYAML:
+        pytest.skip("PyYAML without libyaml")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    with time_bound():
+        fast, python = (_read_with(yaml_loading._FastLoader, text),
+                        _read_with(yaml_loading._Loader, text))
+    if fast != "error" and python != "error":
+        assert fast == python

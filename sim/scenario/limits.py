@@ -19,8 +19,7 @@ class ReadLimits:
 
     max_bytes: int = 16 * 2**20
     """Bytes of a scenario or fleet YAML file, or of a policy definition (16 MiB). A
-    thousand-group fleet file is about 1 MiB; the pure-Python YAML reader takes about a minute
-    for 16 MiB."""
+    thousand-group fleet file is about 1 MiB; reading 16 MiB of YAML takes half a minute."""
     max_depth: int = 64
     """Levels of nested mappings and lists (a scenario needs about 8; the readers and checks
     that walk a document recurse once per level)."""
