@@ -14,7 +14,7 @@ from fuzzing import ROOT, byte_mutations, fuzz_settings, leftovers, run_cli
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-pytestmark = pytest.mark.fuzz
+pytestmark = [pytest.mark.fuzz, pytest.mark.filterwarnings("ignore::sim.errors.ArcsimWarning")]
 
 SHIPPED = sorted(
     [*(ROOT / "scenarios").rglob("*.yaml"), *(ROOT / "scenarios").rglob("*.json"),

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fuzzing import ROOT, leftovers, run_cli
 
-pytestmark = pytest.mark.fuzz
+pytestmark = [pytest.mark.fuzz, pytest.mark.filterwarnings("ignore::sim.errors.ArcsimWarning")]
 
 SMALL = ["--set", "fleet[0].count=3", "--set", "fleet[1].count=3", "--set", "fleet[2].count=3",
          "--set", "duration=1d"]

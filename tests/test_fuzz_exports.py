@@ -32,7 +32,7 @@ from sim.scenario.inventory import (
     write_fleet_yaml,
 )
 
-pytestmark = pytest.mark.fuzz
+pytestmark = [pytest.mark.fuzz, pytest.mark.filterwarnings("ignore::sim.errors.ArcsimWarning")]
 
 MACHINE = {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.HybridCompute/machines/m",
            "name": "m", "type": "Microsoft.HybridCompute/machines", "location": "westeurope",

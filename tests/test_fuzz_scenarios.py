@@ -33,7 +33,7 @@ from sim.scenario.loading import load_scenario, scenario_from_text
 from sim.scenario.source import ScenarioError, load_yaml_file, load_yaml_text
 from sim.scenario.units import show_value
 
-pytestmark = pytest.mark.fuzz
+pytestmark = [pytest.mark.fuzz, pytest.mark.filterwarnings("ignore::sim.errors.ArcsimWarning")]
 
 SMALL = """\
 name: small

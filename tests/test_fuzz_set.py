@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sim.scenario.loading import load_scenario, scenario_from_text
 from sim.scenario.source import ScenarioError, format_path
 
-pytestmark = pytest.mark.fuzz
+pytestmark = [pytest.mark.fuzz, pytest.mark.filterwarnings("ignore::sim.errors.ArcsimWarning")]
 
 SMALL = """\
 name: small
