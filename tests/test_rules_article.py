@@ -1,6 +1,6 @@
 """The article's example configurations, run exactly as printed (spec R1, R13, R15, R19, R23).
 
-Every command line below is copied from the article (``/work/shared/seed/``), ``sudo`` and
+Every command line below is copied from the article ("Extensions security"), ``sudo`` and
 typographic quotes included: they are what users paste.
 """
 

@@ -221,7 +221,7 @@ _TYPE = "Microsoft.HybridCompute/machines/extensions"
 
 def _event_texts(events: pd.DataFrame, run: str, offset: int) -> Iterator[str]:
     """Each event of :func:`to_azure_json` as the text ``json.dumps(whole_list, indent=2)``
-    gives it inside the list (the same bytes, ``tests/test_r29_activity_log.py``), written
+    gives it inside the list (the same bytes, ``tests/test_results_activity_log.py``), written
     out directly: the standard encoder is pure Python once ``indent`` is set, which made
     writing a big log take minutes."""
     q = json.encoder.encode_basestring_ascii

@@ -8,7 +8,7 @@ got in), and ``exposure.machine_hours``, the machine-hours in the bucket with a 
 extension installed and runnable. The rows are selected by the masks of
 :mod:`sim.engine.metrics`, the ones :func:`sim.engine.metrics.summarise` counts (a blocked
 operation is one refused by the machine's controls, or denied in Azure, R13, R26, R27), so
-each column sums to its metric; ``tests/test_results.py`` checks that.
+each column sums to its metric; ``tests/test_results_folders.py`` checks that.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The project's own documentation cannot rot: docs/rules.md has a section for every rule id,
 lists only tests and modules that exist, and nothing user-facing points outside the repository.
 
-The tests listed under each rule are generated: ``python tests/test_docs_rules.py --write``
+The tests listed under each rule are generated: ``python tests/test_cli_docs.py --write``
 fills each ``<!-- tests rNN -->`` block from ``grep -rn "def test_rNN_" tests/``.
 """
 
@@ -72,7 +72,7 @@ def test_rules_list_only_tests_that_exist() -> None:
         listed = LISTED.findall(block)
         missing = sorted(set(listed) - defined)
         assert not missing, (f"docs/rules.md#{rule} lists tests that do not exist: {missing}; "
-                             "run python tests/test_docs_rules.py --write")
+                             "run python tests/test_cli_docs.py --write")
         assert all(name.startswith(f"test_{rule}_") for name in listed), rule
 
 

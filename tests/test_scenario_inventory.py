@@ -41,7 +41,7 @@ from sim.scenario.inventory import (
 )
 
 DATA = Path(__file__).parent / "data" / "inventory"
-SHARED = Path(__file__).parent / "data" / "formats"  # copies of ../shared/formats
+SHARED = Path(__file__).parent / "data" / "formats"  # copies of public sample files
 SUB = "11111111-2222-3333-4444-555555555555"
 AMA_WIN = "Microsoft.Azure.Monitor/AzureMonitorWindowsAgent"
 CSE = "Microsoft.Compute/CustomScriptExtension"
@@ -83,7 +83,7 @@ def error_of(*names: str) -> str:
     return str(info.value)
 
 
-# --- the public samples (../shared/formats/arm) ---------------------------------------------
+# --- the public samples (tests/data/formats/arm) --------------------------------------------
 
 
 def test_shared_arm_samples_import_and_round_trip_through_yaml() -> None:

@@ -323,7 +323,7 @@ def test_remediation_applies_to_definitions_but_not_to_deny_lists() -> None:
 
 
 def test_the_definition_file_is_read_unchanged() -> None:
-    samples = Path(__file__).parent / "data" / "formats" / "azure-policy"  # ../shared copies
+    samples = Path(__file__).parent / "data" / "formats" / "azure-policy"  # public samples
     for path in (DENY_MMA, DINE_AMA):
         original = samples / path.name
         assert json.loads(path.read_text()) == json.loads(original.read_text())
