@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import Arcsim
 
 import sim
-from sim.cli import main
 from sim.report.compare import HEADLINE, MARKER, CompareError, compare
 from sim.report.compare_figures import OVERLAYS
 
@@ -122,23 +122,22 @@ def test_out_never_replaces_a_folder_that_is_not_a_comparison(runs: tuple[Any, A
 
 
 def test_cli_compare_prints_the_table_and_writes_the_folder(
-        runs: tuple[Any, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        runs: tuple[Any, Any], tmp_path: Path, arcsim: Arcsim) -> None:
     full, half = runs
     folder = tmp_path / "cmp"
-    status = main(["compare", str(full.path), str(half.path), "--label", "full", "--label",
-                   "half", "--out", str(folder)])
-    out = capsys.readouterr().out
+    status, out, _ = arcsim("compare", full.path, half.path, "--label", "full", "--label",
+                            "half", "--out", folder)
     assert status == 0
     assert "Δ half" in out and "coverage.machines_locked_down" in out
     assert f"comparison.html): {folder}" in out
     assert (folder / MARKER).is_file()
 
 
-def test_cli_compare_json_without_figures(runs: tuple[Any, Any],
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_compare_json_without_figures(runs: tuple[Any, Any], arcsim: Arcsim) -> None:
     full, half = runs
-    assert main(["compare", str(full.path), str(half.path), "--json", "--no-figures"]) == 0
-    data = json.loads(capsys.readouterr().out)
+    done = arcsim("compare", full.path, half.path, "--json", "--no-figures")
+    assert done.status == 0
+    data = json.loads(done.out)
     assert data["folder"] is None
     row = data["metrics"]["blocked.total"]
     delta = row[f"Δ {half.path.name}"]
@@ -147,10 +146,12 @@ def test_cli_compare_json_without_figures(runs: tuple[Any, Any],
 
 
 def test_cli_compare_errors_are_one_line(runs: tuple[Any, Any], tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["compare", str(runs[0].path)]) == 2
-    assert capsys.readouterr().err == (
+                                         arcsim: Arcsim) -> None:
+    done = arcsim("compare", runs[0].path)
+    assert done.status == 2
+    assert done.err == (
         "arcsim: error: compare needs at least two result folders, got 1\n")
-    assert main(["compare", str(runs[0].path), str(tmp_path)]) == 2
-    assert capsys.readouterr().err == (
+    done = arcsim("compare", runs[0].path, tmp_path)
+    assert done.status == 2
+    assert done.err == (
         f"arcsim: error: {tmp_path}: not a result folder (no manifest.json in it)\n")

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import Arcsim
 
 import sim
-from sim.cli import main
 from sim.report import figures, writer
 from sim.report.figures import FIGURES, draw
 from sim.report.view import RunView
@@ -198,31 +198,30 @@ def test_a_failed_report_leaves_no_result_folder(tmp_path: Path,
     assert list(tmp_path.iterdir()) == []
 
 
-def test_cli_run_no_report_then_arcsim_report_draws_it(tmp_path: Path,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    status = main(["run", "policy-deny-override", "--scale", "0.05", "--out", str(tmp_path),
-                   "--quiet", "--no-report"])
-    folder = Path(capsys.readouterr().out.strip())
+def test_cli_run_no_report_then_arcsim_report_draws_it(tmp_path: Path, arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("run", "policy-deny-override", "--scale", "0.05", "--out", tmp_path,
+                            "--quiet", "--no-report")
+    folder = Path(out.strip())
     assert status == 0 and not (folder / "report.html").exists()
-    assert main(["report", str(folder)]) == 0
-    assert capsys.readouterr().out.strip() == str(folder / "report.html")
+    done = arcsim("report", folder)
+    assert done.status == 0
+    assert done.out.strip() == str(folder / "report.html")
     assert (folder / "report.md").is_file()
     assert sorted(p.name for p in (folder / "figures").iterdir()) == sorted(
         f"{spec.name}.png" for spec in FIGURES)
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temporary left
 
 
-def test_arcsim_report_on_a_folder_that_is_not_a_result(tmp_path: Path,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["report", str(tmp_path)]) == 2
-    err = capsys.readouterr().err
+def test_arcsim_report_on_a_folder_that_is_not_a_result(tmp_path: Path, arcsim: Arcsim) -> None:
+    status, _, err = arcsim("report", tmp_path)
+    assert status == 2
     assert err == f"arcsim: error: {tmp_path}: not a result folder (no manifest.json in it)\n"
-    assert main(["report", str(tmp_path / "missing")]) == 2
-    assert "not a result folder (no such folder)" in capsys.readouterr().err
+    done = arcsim("report", tmp_path / "missing")
+    assert done.status == 2
+    assert "not a result folder (no such folder)" in done.err
 
 
-def test_arcsim_report_on_a_damaged_manifest(storm: Any, tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_arcsim_report_on_a_damaged_manifest(storm: Any, tmp_path: Path, arcsim: Arcsim) -> None:
     import json
     import shutil
 
@@ -230,8 +229,8 @@ def test_arcsim_report_on_a_damaged_manifest(storm: Any, tmp_path: Path,
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["scenario"]["duration"] = "soon"
     (folder / "manifest.json").write_text(json.dumps(manifest))
-    assert main(["report", str(folder)]) == 2
-    err = capsys.readouterr().err
+    status, _, err = arcsim("report", folder)
+    assert status == 2
     assert err.startswith(f"arcsim: error: {folder}: not a complete arcsim result: "
                           "manifest.json: scenario.duration: ")
     assert "Traceback" not in err

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import Arcsim
 
 import sim
-from sim.cli import main
 from sim.engine import (
     DAY,
     CloudRequest,
@@ -122,19 +122,20 @@ def test_r6_reinstall_churn_is_not_in_the_activity_log() -> None:
 
 
 def test_r29_cli_writes_the_log_as_the_azure_cli_prints_it(tmp_path: Path,
-                                                           capsys: pytest.CaptureFixture[str]
-                                                           ) -> None:
+                                                           arcsim: Arcsim) -> None:
     result = sim.run("default", scale=0.02, out=tmp_path)
     out = tmp_path / "log.json"
-    assert main(["activity-log", str(result.path), "--out", str(out)]) == 0
+    assert arcsim("activity-log", result.path, "--out", out).status == 0
     events = json.loads(out.read_text())
     assert len(events) == len(result.activity_log()) > 0
     assert {e["resourceType"]["value"] for e in events} == {
         "Microsoft.HybridCompute/machines/extensions"}
-    assert main(["activity-log", str(result.path)]) == 0
-    assert "Azure Regional Service Manager" in capsys.readouterr().out
-    assert main(["activity-log", str(tmp_path / "nope")]) == 2
-    assert "not a result folder" in capsys.readouterr().err
+    done = arcsim("activity-log", result.path)
+    assert done.status == 0
+    assert "Azure Regional Service Manager" in done.out
+    done = arcsim("activity-log", tmp_path / "nope")
+    assert done.status == 2
+    assert "not a result folder" in done.err
 
 
 def test_r29_the_log_is_written_chunk_by_chunk_with_the_bytes_of_one_json_dump(

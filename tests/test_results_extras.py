@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import Arcsim
 
 import sim
-from sim.cli import main
 
 
 def test_csv_and_activity_log_on_request(tmp_path: Path) -> None:
@@ -28,13 +28,13 @@ def test_csv_and_activity_log_on_request(tmp_path: Path) -> None:
         (plain.path / "records.parquet").read_bytes()
 
 
-def test_r29_run_activity_log_flag_is_deterministic(tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_r29_run_activity_log_flag_is_deterministic(tmp_path: Path, arcsim: Arcsim) -> None:
     texts = []
     for name in ("a", "b"):
-        assert main(["run", "default", "--scale", "0.02", "--no-report", "--quiet",
-                     "--activity-log", "--csv", "--out", str(tmp_path / name)]) == 0
-        folder = Path(capsys.readouterr().out.strip())
+        done = arcsim("run", "default", "--scale", "0.02", "--no-report", "--quiet",
+                      "--activity-log", "--csv", "--out", tmp_path / name)
+        assert done.status == 0
+        folder = Path(done.out.strip())
         texts.append(((folder / "activity_log.json").read_bytes(),
                       (folder / "records.csv").read_bytes()))
     assert texts[0] == texts[1]

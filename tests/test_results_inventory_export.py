@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import Arcsim
 
 import sim
-from sim.cli import main as cli_main
 from sim.engine import World
 from sim.engine.codes import Prov
 from sim.engine.snapshot import snapshot
@@ -288,14 +288,14 @@ def test_inventory_of_a_sharded_run_is_the_same_bytes(tmp_path: Path, shards: in
             (whole.path / FOLDER / name).read_bytes()
 
 
-def test_cli_run_inventory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    status = cli_main(["run", "default", "--scale", "0.01", "--no-report", "--inventory",
-                       "--quiet", "--out", str(tmp_path)])
-    folder = Path(capsys.readouterr().out.strip())
+def test_cli_run_inventory(tmp_path: Path, arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("run", "default", "--scale", "0.01", "--no-report", "--inventory",
+                            "--quiet", "--out", tmp_path)
+    folder = Path(out.strip())
     assert status == 0 and (folder / FOLDER / MACHINES_FILE).is_file()
-    status = cli_main(["run", "default", "--scale", "0.01", "--inventory", "--shards", "2",
-                       "--quiet", "--out", str(tmp_path / "sharded")])
-    sharded = Path(capsys.readouterr().out.strip())
+    status, out, _ = arcsim("run", "default", "--scale", "0.01", "--inventory", "--shards", "2",
+                            "--quiet", "--out", tmp_path / "sharded")
+    sharded = Path(out.strip())
     assert status == 0
     assert (sharded / FOLDER / MACHINES_FILE).read_bytes() == \
         (folder / FOLDER / MACHINES_FILE).read_bytes()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import Arcsim
 
 import sim
-from sim.cli import main
 from sim.engine import EngineParams, FleetSpec, GroupSpec, PathSpec, World
 from sim.engine.snapshot import snapshot
 from sim.runs.execute import run_world
@@ -129,17 +129,17 @@ def test_shards_never_cut_through_a_proxy() -> None:
 
 
 def test_shards_one_proxy_cannot_split_runs_one_shard_with_a_notice(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, arcsim: Arcsim) -> None:
     name = "reinstall-storm-private-endpoint"
     with pytest.warns(ShardWarning, match="running 1 shard"):
         sharded = sim.run(name, scale=SCALE, out=tmp_path / "s", report=False, shards=3)
     whole = sim.run(name, scale=SCALE, out=tmp_path / "w", report=False)
     assert (sharded.path / "records.parquet").read_bytes() == \
         (whole.path / "records.parquet").read_bytes()
-    status = main(["run", name, "--scale", str(SCALE), "--shards", "3", "--quiet",
-                   "--no-report", "--out", str(tmp_path / "cli")])
-    assert status == 0
-    assert "arcsim: notice: --shards 3: running 1 shard" in capsys.readouterr().err
+    done = arcsim("run", name, "--scale", SCALE, "--shards", "3", "--quiet",
+                  "--no-report", "--out", tmp_path / "cli")
+    assert done.status == 0
+    assert "arcsim: notice: --shards 3: running 1 shard" in done.err
 
 
 def test_shards_blocks_make_more_parts_than_shards_and_still_respect_proxies() -> None:
@@ -163,13 +163,12 @@ def test_shards_more_than_machines() -> None:
     assert plan.notice is not None and "the fleet has 3 machines" in plan.notice
 
 
-def test_shards_bad_count_is_a_clear_error(tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_shards_bad_count_is_a_clear_error(tmp_path: Path, arcsim: Arcsim) -> None:
     with pytest.raises(ShardError, match="--shards: expected a number of shards >= 1, got 0"):
         sim.run("default", scale=0.01, shards=0, out=tmp_path, report=False)
-    assert main(["run", "default", "--scale", "0.01", "--shards", "-2", "--out",
-                 str(tmp_path)]) == 2
-    err = capsys.readouterr().err
+    status, _, err = arcsim("run", "default", "--scale", "0.01", "--shards", "-2", "--out",
+                            tmp_path)
+    assert status == 2
     assert err.strip() == "arcsim: error: --shards: expected a number of shards >= 1, got -2"
     assert not any(tmp_path.iterdir())
 

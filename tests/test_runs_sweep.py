@@ -10,10 +10,10 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from helpers import Arcsim
 
 import sim
 from sim import api
-from sim.cli import main
 from sim.runs.sweep import SweepError, SweepInterrupted, sweep
 
 SCENARIO = """\
@@ -223,11 +223,10 @@ def test_sweep_summary_has_a_confidence_interval_per_point_and_metric(
 
 
 def test_sweep_cli_prints_the_summary_and_the_folder(scenario: Path, tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    status = main(["sweep", str(scenario), "--grid", "params.check_period=5m,1h",
-                   "--replications", "2", "--workers", "1", "--metric", "reinstalls",
-                   "--no-figures", "--out", str(tmp_path / "s")])
-    out = capsys.readouterr().out
+                                                     arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("sweep", scenario, "--grid", "params.check_period=5m,1h",
+                            "--replications", "2", "--workers", "1", "--metric", "reinstalls",
+                            "--no-figures", "--out", tmp_path / "s")
     assert status == 0
     assert "mean ± 95% confidence half-width" in out
     assert f"Sweep: {tmp_path / 's'} (4 runs, 0 failed)" in out
@@ -253,10 +252,8 @@ def test_sweep_cli_prints_the_summary_and_the_folder(scenario: Path, tmp_path: P
     (["--scheduler", "nonsense"], "--scheduler nonsense: expected a Dask scheduler address"),
 ])
 def test_sweep_bad_input_is_one_clear_line(scenario: Path, tmp_path: Path, flags: list[str],
-                                           message: str,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
-    status = main(["sweep", str(scenario), *flags, "--out", str(tmp_path / "s")])
-    err = capsys.readouterr().err
+                                           message: str, arcsim: Arcsim) -> None:
+    status, _, err = arcsim("sweep", scenario, *flags, "--out", tmp_path / "s")
     assert status == 2
     assert err.startswith("arcsim: error: ") and err.count("\n") == 1
     assert message in err

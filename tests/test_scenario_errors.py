@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import Arcsim
 
-from sim.cli import main
 from sim.scenario.loading import load_scenario, scenario_from_text
 from sim.scenario.source import ScenarioError
 
@@ -210,15 +210,15 @@ def test_yaml_and_file_errors_are_located(tmp_path: Path) -> None:
         scenario_from_text("name: x\nfleet:\n  - [unclosed\n", "x.yaml")
 
 
-def test_cli_validate_prints_located_errors_and_exits_2(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_validate_prints_located_errors_and_exits_2(tmp_path: Path, arcsim: Arcsim) -> None:
     good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
     good.write_text(BASE)
     bad.write_text(broken("duration: 2d", "duration: 2 days"))
-    assert main(["validate", str(good)]) == 0
-    assert "good.yaml: ok (broken: 10 machines" in capsys.readouterr().out
-    assert main(["validate", str(good), str(bad)]) == 2
-    err = capsys.readouterr().err
+    done = arcsim("validate", good)
+    assert done.status == 0
+    assert "good.yaml: ok (broken: 10 machines" in done.out
+    status, _, err = arcsim("validate", good, bad)
+    assert status == 2
     assert err.startswith(f"{bad}:2: duration: expected a duration")
     assert "Traceback" not in err
 
@@ -233,9 +233,8 @@ def test_cli_validate_prints_located_errors_and_exits_2(
     (["check", "/nonexistent-dir/"], "/nonexistent-dir: no such file"),
 ])
 def test_cli_bad_input_is_one_clear_message_and_exit_2(
-        argv: list[str], message: str, tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([*argv, "--out", str(tmp_path)] if argv[0] == "run" else argv) == 2
-    err = capsys.readouterr().err
+        argv: list[str], message: str, tmp_path: Path, arcsim: Arcsim) -> None:
+    status, _, err = arcsim(*argv, "--out", tmp_path) if argv[0] == "run" else arcsim(*argv)
+    assert status == 2
     assert err.startswith(message)
     assert "Traceback" not in err

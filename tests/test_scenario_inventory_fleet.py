@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from helpers import Arcsim
 
 import sim
 from sim.engine import Op, Outcome
@@ -220,8 +221,7 @@ def test_the_schema_offers_both_forms_of_fleet() -> None:
 
 
 def test_what_an_imported_fleet_cannot_hold_is_a_warning_and_a_cli_notice(
-        folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from sim.cli import main
+        folder: Path, arcsim: Arcsim) -> None:
     from sim.scenario.inventory.scenario_fleet import ImportedFleetWarning
 
     with pytest.warns(ImportedFleetWarning) as caught:
@@ -235,8 +235,8 @@ def test_what_an_imported_fleet_cannot_hold_is_a_warning_and_a_cli_notice(
                      "requires agent 1.35 or later (this agent is 1.33) (R15); simulated "
                      "without it"]
     path = folder / "s.yaml"  # written by load()
-    assert main(["validate", str(path)]) == 0
-    err = capsys.readouterr().err
+    status, _, err = arcsim("validate", path)
+    assert status == 0
     assert err.startswith("arcsim: notice: fleet.from cli-list.json") and "Traceback" not in err
     assert "Allow/None requires agent 1.35" in err and "UserWarning" not in err
 

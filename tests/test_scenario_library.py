@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import Arcsim
 
-from sim.cli import main
 from sim.engine.metrics import summarise
 from sim.rules.lint import lint
 from sim.scenario import library
@@ -96,20 +96,17 @@ def test_every_situation_of_issue_5_has_its_scenario() -> None:
     assert set(ISSUE_5.values()) == {str(i) for i in range(1, 14)}
 
 
-def test_every_library_scenario_validates(capsys: pytest.CaptureFixture[str]) -> None:
-    status = main(["validate", *map(str, LIBRARY)])
-    out, err = capsys.readouterr()
+def test_every_library_scenario_validates(arcsim: Arcsim) -> None:
+    status, out, err = arcsim("validate", *LIBRARY)
     assert (status, err) == (0, "")
     assert out.count(": ok (") == len(LIBRARY)
 
 
 def test_arcsim_check_scenarios_exits_0(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+                                       arcsim: Arcsim) -> None:
     """The whole library at its own (realistic) sizes, as a user runs it: a few seconds."""
-    monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.chdir(library.REPO_SCENARIOS.parent)
-    status = main(["check", "scenarios/", "--out", str(tmp_path)])
-    out = capsys.readouterr().out
+    status, out, _ = arcsim("check", "scenarios/", "--out", tmp_path)
     assert status == 0, out
     rows = [line for line in out.splitlines() if "scenarios/" in line]
     assert len(rows) == len(LIBRARY) and all(row.rstrip(" │").endswith("ok") for row in rows)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import Arcsim
 
 import sim
 from sim.cli import main
@@ -234,18 +235,18 @@ def test_a_bad_log_is_a_located_error_naming_the_entry(
 
 
 def test_a_bad_log_given_with_replay_on_the_command_line_names_the_flag(
-        history: tuple[Any, Path], capsys: pytest.CaptureFixture[str]) -> None:
+        history: tuple[Any, Path], arcsim: Arcsim) -> None:
     _, folder = history
     (folder / "odd.json").write_text("[1]")
     (folder / "plain.yaml").write_text(f"name: plain\nduration: 1d\n{FLEET}")
-    assert main(["run", str(folder / "plain.yaml"), "--replay", str(folder / "odd.json"),
-                 "--quiet", "--no-report", "--out", str(folder / "runs")]) == 2
-    err = capsys.readouterr().err
+    status, _, err = arcsim("run", folder / "plain.yaml", "--replay", folder / "odd.json",
+                            "--quiet", "--no-report", "--out", folder / "runs")
+    assert status == 2
     assert f"--replay {folder}/odd.json: timeline[0].replay: " in err
     assert "[0]: expected an event object, got 1" in err and "Traceback" not in err
-    assert main(["run", str(folder / "plain.yaml"), "--replay", str(folder / "log.json"),
-                 "--json", "--no-report", "--out", str(folder / "runs")]) == 0
-    done = capsys.readouterr()
+    done = arcsim("run", folder / "plain.yaml", "--replay", folder / "log.json",
+                  "--json", "--no-report", "--out", folder / "runs")
+    assert done.status == 0
     assert json.loads(done.out)["requests"] > 10
     assert "arcsim: notice: replay " in done.err
     assert "operations after the run's end (1d) were not sent" in done.err
