@@ -189,9 +189,12 @@ PLAN_VERSIONS = ("1.12", "1.16", "1.17", "1.18", "1.21", "1.30", "1.35", "1.39",
 
 @functools.cache
 def lockdown_lines() -> st.SearchStrategy[str]:
-    """One line of a candidate lockdown: lists of plan extensions (or ``Allow/None``), the
-    switches, modes, clears, service stop/start, local removals, and a line the agent refuses."""
-    names = st.lists(st.sampled_from(PLAN_EXTENSIONS).flatmap(random_case), min_size=1,
+    """One line of a candidate lockdown: lists of plan extensions (sometimes with the article's
+    malformed entry, R8a), or ``Allow/None``, the switches, modes, clears, service stop/start,
+    local removals, and a line the agent refuses."""
+    malformed = "Microsoft.Azure.Automation.HybridWorkerForLinux"  # no "/": the article's typo
+    entries = (*PLAN_EXTENSIONS, malformed, malformed)
+    names = st.lists(st.sampled_from(entries).flatmap(random_case), min_size=1,
                      max_size=3).map(",".join)
     value = st.one_of(names, names, st.just("Allow/None"))
     flag = st.sampled_from(["", "--add ", "--remove "])

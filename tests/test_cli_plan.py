@@ -82,6 +82,10 @@ def test_plan_with_a_policy_definition_and_parameters(arcsim: Arcsim) -> None:
     (["--policy", "missing.json"], "missing.json: cannot read"),
     (["--request", "CustomScript"], 'argument --request: "CustomScript" is not an extension'),
     (["--agent-version", "1.x"], 'expected an agent version like "1.35", got "1.x"'),
+    (["--reading", "allow_none_before_1_35"], 'expected NAME=VALUE (a reading, "=", its '
+                                              'value), got "allow_none_before_1_35"'),
+    (["--reading", "disabled_manager_requests=later"],
+     'readings: disabled_manager_requests: expected one of fail, wait, got "later"'),
 ])
 def test_plan_bad_input_is_one_located_message_and_exit_2(
         arcsim: Arcsim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -101,3 +105,18 @@ def test_plan_of_a_bad_scenario_prints_its_located_errors(
                    "    agent_version: \"1.45\"\n")
     status, _, err = arcsim("plan", "--fleet", str(bad))
     assert status == 2 and "bad.yaml:5: fleet[0].count" in err
+
+
+def test_plan_reading_changes_how_an_open_question_is_read(arcsim: Arcsim,
+                                                           tmp_path: Path) -> None:
+    runbook = tmp_path / "esu.sh"
+    runbook.write_text('azcmagent config set extensions.allowlist "Allow/None"\n')
+    fleet = tmp_path / "old.yaml"
+    fleet.write_text('fleet:\n  - group: old\n    count: 2\n    os: windows\n'
+                     f'    agent_version: "1.30"\n    extensions: ["{AMA}"]\n')
+    argv = ["plan", "--fleet", str(fleet), "--lockdown", str(runbook)]
+    status, out, _ = arcsim(*argv)
+    assert status == 0 and "2 machines, 0 reached" in out
+    status, out, _ = arcsim(*argv, "--reading", "allow_none_before_1_35=ordinary_entry")
+    assert status == 0 and "2 machines, 2 reached" in out
+    assert "reading allow_none_before_1_35 = ordinary_entry (default refused)" in out

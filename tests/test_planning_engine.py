@@ -1,11 +1,14 @@
-"""A plan says what the engine does (R6, R13-R15, R19, R21-R26, R30).
+"""A plan says what the engine does (R6, R7, R13-R15, R19, R21-R26, R30).
 
 For random small fleets, lockdowns, Deny policies, requested extensions and agent updates,
-each verdict of ``sim.plan`` equals what a simulation does when that request arrives after the
-lockdown is in place: the world is built from the same scenario, the agents are updated, the
-lockdown's commands run on every machine, and two hours later the request is sent (or the
-automatic upgrade rolls out, or the extension is removed locally); the record it leaves is read
-back. One world per kind of request, so that requests do not meet each other.
+under random readings of what the sources leave open (the scenario's ``params``) and random
+``catalogue:`` entries (hosting, automatic-upgrade support, runs-scripts flags), each verdict
+of ``sim.plan`` equals what a simulation does when that request arrives after the lockdown is
+in place: the world is built from the same scenario, the agents are updated, the lockdown's
+commands run on every machine, and two hours later the request is sent (or the automatic
+upgrade rolls out, or the extension is removed locally); the record it leaves is read back.
+One world per kind of request, so that requests do not meet each other. The open override
+paths the plan leaves are the ones the world counts once the lockdown is in place.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from strategies import PLAN_EXTENSIONS, PLAN_VERSIONS, lockdown_lines, plan_grou
 
 from sim.engine import DAY, LocalCommands, Op, Outcome, Target, Timing, World
 from sim.engine.codes import REASONS, RULES
+from sim.engine.endstate import exposure_at_end
 from sim.engine.upgrades import AgentUpdate, AutoUpgrade
 from sim.planning import Plan, plan
 from sim.rules.commands import parse
+from sim.rules.exposure import OverridePath
 from sim.rules.identity import ExtensionId
 from sim.rules.runbook import runbook_lines
 from sim.rules.versions import AgentVersion, Feature, has
@@ -61,7 +66,8 @@ def cases(draw: st.DrawFn) -> Case:
     groups = [draw(plan_groups(i)) for i in range(draw(st.integers(1, 2)))]
     deny = draw(st.lists(st.sampled_from(PLAN_EXTENSIONS), max_size=2, unique=True))
     data: dict[str, Any] = {"name": "plan-case", "duration": "2d",
-                            "seed": draw(st.integers(0, 10_000)), "fleet": groups}
+                            "seed": draw(st.integers(0, 10_000)), "fleet": groups,
+                            "params": draw(readings()), "catalogue": draw(catalogue_entries())}
     if deny:
         data["policies"] = [{"name": "no-listed", "deny": deny,
                              "scope": draw(st.sampled_from([None, "g0"]))}]
@@ -71,6 +77,24 @@ def cases(draw: st.DrawFn) -> Case:
                 tuple(draw(st.lists(st.sampled_from(PLAN_EXTENSIONS), max_size=2,
                                     unique=True))),
                 draw(st.none() | st.sampled_from(PLAN_VERSIONS)))
+
+
+def readings() -> st.SearchStrategy[dict[str, Any]]:
+    """The scenario ``params`` that choose how the rules read an open question."""
+    return st.fixed_dictionaries({
+        "allow_none_before_1_35": st.sampled_from(["refused", "ordinary_entry"]),
+        "malformed_list_entry": st.sampled_from(["command_fails", "valid_entries_apply"]),
+        "deny_refuses_automatic_upgrades": st.booleans(),
+        "disabled_manager_requests": st.sampled_from(["fail", "wait"]),
+    })
+
+
+def catalogue_entries() -> st.SearchStrategy[dict[str, dict[str, Any]]]:
+    """A scenario's ``catalogue:`` entries for some plan extensions: hosting (R24), automatic
+    upgrade support (R25), runs scripts (R7)."""
+    facts = st.fixed_dictionaries({"runs_scripts": st.booleans()}, optional={
+        "hosting": st.sampled_from(["manager", "service"]), "auto_upgrade": st.booleans()})
+    return st.dictionaries(st.sampled_from(PLAN_EXTENSIONS), facts, max_size=3)
 
 
 # --- the engine's side ------------------------------------------------------------------------
@@ -138,7 +162,7 @@ def assert_same(rows: Iterable[Any], action: str, engine: dict[tuple[int, int], 
 # --- the property -----------------------------------------------------------------------------
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_plan_verdicts_equal_what_the_engine_does(case: Case) -> None:
     made = case.made()
@@ -149,6 +173,8 @@ def test_plan_verdicts_equal_what_the_engine_does(case: Case) -> None:
         check_request(case, rows, action, op)
     check_auto_upgrade(case, rows)
     check_reinstall(case, rows)
+    check_open_paths(case, made)
+    check_refusals(case, made)
 
 
 def check_rows_cover_installed(case: Case, made: Plan) -> None:
@@ -206,6 +232,27 @@ def check_reinstall(case: Case, rows: pd.DataFrame) -> None:
             world.run_command(row.machine, parse(line), local)
     world.run(T_END)
     assert_same(removable, "reinstall", read(world, Op.REINSTALL, T_REQUEST), world)
+
+
+def check_refusals(case: Case, made: Plan) -> None:
+    """Each machine's refused lockdown lines: as many in the plan as the world refused."""
+    world = world_of(case)
+    r, lockdown = world.records, world.actor("lockdown")
+    refused = [int(r["machine"][i]) for i in range(len(r))
+               if r["actor"][i] == lockdown and r["outcome"][i] == Outcome.REFUSED]
+    planned = made.refusals.machine.value_counts().to_dict()
+    assert pd.Series(refused, dtype=int).value_counts().to_dict() == planned, made.refusals
+
+
+def check_open_paths(case: Case, made: Plan) -> None:
+    """Machines per open override path: the plan's, and the world's once the lockdown is in
+    place (the same definition, :func:`sim.rules.exposure.open_paths`, with the scenario's
+    catalogue)."""
+    world = world_of(case)
+    counts = exposure_at_end(world)
+    planned = made.open_paths.groupby("path").machine.nunique().to_dict()
+    for path in OverridePath:
+        assert planned.get(path.value, 0) == counts["open", path.value], (path, made.open_paths)
 
 
 def test_versions_of_mixed_groups_are_the_runs() -> None:

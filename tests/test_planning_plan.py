@@ -4,6 +4,7 @@ requests and agent updates; the frames; JSON and CSV (issue 15)."""
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -13,6 +14,9 @@ from helpers import AMA, CSE, DEP, MMA, allowlist
 
 import sim
 from sim.planning import Plan, PlanError, plan
+from sim.rules.catalogue import BUILTIN, Hosting, entry_for
+from sim.rules.identity import ExtensionId
+from sim.rules.readings import Readings
 from sim.scenario.inventory import convert_inventory, load_inventory, write_fleet_yaml
 from sim.scenario.schema import Scenario
 from sim.scenario.source import ScenarioError
@@ -194,3 +198,87 @@ def test_the_plan_is_exact_the_same_inputs_give_the_same_frames() -> None:
     first, again = plan(scenario, [allowlist(AMA)]), plan(scenario, [allowlist(AMA)])
     pd.testing.assert_frame_equal(first.verdicts, again.verdicts)
     pd.testing.assert_frame_equal(first.summary, again.summary)
+
+
+# --- a scenario's catalogue: and params readings, as a run reads them --------------------------
+
+INVENTORY_AGENT = "Contoso/InventoryAgent"
+
+
+def scenario_with(data: dict[str, object], *groups: dict[str, object]) -> Scenario:
+    return Scenario.model_validate({"name": "fleet", "duration": "1d", "fleet": list(groups),
+                                    **data})
+
+
+def test_r25_r24_r7_the_plan_takes_the_scenarios_catalogue_entries() -> None:
+    group = {"group": "web", "count": 2, "os": "windows", "agent_version": "1.45",
+             "extensions": [INVENTORY_AGENT, AMA]}
+    entries = {INVENTORY_AGENT: {"hosting": "service", "auto_upgrade": True,
+                                 "runs_scripts": True}}
+    lockdown = [allowlist(AMA, INVENTORY_AGENT), "azcmagent config set extensions.enabled false"]
+    before, after = plan(fleet(group), lockdown), plan(scenario_with(
+        {"catalogue": entries}, group), lockdown)
+    assert cell(before, INVENTORY_AGENT, "running", "stops") == 2       # unknown: manager
+    assert cell(after, INVENTORY_AGENT, "running", "keeps_running") == 2  # its own service
+    assert cell(before, INVENTORY_AGENT, "auto_upgrade", "not_offered") == 2
+    assert cell(after, INVENTORY_AGENT, "auto_upgrade", "blocked") == 2   # offered: manager off
+    opened = plan(scenario_with({"catalogue": entries}, group), [allowlist(INVENTORY_AGENT)])
+    assert set(opened.paths.extensions) >= {INVENTORY_AGENT}             # script path (R7)
+
+
+def test_r15_the_plan_takes_the_scenarios_allow_none_reading() -> None:
+    old = {"group": "old", "count": 3, "os": "windows", "agent_version": "1.30",
+           "extensions": [AMA]}
+    lockdown = ['azcmagent config set extensions.allowlist "Allow/None"']
+    refused = plan(fleet(old), lockdown)
+    assert refused.reached == 0 and cell(refused, AMA, "update", "allowed") == 3
+    ordinary = plan(scenario_with({"params": {"allow_none_before_1_35": "ordinary_entry"}},
+                                  old), lockdown)
+    assert ordinary.reached == 3 and cell(ordinary, AMA, "update", "blocked") == 3
+    assert ordinary.notes == (
+        "reading allow_none_before_1_35 = ordinary_entry (default refused)",)
+
+
+def test_r23_r26_the_plan_takes_the_scenarios_request_readings() -> None:
+    group = {"group": "web", "count": 2, "os": "windows", "agent_version": "1.45",
+             "extensions": [AMA]}
+    params = {"deny_refuses_automatic_upgrades": True, "disabled_manager_requests": "wait"}
+    data = {"params": params, "policies": [{"name": "no-ama", "deny": [AMA]}]}
+    made = plan(scenario_with(data, group))
+    assert cell(made, AMA, "auto_upgrade", "denied") == 2
+    waiting = plan(scenario_with({"params": params}, group),
+                   ["azcmagent config set extensions.enabled false"])
+    assert cell(waiting, AMA, "update", "waits") == 2
+    assert cell(waiting, AMA, "delete", "waits") == 2
+
+
+def test_r15_readings_given_to_the_plan_change_the_fleets() -> None:
+    old = {"group": "old", "count": 1, "os": "windows", "agent_version": "1.30",
+           "extensions": [AMA]}
+    lockdown = ['azcmagent config set extensions.allowlist "Allow/None"']
+    given = plan(fleet(old), lockdown, readings={"allow_none_before_1_35": "ordinary_entry"})
+    assert cell(given, AMA, "update", "blocked") == 1
+    back = plan(scenario_with({"params": {"allow_none_before_1_35": "ordinary_entry"}}, old),
+                lockdown, readings=Readings())
+    assert cell(back, AMA, "update", "allowed") == 1 and back.notes == ()
+
+
+@pytest.mark.parametrize(("readings", "message"), [
+    ({"allow_none": "refused"}, 'readings: unknown reading "allow_none"; the readings: '),
+    ({"malformed_list_entry": "drop"}, "malformed_list_entry: expected one of command_fails, "
+                                       'valid_entries_apply, got "drop"'),
+    ({"deny_refuses_automatic_upgrades": "maybe"}, "expected true or false, got \"maybe\""),
+])
+def test_a_bad_reading_is_a_plan_error_naming_it(readings: dict[str, str], message: str) -> None:
+    with pytest.raises(PlanError, match=re.escape(message)):
+        plan(fleet(WEB), readings=readings)
+
+
+def test_a_catalogue_given_to_the_plan_replaces_the_fleets() -> None:
+    group = {"group": "web", "count": 1, "os": "windows", "agent_version": "1.45",
+             "extensions": [INVENTORY_AGENT]}
+    known = BUILTIN.with_entries([entry_for(ExtensionId.parse(INVENTORY_AGENT), BUILTIN,
+                                            hosting=Hosting.SERVICE)])
+    made = plan(fleet(group), ["azcmagent config set extensions.enabled false"],
+                catalogue=known)
+    assert cell(made, INVENTORY_AGENT, "running", "keeps_running") == 1

@@ -8,6 +8,7 @@ from helpers import AMA, CSE, DEP, MMA, allowlist
 
 from sim.rules import BUILTIN, AgentConfig, ExtensionId, LocalState, apply
 from sim.rules.impact import Action, Outcome, Verdict, offers_auto_upgrade, running, verdict
+from sim.rules.readings import DisabledManagerRequests, Readings
 
 UNKNOWN = ExtensionId.parse("Contoso/InventoryAgent")
 
@@ -48,7 +49,7 @@ def test_r26_a_deny_refuses_an_automatic_upgrade_only_under_that_reading() -> No
     assert verdict(Action.AUTO_UPGRADE, ama, state(), BUILTIN,
                    policy_denies=True).outcome is Outcome.ALLOWED  # a POST action
     assert verdict(Action.AUTO_UPGRADE, ama, state(), BUILTIN, policy_denies=True,
-                   deny_refuses_automatic_upgrades=True) == Verdict(
+                   readings=Readings(deny_refuses_automatic_upgrades=True)) == Verdict(
         Outcome.DENIED, "policy_deny", "R26")
 
 
@@ -102,3 +103,17 @@ def test_r23_a_disabled_manager_does_not_resync_a_reinstall_waits() -> None:
                                                                "manager_disabled", "R23")
     assert decide(Action.INSTALL, AMA, disabled) == Verdict(Outcome.BLOCKED,
                                                              "manager_disabled", "R23")
+
+
+@pytest.mark.parametrize("action", [Action.INSTALL, Action.UPDATE, Action.UPGRADE,
+                                    Action.AUTO_UPGRADE, Action.DELETE])
+def test_r23_under_the_wait_reading_a_request_waits_for_a_disabled_manager(action: Action
+                                                                           ) -> None:
+    disabled = state("azcmagent config set extensions.enabled false", installed=(AMA,))
+    wait = Readings(disabled_manager_requests=DisabledManagerRequests.WAIT)
+    assert verdict(action, ExtensionId.parse(AMA), disabled, BUILTIN, readings=wait) == Verdict(
+        Outcome.WAITS, "manager_disabled", "R23")
+    assert verdict(action, ExtensionId.parse(AMA), disabled, BUILTIN, policy_denies=True,
+                   readings=wait).outcome is (
+        Outcome.DENIED if action in (Action.INSTALL, Action.UPDATE, Action.UPGRADE)
+        else Outcome.WAITS)  # Azure refuses before the machine sees the request (R26)

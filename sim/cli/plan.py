@@ -61,6 +61,12 @@ def register(sub: Subparsers) -> None:
                         help="update agents older than V to V before the lockdown (R30)")
     parser.add_argument("--seed", type=int, metavar="N", help="which machines of a mixed group "
                         "run which agent version (default: the scenario's, else 0)")
+    parser.add_argument("--reading", action="append", default=[], type=_reading_arg,
+                        metavar="NAME=VALUE", help="how to read a question the documentation "
+                        "leaves open, instead of the scenario's params or the default: "
+                        "allow_none_before_1_35, malformed_list_entry, "
+                        "deny_refuses_automatic_upgrades, disabled_manager_requests "
+                        "(repeatable; see docs/rules.md)")
     parser.add_argument("--json", action="store_true",
                         help="print the whole plan, per machine too, as JSON")
     parser.add_argument("--csv", metavar="FILE",
@@ -74,6 +80,14 @@ def _group_arg(text: str) -> tuple[str, str]:
         raise argparse.ArgumentTypeError(f'expected PATTERN=RUNBOOK (a group name or pattern, '
                                          f'"=", a runbook file), got "{text}"')
     return pattern.strip(), runbook.strip()
+
+
+def _reading_arg(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f'expected NAME=VALUE (a reading, "=", its value), '
+                                         f'got "{text}"')
+    return name.strip(), value.strip()
 
 
 def _policy_arg(text: str) -> Any:
@@ -99,7 +113,7 @@ def run_plan(args: argparse.Namespace) -> int:
         raise UsageError("--json and --csv - both print to stdout: give --csv a file")
     made = plan(args.fleet, args.lockdown, groups=args.group, policies=args.policy,
                 requests=[e.name for e in args.request], agent_version=args.agent_version,
-                seed=args.seed)
+                seed=args.seed, readings=dict(args.reading) or None)
     if args.csv:
         made.write_csv(args.csv)
     if args.json:

@@ -8,7 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from sim.errors import ArcsimError
-from sim.rules.readings import AllowNoneOnOldAgents, MalformedListEntry, Readings
+from sim.rules.readings import (
+    AllowNoneOnOldAgents,
+    DisabledManagerRequests,
+    MalformedListEntry,
+    Readings,
+)
 
 DAY = 86_400.0
 
@@ -74,7 +79,7 @@ class EngineParams:
     expire_after_s: float = 45 * DAY
     """Seconds after its last heartbeat until a machine is Expired and must be onboarded
     again (R28)."""
-    disabled_manager_requests: str = "fail"
+    disabled_manager_requests: str = DisabledManagerRequests.FAIL.value
     """A request that reaches a machine whose extension manager is disabled (R23)
     **[param]**: ``fail`` (default: it fails at once, ``Failed``, and is not queued; the
     manager takes no operation and Azure times the request out) or ``wait`` (it stays
@@ -106,7 +111,8 @@ class EngineParams:
             raise ParamError("params.check_jitter_s: must be shorter than check_period_s")
         if self.heartbeat_period_s <= 0:
             raise ParamError("params.heartbeat_period_s: expected a period > 0")
-        _one_of("disabled_manager_requests", self.disabled_manager_requests, ("fail", "wait"))
+        _one_of("disabled_manager_requests", self.disabled_manager_requests,
+                tuple(r.value for r in DisabledManagerRequests))
         _one_of("allow_none_before_1_35", self.allow_none_before_1_35,
                 tuple(r.value for r in AllowNoneOnOldAgents))
         _one_of("malformed_list_entry", self.malformed_list_entry,
@@ -116,7 +122,9 @@ class EngineParams:
     def readings(self) -> Readings:
         """How the rules read what the documentation leaves open (:mod:`sim.rules.readings`)."""
         return Readings(AllowNoneOnOldAgents(self.allow_none_before_1_35),
-                        MalformedListEntry(self.malformed_list_entry))
+                        MalformedListEntry(self.malformed_list_entry),
+                        self.deny_refuses_automatic_upgrades,
+                        DisabledManagerRequests(self.disabled_manager_requests))
 
     @property
     def requests_wait_for_manager(self) -> bool:

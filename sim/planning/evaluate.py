@@ -18,6 +18,7 @@ from sim.rules.commands import LocalState
 from sim.rules.exposure import OpenPath, open_paths
 from sim.rules.identity import ExtensionId
 from sim.rules.impact import Action, Outcome, Verdict, running, verdict
+from sim.rules.readings import DEFAULT_READINGS, Readings
 from sim.rules.runbook import Runbook, RunbookOutcome, initial_config, run_runbook
 from sim.rules.versions import AgentVersion
 
@@ -78,10 +79,11 @@ class Evaluation:
     paths: tuple[OpenPath, ...]
 
 
-def before_lockdown(situation: Situation) -> LocalState:
+def before_lockdown(situation: Situation, readings: Readings = DEFAULT_READINGS) -> LocalState:
     """The machines' local state when the lockdown starts: the group's configuration
-    commands on a fresh agent (refused ones change nothing), then the agent update."""
-    config, _refused = initial_config(situation.version, situation.commands)
+    commands on a fresh agent under ``readings`` (refused ones change nothing), then the agent
+    update."""
+    config, _refused = initial_config(situation.version, situation.commands, readings=readings)
     update = situation.updated_to
     if update is not None and config.version < update:
         config = config.with_version(update)
@@ -89,15 +91,18 @@ def before_lockdown(situation: Situation) -> LocalState:
     return LocalState(config, installed)
 
 
-def evaluate(situation: Situation, catalogue: Catalogue) -> Evaluation:
-    """Run the situation's runbook and decide every row and open path (pure)."""
-    state = before_lockdown(situation)
+def evaluate(situation: Situation, catalogue: Catalogue,
+             readings: Readings = DEFAULT_READINGS) -> Evaluation:
+    """Run the situation's runbook and decide every row and open path (pure), with what
+    ``catalogue`` says of each extension and under ``readings`` (:mod:`sim.rules.readings`),
+    as a run of the same fleet has them."""
+    state = before_lockdown(situation, readings)
     runbook = situation.runbook
-    outcome = (run_runbook(runbook.lines, state) if runbook is not None
+    outcome = (run_runbook(runbook.lines, state, readings=readings) if runbook is not None
                else RunbookOutcome(state, ()))
     after = outcome.state
     names = {e: None for e in (*situation.installed, *situation.requested)}
-    rows = tuple(_row(ext, situation, after, catalogue)
+    rows = tuple(_row(ext, situation, after, catalogue, readings)
                  for ext in sorted(names, key=lambda e: e.key))
     paths = open_paths(after, catalogue, os=situation.os,
                        policy_denies=situation.denied.__contains__,
@@ -105,15 +110,15 @@ def evaluate(situation: Situation, catalogue: Catalogue) -> Evaluation:
     return Evaluation(outcome, rows, paths)
 
 
-def _row(ext: ExtensionId, situation: Situation, after: LocalState,
-         catalogue: Catalogue) -> ExtensionRow:
+def _row(ext: ExtensionId, situation: Situation, after: LocalState, catalogue: Catalogue,
+         readings: Readings) -> ExtensionRow:
     denied = ext in situation.denied
     if ext not in situation.installed:
-        verdicts = {a: verdict(a, ext, after, catalogue, policy_denies=denied)
+        verdicts = {a: verdict(a, ext, after, catalogue, policy_denies=denied, readings=readings)
                     for a in REQUESTED_ACTIONS}
         return ExtensionRow(ext, Status.REQUESTED, None, verdicts)
     status = Status.INSTALLED if ext in after.installed else Status.REMOVED_LOCALLY
-    verdicts = {a: verdict(a, ext, after, catalogue, policy_denies=denied)
+    verdicts = {a: verdict(a, ext, after, catalogue, policy_denies=denied, readings=readings)
                 for a in INSTALLED_ACTIONS}
     if status == Status.REMOVED_LOCALLY and verdicts[Action.REINSTALL].outcome is not ALLOWED:
         del verdicts[Action.AUTO_UPGRADE]  # it acts on installed extensions only (R25)

@@ -3,7 +3,9 @@
 :func:`load_fleet` reads any of them with the scenario layer's own loading (located errors,
 the same groups a run builds) into a :class:`PlanFleet`: the groups, the machines' names when
 the export gives them, and what a scenario adds (its ``policies:`` in force at the start, the
-extensions its timeline and policies request, and who holds which Azure role, R27):
+extensions its timeline and policies request, who holds which Azure role, R27, and, as the
+world a run builds has them, its ``catalogue:`` entries and the readings its ``params``
+choose; other fleets have arcsim's catalogue and the default readings):
 
 * a scenario file, or a shipped scenario's name (``default``);
 * a fleet file written by ``arcsim import`` (a YAML file whose only key is ``fleet``);
@@ -23,11 +25,13 @@ from pathlib import Path
 from sim.engine.fleet import GroupSpec
 from sim.engine.gate import PolicyRule
 from sim.errors import ArcsimError
+from sim.rules.catalogue import BUILTIN, Catalogue
 from sim.rules.identity import ExtensionId
+from sim.rules.readings import DEFAULT_READINGS, Readings
 from sim.rules.roles import check_role
 from sim.scenario import library
 from sim.scenario.action import EntryBase
-from sim.scenario.build import fleet_of, modified_fleet
+from sim.scenario.build import catalogue_of, fleet_of, modified_fleet, readings_of
 from sim.scenario.inventory import convert_inventory, load_inventory
 from sim.scenario.inventory.scenario_fleet import FLEET_FILE_SUFFIXES, ImportedFleetWarning
 from sim.scenario.loading import scenario_from_document
@@ -81,6 +85,10 @@ class PlanFleet:
     """Group -> extensions the scenario requests on its machines (install, DINE, SQL)."""
     actors: tuple[tuple[str, str], ...] = ()
     """(actor, Azure role in lower case) of the scenario's actors in Azure (R27)."""
+    catalogue: Catalogue = BUILTIN
+    """What is known of each extension: a scenario's ``catalogue:`` entries on arcsim's."""
+    readings: Readings = DEFAULT_READINGS
+    """How the rules read what the sources leave open: a scenario's ``params`` choose."""
 
 
 class _FleetFile(Model):
@@ -142,7 +150,8 @@ def _from_scenario(scenario: Scenario, path: Path | None, seed: int | None,
                          paths)
     return PlanFleet(groups, label or f"<scenario {scenario.name}>",
                      scenario.seed if seed is None else seed, policies=policies,
-                     requests=requests, actors=_actors(scenario))
+                     requests=requests, actors=_actors(scenario),
+                     catalogue=catalogue_of(scenario), readings=readings_of(scenario.params))
 
 
 def _actors(scenario: Scenario) -> tuple[tuple[str, str], ...]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,9 @@ from sim.planning.fleet import FleetSource, PlanError, PlanFleet, PolicyInForce,
 from sim.planning.frames import machine_names, per_machine, summaries
 from sim.planning.result import Plan, RunbookUse
 from sim.planning.situations import Lockdown, Placement, place
-from sim.rules.catalogue import BUILTIN, Catalogue
+from sim.rules.catalogue import Catalogue
 from sim.rules.identity import ExtensionId, ExtensionIdError
+from sim.rules.readings import DEFAULT_READINGS, ReadingError, Readings, changed
 from sim.rules.runbook import Runbook, runbook_lines
 from sim.rules.versions import AgentVersion, VersionError
 from sim.scenario.policy_definitions import load_rule
@@ -38,7 +40,8 @@ def plan(fleet: FleetSource, lockdown: RunbookSource | None = None, *,
          groups: Mapping[str, RunbookSource] | Sequence[tuple[str, RunbookSource]] = (),
          policies: Sequence[PolicySource] = (), requests: Sequence[str] = (),
          agent_version: str | AgentVersion | None = None, seed: int | None = None,
-         catalogue: Catalogue = BUILTIN) -> Plan:
+         catalogue: Catalogue | None = None,
+         readings: Readings | Mapping[str, str | bool] | None = None) -> Plan:
     """What ``lockdown`` does to ``fleet``, exactly, as a :class:`~sim.planning.result.Plan`.
 
     ``fleet``: a scenario (object, file or shipped name), a fleet file, or inventory export
@@ -51,23 +54,34 @@ def plan(fleet: FleetSource, lockdown: RunbookSource | None = None, *,
     ``seed``: decides which machines of a mixed group run which version (default: the
     scenario's, else 0), as in a run.
 
+    Like a run, the plan reads a scenario's ``catalogue:`` entries (hosting, automatic-upgrade
+    support, runs-scripts flags: R7, R24, R25) and the readings its ``params`` choose for what
+    the sources leave open (:mod:`sim.rules.readings`: ``allow_none_before_1_35``,
+    ``malformed_list_entry``, ``deny_refuses_automatic_upgrades``,
+    ``disabled_manager_requests``); other fleets have arcsim's catalogue and the default
+    readings. ``catalogue`` replaces the fleet's catalogue; ``readings`` replaces its readings
+    (a :class:`~sim.rules.readings.Readings`) or changes some of them (a mapping of reading
+    names to values as ``params`` writes them, ``{"allow_none_before_1_35":
+    "ordinary_entry"}``).
+
     Raises:
         ScenarioError, InventoryError: the fleet cannot be read (located).
         PolicyDefinitionError: a policy definition cannot be used (file and JSON path).
         PlanError: a runbook file cannot be read, a group pattern matches no group, a bad
-            extension name or agent version.
+            extension name, agent version or reading.
     """
     planned = load_fleet(fleet, seed=seed)
-    extra = tuple(_policy(p) for p in policies)
-    planned = PlanFleet(planned.groups, planned.source, planned.seed, planned.names,
-                        planned.policies + extra, planned.requests, planned.actors)
+    planned = replace(planned, policies=planned.policies + tuple(_policy(p) for p in policies),
+                      catalogue=planned.catalogue if catalogue is None else catalogue,
+                      readings=_readings(readings, planned.readings))
+    catalogue = planned.catalogue
     runbooks = Lockdown(
         None if lockdown is None else _runbook(lockdown, "lockdown"),
         tuple((pattern, _runbook(source, f"groups[{pattern!r}]"))
               for pattern, source in _pairs(groups)))
     placement = place(planned, runbooks, catalogue, requests=_requests(requests),
                       update_to=_version(agent_version))
-    evaluations = _evaluate_all(placement.situations, catalogue)
+    evaluations = _evaluate_all(placement.situations, catalogue, planned.readings)
     return _assemble(planned, runbooks, placement, evaluations)
 
 
@@ -112,10 +126,21 @@ def _version(text: str | AgentVersion | None) -> AgentVersion | None:
         raise PlanError(f"agent_version: {exc}") from None
 
 
-def _evaluate_all(situations: Sequence[Situation], catalogue: Catalogue) -> list[Evaluation]:
+def _readings(given: Readings | Mapping[str, str | bool] | None, fleet: Readings) -> Readings:
+    """The readings in force: ``fleet``'s, replaced or changed by ``given``."""
+    if given is None or isinstance(given, Readings):
+        return fleet if given is None else given
+    try:
+        return changed(fleet, given)
+    except ReadingError as exc:
+        raise PlanError(f"readings: {exc}") from None
+
+
+def _evaluate_all(situations: Sequence[Situation], catalogue: Catalogue,
+                  readings: Readings) -> list[Evaluation]:
     """Each situation's evaluation; situations with equal content are evaluated once."""
     done: dict[Situation, Evaluation] = {}
-    return [done[s] if s in done else done.setdefault(s, evaluate(s, catalogue))
+    return [done[s] if s in done else done.setdefault(s, evaluate(s, catalogue, readings))
             for s in situations]
 
 
@@ -130,8 +155,21 @@ def _assemble(fleet: PlanFleet, lockdown: Lockdown, placement: Placement,
     uses = _uses(runbooks, group_names)
     unlocked = tuple(name for name, r in zip(group_names, runbooks, strict=True) if r is None)
     monitor = any(e.outcome.state.config.is_monitor_mode for e in evaluations)
-    return Plan(fleet.source, sum(counts), uses, unlocked_groups=unlocked,
-                notes=(MONITOR_NOTE,) if monitor else (), **totals, **frames)
+    notes = ((MONITOR_NOTE,) if monitor else ()) + _reading_notes(fleet.readings)
+    return Plan(fleet.source, sum(counts), uses, unlocked_groups=unlocked, notes=notes,
+                **totals, **frames)
+
+
+def _reading_notes(readings: Readings) -> tuple[str, ...]:
+    """One note per reading that is not the default (:mod:`sim.rules.readings`)."""
+    return tuple(f"reading {name} = {_text(value)} (default {_text(default)})"
+                 for name in Readings.__dataclass_fields__
+                 if (value := getattr(readings, name))
+                 != (default := getattr(DEFAULT_READINGS, name)))
+
+
+def _text(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _uses(runbooks: list[Runbook | None], group_names: list[str]) -> tuple[RunbookUse, ...]:

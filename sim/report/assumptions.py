@@ -15,9 +15,8 @@ from dataclasses import dataclass
 
 from sim.rules.catalogue import default_monitor_list
 from sim.rules.lint import Finding, lint
-from sim.rules.readings import AllowNoneOnOldAgents, MalformedListEntry, Readings
 from sim.rules.versions import AgentVersion, Feature, has
-from sim.scenario.build import catalogue_of
+from sim.scenario.build import catalogue_of, readings_of
 from sim.scenario.schema import Params, PathModel, Scenario
 from sim.scenario.units import Duration, format_duration, format_size
 
@@ -86,12 +85,6 @@ def lint_findings(scenario: Scenario) -> list[ConfigFinding]:
                 merged.setdefault(finding, []).append(version)
         found += [ConfigFinding(use, f, tuple(v)) for f, v in merged.items()]
     return found
-
-
-def readings_of(params: Params) -> Readings:
-    """The rules' readings a scenario's ``params`` choose (:mod:`sim.rules.readings`)."""
-    return Readings(AllowNoneOnOldAgents(params.allow_none_before_1_35),
-                    MalformedListEntry(params.malformed_list_entry))
 
 
 def uses_monitor_mode(scenario: Scenario) -> bool:

@@ -13,10 +13,15 @@ the decision with the facts around it, in the order the request meets them:
    automatic upgrade only with ``deny_refuses_automatic_upgrades`` (it is a POST action, not
    a write of the extension); a delete never, and a resync reinstall is not a request;
 3. with the extension service stopped, nothing reaches the manager: the request waits (R6);
-   a disabled manager does not resync, so a reinstall waits until it is enabled again (R23);
+   a disabled manager does not resync, so a reinstall waits until it is enabled again (R23),
+   and under the reading ``disabled_manager_requests: wait`` a request waits for it too;
 4. the local controls decide (R9-R15, R19, R23); a resync reinstall after a local removal is
    decided as an install (R6); a delete is always allowed (R13), but with the manager disabled
    it only removes Azure's record and the extension stays on the machine (R24).
+
+The readings of what the sources leave open (:class:`~sim.rules.readings.Readings`) are
+those of the run or plan: ``deny_refuses_automatic_upgrades`` and
+``disabled_manager_requests`` change verdicts here.
 
 :func:`running` says whether an installed extension keeps running (R24). Pure: no I/O.
 """
@@ -31,6 +36,7 @@ from sim.rules.catalogue import Catalogue, Hosting
 from sim.rules.commands import LocalState
 from sim.rules.decision import Operation, Reason, decide
 from sim.rules.identity import ExtensionId
+from sim.rules.readings import DEFAULT_READINGS, DisabledManagerRequests, Readings
 
 
 class Action(StrEnum):
@@ -60,7 +66,8 @@ class Outcome(StrEnum):
     """Refused by Azure Policy before the machine sees it (R26)."""
     WAITS = "waits"
     """The extension service is stopped: the request waits until it runs again (R6); or a
-    resync reinstall waits for a disabled manager to be enabled again (R23)."""
+    resync reinstall (or, under ``disabled_manager_requests: wait``, any request) waits for a
+    disabled manager to be enabled again (R23)."""
     NOT_OFFERED = "not_offered"
     """An automatic upgrade the publisher does not offer (R25)."""
     ORPHANED = "orphaned"
@@ -94,13 +101,16 @@ OPERATION_OF: Final[dict[Action, Operation]] = {
 POLICY_CHECKED: Final = frozenset({Action.INSTALL, Action.UPDATE, Action.UPGRADE,
                                    Action.AUTO_UPGRADE})
 """Requests a ``Deny`` assignment can refuse (R26). An automatic upgrade only under the reading
-``deny_refuses_automatic_upgrades`` (default no, the spec's table: an upgrade is a POST
-action, ``upgradeExtensions/action``, not a write of the extension)."""
+``deny_refuses_automatic_upgrades`` (:class:`~sim.rules.readings.Readings`; default no, the
+spec's table: an upgrade is a POST action, ``upgradeExtensions/action``, not a write of the
+extension)."""
 
 _NOT_OFFERED = Verdict(Outcome.NOT_OFFERED, "automatic_upgrade_unsupported", "R25")
 _DENIED = Verdict(Outcome.DENIED, Reason.POLICY_DENY.value, "R26")
 _WAITS = Verdict(Outcome.WAITS, "service_stopped", "R6")
-_NO_RESYNC = Verdict(Outcome.WAITS, Reason.MANAGER_DISABLED.value, "R23")
+_FOR_MANAGER = Verdict(Outcome.WAITS, Reason.MANAGER_DISABLED.value, "R23")
+"""A resync reinstall, or a request under ``disabled_manager_requests: wait``, waits for the
+disabled manager to be enabled again."""
 _ORPHANED = Verdict(Outcome.ORPHANED, Reason.MANAGER_DISABLED.value, "R24")
 
 
@@ -126,21 +136,22 @@ def runs_scripts(catalogue: Catalogue, extension: ExtensionId) -> bool:
 
 
 def verdict(action: Action, extension: ExtensionId, state: LocalState, catalogue: Catalogue,
-            *, policy_denies: bool = False,
-            deny_refuses_automatic_upgrades: bool = False) -> Verdict:
+            *, policy_denies: bool = False, readings: Readings = DEFAULT_READINGS) -> Verdict:
     """What happens when ``action`` on ``extension`` reaches a machine in ``state`` (see the
     module docstring). ``policy_denies`` says whether a ``Deny`` assignment in force matches a
-    write of ``extension`` on this machine; ``deny_refuses_automatic_upgrades`` whether it
-    refuses automatic upgrades too (the scenario's parameter, R25, R26)."""
+    write of ``extension`` on this machine; ``readings`` whether it refuses automatic upgrades
+    too (R25, R26) and whether a request waits for a disabled manager (R23)."""
     if action is Action.AUTO_UPGRADE and not offers_auto_upgrade(catalogue, extension):
         return _NOT_OFFERED
     if policy_denies and action in POLICY_CHECKED and (
-            action is not Action.AUTO_UPGRADE or deny_refuses_automatic_upgrades):
+            action is not Action.AUTO_UPGRADE or readings.deny_refuses_automatic_upgrades):
         return _DENIED
     if not state.service_running:
         return _WAITS
-    if action is Action.REINSTALL and not state.config.extensions_enabled:
-        return _NO_RESYNC
+    if not state.config.extensions_enabled and (
+            action is Action.REINSTALL
+            or readings.disabled_manager_requests is DisabledManagerRequests.WAIT):
+        return _FOR_MANAGER
     decision = decide(OPERATION_OF[action], extension, state.config)
     if action is Action.DELETE and not state.config.extensions_enabled:
         return _ORPHANED

@@ -31,6 +31,7 @@ from sim.rules.commands import (
     parse,
 )
 from sim.rules.config import AgentConfig
+from sim.rules.readings import DEFAULT_READINGS, Readings
 from sim.rules.scripts import command_lines
 from sim.rules.versions import AgentVersion
 
@@ -102,12 +103,14 @@ def runbook_lines(text: str | Iterable[str], source: str = "<runbook>") -> Runbo
     return Runbook(source, tuple(found), tuple(skipped))
 
 
-def run_runbook(lines: Sequence[RunbookLine], state: LocalState) -> RunbookOutcome:
-    """Run ``lines`` in order on a machine in ``state``; a refused line changes nothing."""
+def run_runbook(lines: Sequence[RunbookLine], state: LocalState, *,
+                readings: Readings = DEFAULT_READINGS) -> RunbookOutcome:
+    """Run ``lines`` in order on a machine in ``state``, under ``readings``
+    (:mod:`sim.rules.readings`); a refused line changes nothing."""
     refusals: list[Refusal] = []
     for line in lines:
         try:
-            state = execute(parsed(line.text), state).state
+            state = execute(parsed(line.text), state, readings=readings).state
         except CommandError as error:
             refusals.append(Refusal(line, error.code, error.rule or "R8a", error.message))
     return RunbookOutcome(state, tuple(refusals))
@@ -130,18 +133,19 @@ def parsed(text: str) -> Command:
     return command
 
 
-def initial_config(version: AgentVersion | str, commands: Iterable[str]
+def initial_config(version: AgentVersion | str, commands: Iterable[str], *,
+                   readings: Readings = DEFAULT_READINGS
                    ) -> tuple[AgentConfig, tuple[CommandError, ...]]:
-    """The configuration a fleet group's ``commands`` give a fresh agent of ``version``, and
-    the lines it refused. Only ``config set``/``config clear`` lines change anything: the
-    commands describe a machine's configuration, not work done on it."""
+    """The configuration a fleet group's ``commands`` give a fresh agent of ``version`` under
+    ``readings``, and the lines it refused. Only ``config set``/``config clear`` lines change
+    anything: the commands describe a machine's configuration, not work done on it."""
     config = AgentConfig.fresh(version)
     refused: list[CommandError] = []
     for text in commands:
         try:
             command = parsed(text)
             if command.changes_config:
-                config = config_after(command, config)
+                config = config_after(command, config, readings=readings)
         except CommandError as error:
             refused.append(error)
     return config, tuple(refused)

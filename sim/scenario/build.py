@@ -2,7 +2,8 @@
 
 Each part of the scenario maps onto the engine's plain inputs:
 
-* ``params`` -> :class:`~sim.engine.EngineParams` (``"direct"`` stays unless redefined);
+* ``params`` -> :class:`~sim.engine.EngineParams` (``"direct"`` stays unless redefined), whose
+  readings of what the sources leave open are :func:`readings_of`;
 * ``catalogue`` -> arcsim's catalogue with the scenario's entries (:func:`catalogue_of`);
 * ``fleet`` -> :class:`~sim.engine.FleetSpec` (groups in order: machine ids group by group);
 * ``policies`` -> :class:`~sim.engine.policy.PolicyAdmin` assignments at t=0 by
@@ -31,6 +32,7 @@ from sim.engine import (
 )
 from sim.rules.catalogue import BUILTIN, Catalogue, entry_for
 from sim.rules.identity import ExtensionId
+from sim.rules.readings import Readings
 from sim.scenario import policies
 from sim.scenario.policies import POLICY_ADMIN, policy_actors
 from sim.scenario.policy_definitions import tag_modifier
@@ -40,7 +42,7 @@ from sim.scenario.schema import Group, Params, Scenario
 from sim.scenario.timeline import actors_of
 
 __all__ = ["actors_of", "build_world", "catalogue_of", "fleet_of", "modified_fleet",
-           "params_of"]
+           "params_of", "readings_of"]
 
 
 def build_world(scenario: Scenario, base: Path | None = None, *,
@@ -98,6 +100,12 @@ def params_of(params: Params) -> EngineParams:
         deny_refuses_automatic_upgrades=params.deny_refuses_automatic_upgrades,
         allow_none_before_1_35=params.allow_none_before_1_35,
         malformed_list_entry=params.malformed_list_entry, paths=paths)
+
+
+def readings_of(params: Params) -> Readings:
+    """The rules' readings a scenario's ``params`` choose (:mod:`sim.rules.readings`): those a
+    world built from the scenario runs with."""
+    return params_of(params).readings
 
 
 def catalogue_of(scenario: Scenario) -> Catalogue:
