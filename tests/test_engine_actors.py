@@ -201,6 +201,45 @@ def test_r22_local_admin_switching_back_to_full_is_an_override_when_marked() -> 
     assert summarise(w)["overrides"]["by_actor"] == {"admin": 1}
 
 
+def override_actions(w: World) -> tuple[int, int, int]:
+    """``overrides.actions``, ``overrides.policy_actions``, ``overrides.local_actions``."""
+    o = summarise(w)["overrides"]
+    return o["actions"], o["policy_actions"], o["local_actions"]
+
+
+def test_r17_configuration_rewritten_by_a_script_or_guest_configuration_is_an_override_action(
+        ) -> None:
+    w = World(one_group(2, installed=(AMA,), commands=(
+        allowlist(AMA, CSE), "azcmagent config set guestconfiguration.enabled true")), seed=1)
+    w.add(CloudRequest("attacker", operation="install", extension=CSE,
+                       settings=allowlist(AMA, CSE, MMA), override=True,
+                       target=_machines(0), timing=Timing(at=100)))
+    w.add(GuestConfigTamper("gc_policy", commands=("azcmagent config clear extensions.allowlist",),
+                            target=_machines(1), timing=Timing(at=100)))
+    w.run(DAY)
+    assert override_actions(w) == (2, 0, 2)  # one machine each, both local (R17)
+
+
+def test_r17_a_local_admin_marked_as_override_makes_one_action_per_change() -> None:
+    w = World(one_group(1, commands=("azcmagent config set config.mode monitor",)), seed=1)
+    w.add(LocalCommands("admin", commands=("azcmagent config set config.mode full",
+                                           "azcmagent config clear extensions.allowlist"),
+                        override=True, timing=Timing(at=100)))
+    w.add(LocalCommands("ops", commands=("azcmagent config set config.mode monitor",),
+                        timing=Timing(at=2_000)))  # not marked: no override (R8)
+    w.run(DAY)
+    assert override_actions(w) == (2, 0, 2)
+
+
+def test_r16_r17_policy_and_local_override_actions_add_up(world: World) -> None:
+    world.add(deny_scripts())
+    world.add(PolicyAdmin("owner", "unassign", "deny-scripts", at=200, role="Owner"))
+    world.add(LocalCommands("admin", commands=("azcmagent config set extensions.enabled false",),
+                            override=True, timing=Timing(at=300)))
+    world.run(DAY)
+    assert override_actions(world) == (1 + 4, 1, 4)
+
+
 # --- DeployIfNotExists and SQL auto-deploy (R6b) --------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from helpers import Arcsim
 
 import sim
 from sim.report import figures, writer
+from sim.report.content import headline_table, override_actions_text
 from sim.report.figures import FIGURES, draw
 from sim.report.view import RunView
 from sim.rules.lint import lint
@@ -234,3 +235,14 @@ def test_arcsim_report_on_a_damaged_manifest(storm: Any, tmp_path: Path, arcsim:
     assert err.startswith(f"arcsim: error: {folder}: not a complete arcsim result: "
                           "manifest.json: scenario.duration: ")
     assert "Traceback" not in err
+
+
+def test_r16_r17_the_headline_names_the_override_actions_by_kind() -> None:
+    overrides = {"total": 5, "by_actor": {"owner": 5}, "actions": 3, "policy_actions": 1,
+                 "local_actions": 2}
+    rows = {row[0]: row for row in headline_table({"overrides": overrides}).rows}
+    assert rows["Overrides"][2] == ("operations let through by 3 override actions (1 in Azure "
+                                    "Policy, 2 local configuration changes); by who lifted the "
+                                    "protection: owner 5")
+    older = {"total": 5, "by_actor": {"owner": 5}, "actions": 1}  # before the kinds were apart
+    assert override_actions_text(older) == "1 override action in Azure Policy"

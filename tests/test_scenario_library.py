@@ -205,6 +205,7 @@ EXACT: dict[str, dict[str, float]] = {
     "policy-deny-override": {
         "policy.denied": 2,                          # day 1, and day 5 after the waiver expired
         "policy.authorization_failed": 1, "overrides.actions": 2,
+        "overrides.policy_actions": 2,               # the exemption and the removal (R16)
     },
     "script-and-guest-config-tamper": {
         "blocked.by_group.scripts-allowed": 0,       # only the guest configuration policy is
@@ -212,6 +213,8 @@ EXACT: dict[str, dict[str, float]] = {
         "blocked.by_group.best-practice": 2,         # script, Run Command
         "commands_blocked.guest_configuration_disabled": 2,  # scripts-allowed, best-practice
         "overrides.by_actor.script-runner": 1, "overrides.by_actor.custom-guest-policy": 1,
+        "overrides.actions": 2, "overrides.local_actions": 2,  # the script's and the guest
+        "overrides.policy_actions": 0,                         # policy's clear (R17)
         "installs": 3,
         "exposure.through_lockdown": 1,              # the script, let in by its allowlist
         "exposure.without_lockdown": 1,              # Run Command after the list was cleared

@@ -174,6 +174,17 @@ def test_progress_shows_on_simulated_time_without_changing_the_result(
 # --- the CLI ------------------------------------------------------------------------------
 
 
+def test_r17_cli_run_counts_local_configuration_overrides_as_override_actions(
+        tmp_path: Path, arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("run", "script-and-guest-config-tamper", "--scale", "0.01",
+                            "--no-report", "--out", tmp_path)
+    assert status == 0
+    assert ("Overrides: 4 operations let through by 4 override actions (0 in Azure Policy, 4 "
+            "local configuration changes); by who lifted the protection: custom-guest-policy "
+            "2, script-runner 2") in " ".join(out.split())  # 2 servers a group: the script's
+    # clear on scripts-allowed, the guest configuration policy's on guest-config-on (R17)
+
+
 def test_cli_run_prints_a_summary_and_the_folder(small: Path, tmp_path: Path,
                                                  arcsim: Arcsim) -> None:
     status, out, _ = arcsim("run", small, "--out", tmp_path)

@@ -147,6 +147,7 @@ def print_summary(result: Any, console: Console) -> None:
     """Blocked operations by reason, reinstall churn, overrides, what got in, expectations,
     the folder."""
     from sim.quantities import format_duration, format_size
+    from sim.report.content import override_actions_text
 
     m, manifest = result.metrics, result.manifest
     simulated = format_duration(manifest["scenario"]["duration"], parts=2)
@@ -164,7 +165,8 @@ def print_summary(result: Any, console: Console) -> None:
     overrides = m["overrides"]
     by_actor = ", ".join(f"{a} {n}" for a, n in overrides["by_actor"].items()) or "none"
     console.print(f"Overrides: {overrides['total']} operations let through by "
-                  f"{overrides['actions']} override actions (by actor: {by_actor})")
+                  f"{override_actions_text(overrides)}; by who lifted the protection: "
+                  f"{by_actor}")
     if "exposure" in m:
         e = m["exposure"]
         console.print(f"What got in: {e['total']} script-capable installs and updates "

@@ -69,14 +69,15 @@ def overridden(out: Array) -> npt.NDArray[np.bool_]:
 
 def policy_override_actions(op: Array, out: Array, reason: Array) -> npt.NDArray[np.bool_]:
     """Rows that are Azure Policy override actions: a deny assignment removed or exempted
-    (R16), the ``overrides.actions`` metric."""
+    (R16), the ``overrides.policy_actions`` metric."""
     return np.asarray((op == Op.POLICY) & (out == Outcome.APPLIED)
                       & (reason == REASON_CODE["override"]))
 
 
 def config_overrides(op: Array, out: Array, rule: Array) -> npt.NDArray[np.bool_]:
     """Rows that are configuration changes by an actor whose changes count as overrides of a
-    lockdown (R17): the engine records them under rule R17 (others under R8)."""
+    lockdown (R17): the engine records them under rule R17 (others under R8); one per machine
+    changed, the ``overrides.local_actions`` metric."""
     return np.asarray((op == Op.CONFIG) & (out == Outcome.APPLIED) & (rule == RULE_CODE["R17"]))
 
 
@@ -169,14 +170,19 @@ def metrics_of(r: Records, world: NameTables, covered: Mapping[str, int],
 def _overrides(world: NameTables, op: np.ndarray[Any, Any], out: np.ndarray[Any, Any],
                r: Any) -> dict[str, Any]:
     """Operations that succeeded only because a protection was lifted (R16, R17), by actor;
-    and the override actions themselves (assignment removed, exemption, tampering)."""
+    and the override actions themselves: in Azure Policy (a deny assignment removed or
+    exempted) and local (a machine's configuration changed by a script extension, a guest
+    configuration policy or a local admin whose changes count as overrides), and their sum."""
     done = overridden(out)
-    actions = policy_override_actions(op, out, r["reason"])
+    policy = int(np.count_nonzero(policy_override_actions(op, out, r["reason"])))
+    local = int(np.count_nonzero(config_overrides(op, out, r["rule"])))
     return {
         "total": int(np.count_nonzero(done)),
         "by_actor": _counts(_names(r["actor"][done], world.actor_names)),
         "by_rule": _counts(_names(r["rule"][done], RULES)),
-        "actions": int(np.count_nonzero(actions)),
+        "actions": policy + local,
+        "policy_actions": policy,
+        "local_actions": local,
     }
 
 

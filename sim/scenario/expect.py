@@ -120,7 +120,7 @@ METRICS: Mapping[str, Shape] = {
     "commands_refused": Table("reason"),
     "commands_blocked": Table("reason"),
     "overrides": {"total": NUMBER, "by_actor": Table("actor"), "by_rule": Table("rule"),
-                  "actions": NUMBER},
+                  "actions": NUMBER, "policy_actions": NUMBER, "local_actions": NUMBER},
     "policy": {"denied": NUMBER, "audited": NUMBER, "authorization_failed": NUMBER},
     "coverage": {"machines": NUMBER, "machines_locked_down": NUMBER,
                  "machines_too_old_for_controls": NUMBER, "machines_with_drift": NUMBER,
