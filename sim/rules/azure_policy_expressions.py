@@ -16,7 +16,7 @@ JSON path of the expression.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -256,48 +256,34 @@ def index(target: object, key: object, scope: Scope, text: str) -> object:
     return MISSING
 
 
+def calls(node: Node) -> Iterator[Call]:
+    """Every function call in the tree under ``node``, each before the calls in its arguments
+    (in the order they are written)."""
+    if isinstance(node, Call):
+        yield node
+        for arg in node.args:
+            yield from calls(arg)
+    elif isinstance(node, Member):
+        yield from calls(node.target)
+    elif isinstance(node, Index):
+        yield from calls(node.target)
+        yield from calls(node.index)
+
+
 def reads(expression: Expression) -> frozenset[str]:
     """Which of ``field`` and ``current`` (and ``resourcegroup``) the expression calls."""
-    found: set[str] = set()
-
-    def walk(node: Node) -> None:
-        if isinstance(node, Call):
-            if node.name in ("field", "current", "resourcegroup"):
-                found.add(node.name)
-            for arg in node.args:
-                walk(arg)
-        elif isinstance(node, Member):
-            walk(node.target)
-        elif isinstance(node, Index):
-            walk(node.target)
-            walk(node.index)
-
-    walk(expression.tree)
-    return frozenset(found)
+    return frozenset(c.name for c in calls(expression.tree)
+                     if c.name in ("field", "current", "resourcegroup"))
 
 
 def field_names(expression: Expression) -> tuple[str, ...]:
     """The literal names passed to ``field('...')`` in ``expression``."""
-    names: list[str] = []
-
-    def walk(node: Node) -> None:
-        if isinstance(node, Call):
-            if node.name == "field" and node.args and isinstance(node.args[0], Literal):
-                names.append(str(node.args[0].value))
-            for arg in node.args:
-                walk(arg)
-        elif isinstance(node, Member):
-            walk(node.target)
-        elif isinstance(node, Index):
-            walk(node.target)
-            walk(node.index)
-
-    walk(expression.tree)
-    return tuple(names)
+    return tuple(str(c.args[0].value) for c in calls(expression.tree)
+                 if c.name == "field" and c.args and isinstance(c.args[0], Literal))
 
 
 __all__ = [
     "MISSING", "Call", "Expression", "Index", "Literal", "Member", "PolicyDefinitionError",
-    "Scope", "evaluate", "field_names", "is_expression", "literal_text", "parse_expression",
-    "reads",
+    "Scope", "calls", "evaluate", "field_names", "is_expression", "literal_text",
+    "parse_expression", "reads",
 ]
