@@ -30,8 +30,6 @@ from types import MappingProxyType
 from typing import Final
 
 from sim.rules.azure_policy_conditions import (
-    EXTENSION_TYPE,
-    MACHINE_TYPE,
     MISSING,
     Env,
     PolicyDefinitionError,
@@ -42,6 +40,7 @@ from sim.rules.azure_policy_conditions import (
     describe,
     lookup,
 )
+from sim.rules.azure_policy_fields import EXTENSION_TYPE, MACHINE_TYPE
 from sim.rules.azure_policy_parameters import (
     PolicyParameter,
     bind_arguments,

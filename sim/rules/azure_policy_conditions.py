@@ -36,12 +36,6 @@ from sim.rules.azure_policy_expressions import (
     reads,
 )
 from sim.rules.azure_policy_fields import (
-    EXTENSION_TYPE,
-    MACHINE_TYPE,
-    OS_TYPE_FIELD,
-    PROVISIONING_STATE_FIELD,
-    PUBLISHER_FIELD,
-    TYPE_FIELD,
     FieldRead,
     Profile,
     Resource,
@@ -370,8 +364,6 @@ _MEMBER: Final = "\x00field:"
 
 
 __all__ = [
-    "EXTENSION_TYPE", "MACHINE_TYPE", "MISSING", "OS_TYPE_FIELD", "PROVISIONING_STATE_FIELD",
-    "PUBLISHER_FIELD", "SUBSCRIPTION", "TYPE_FIELD", "Compiled", "Env", "PolicyDefinitionError",
-    "Predicate", "Resource", "compile_condition", "compile_value", "describe", "lookup",
-    "read_field",
+    "MISSING", "SUBSCRIPTION", "Compiled", "Env", "PolicyDefinitionError", "Predicate",
+    "Resource", "compile_condition", "compile_value", "describe", "lookup", "read_field",
 ]

@@ -27,8 +27,6 @@ from typing import Final
 
 from sim.rules.azure_policy import IF_NOT_EXISTS, AssignedPolicy, Effect
 from sim.rules.azure_policy_conditions import (
-    EXTENSION_TYPE,
-    MACHINE_TYPE,
     Compiled,
     Env,
     Predicate,
@@ -37,7 +35,12 @@ from sim.rules.azure_policy_conditions import (
     lookup,
 )
 from sim.rules.azure_policy_expressions import MISSING, PolicyDefinitionError
-from sim.rules.azure_policy_fields import Profile, tag_name
+from sim.rules.azure_policy_fields import (
+    EXTENSION_TYPE,
+    MACHINE_TYPE,
+    Profile,
+    tag_name,
+)
 from sim.rules.azure_policy_operators import describe
 from sim.rules.azure_policy_related import RelatedExtension, related_type
 from sim.rules.azure_policy_views import extension_resource

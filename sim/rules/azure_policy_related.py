@@ -21,10 +21,6 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from sim.rules.azure_policy_conditions import (
-    EXTENSION_TYPE,
-    MACHINE_TYPE,
-    PUBLISHER_FIELD,
-    TYPE_FIELD,
     Env,
     Predicate,
     Resource,
@@ -33,6 +29,12 @@ from sim.rules.azure_policy_conditions import (
     lookup,
 )
 from sim.rules.azure_policy_expressions import MISSING, PolicyDefinitionError, Scope
+from sim.rules.azure_policy_fields import (
+    EXTENSION_TYPE,
+    MACHINE_TYPE,
+    PUBLISHER_FIELD,
+    TYPE_FIELD,
+)
 from sim.rules.azure_policy_functions import resolve_value
 from sim.rules.azure_policy_operators import describe
 from sim.rules.identity import ExtensionId, ExtensionIdError

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sim.rules.azure_policy_conditions import EXTENSION_TYPE, MACHINE_TYPE
+from sim.rules.azure_policy_fields import EXTENSION_TYPE, MACHINE_TYPE
 
 
 def _without_nones(**items: object) -> dict[str, object]:
