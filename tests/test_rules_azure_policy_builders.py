@@ -11,6 +11,7 @@ import strategies as s
 from helpers import PUBLISHER, ext
 from hypothesis import given
 from hypothesis import strategies as st
+from policy_builders import extension_policy, extension_policy_definition
 
 from sim.rules.azure_policy import (
     EXTENSION_TYPE,
@@ -20,7 +21,6 @@ from sim.rules.azure_policy import (
     machine_resource,
     parse_definition,
 )
-from sim.rules.azure_policy_builders import extension_policy, extension_policy_definition
 from sim.rules.identity import ExtensionId, ExtensionIdError
 
 AMA = ("Microsoft.Azure.Monitor", "AzureMonitorWindowsAgent")

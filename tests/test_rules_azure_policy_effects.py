@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from helpers import DENY_SAMPLE, DINE_SAMPLE, FORMATS, PUBLISHER, STATE, compiled, ext
+from policy_builders import deploy_if_not_exists_policy, extension_policy
 
 from sim.rules.azure_policy import (
     EXTENSION_TYPE,
@@ -23,7 +24,6 @@ from sim.rules.azure_policy import (
     machine_resource,
     parse_definition,
 )
-from sim.rules.azure_policy_builders import deploy_if_not_exists_policy, extension_policy
 from sim.rules.azure_policy_plan import plan
 from sim.rules.identity import ExtensionId
 

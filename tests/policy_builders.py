@@ -1,11 +1,13 @@
-"""Azure Policy definitions built in code: the JSON of simple extension policies (R6b, R26).
+"""Azure Policy definitions built in code for the tests: the JSON of simple extension policies
+(R6b, R26).
 
 :func:`extension_policy_definition` writes the definition of a custom policy on extension
 publisher/type (deny or audit the listed extensions, or everything not listed: an "approved
 extensions" policy, R26); :func:`extension_policy` and :func:`deploy_if_not_exists_policy`
 compile such policies, like the built-in ones, through :func:`~sim.rules.azure_policy.
-parse_definition` and :func:`~sim.rules.azure_policy.assign`, so one code path evaluates
-everything.
+parse_definition` and :func:`~sim.rules.azure_policy.assign`: the tests check the evaluator on
+policies they can vary. (A scenario's ``deny``/``audit``/``allow_only``/``deploy`` shorthand
+does not go through JSON: it is the engine's :class:`~sim.engine.policy.PolicyRule` helpers.)
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from sim.rules.azure_policy import AssignedPolicy, assign, parse_definition
-from sim.rules.azure_policy_conditions import (
+from sim.rules.azure_policy_conditions import PolicyDefinitionError
+from sim.rules.azure_policy_fields import (
     EXTENSION_TYPE,
     MACHINE_TYPE,
     OS_TYPE_FIELD,
     PROVISIONING_STATE_FIELD,
     PUBLISHER_FIELD,
     TYPE_FIELD,
-    PolicyDefinitionError,
 )
 from sim.rules.identity import ExtensionId
 
