@@ -133,10 +133,8 @@ class _Scanner:
                 self.here_string(text[self.pos + 1])
             elif not self.ps and text.startswith("<<", self.pos):
                 self.heredoc_start()
-            elif c == "\\" and not self.ps:
-                yield from self.backslash()
-            elif c == "`" and self.ps:
-                yield from self.backtick()
+            elif c == ("`" if self.ps else "\\"):
+                self.escape()
             elif c == "$" and text.startswith("$(", self.pos):
                 self.depth += 1
                 self.buffer.append("$(")
@@ -268,26 +266,17 @@ class _Scanner:
         self.heredoc = None
         self.buffer.append(" ")
 
-    def backslash(self) -> Iterator[Statement]:
-        if self.text.startswith("\\\n", self.pos) or self.text.startswith("\\\r\n", self.pos):
-            self.pos += 2 if self.text[self.pos + 1] == "\n" else 3
+    def escape(self) -> None:
+        """The escape character (``\\`` in bash, a backtick in PowerShell): before a line end
+        (LF or CRLF) it continues the line; otherwise it is kept with the character after it."""
+        after = self.text[self.pos + 1:self.pos + 3]
+        if after.startswith("\n") or after == "\r\n":
+            self.pos += 2 if after.startswith("\n") else 3
             self.line += 1
             self.buffer.append(" ")
         else:
             self.buffer.append(self.text[self.pos:self.pos + 2])
             self.pos += 2
-        yield from ()
-
-    def backtick(self) -> Iterator[Statement]:
-        rest = self.text[self.pos + 1:self.pos + 3]
-        if rest.startswith("\n") or rest == "\r\n":
-            self.pos += 1 + (1 if rest.startswith("\n") else 2)
-            self.line += 1
-            self.buffer.append(" ")
-        else:
-            self.buffer.append(self.text[self.pos:self.pos + 2])
-            self.pos += 2
-        yield from ()
 
 
 @functools.lru_cache(maxsize=16)
