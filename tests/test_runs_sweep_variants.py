@@ -3,6 +3,7 @@ same draws in every variant), paired differences and their intervals, located er
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +190,19 @@ def test_variants_cli_prints_paired_differences(arcsim: Arcsim, scenario: Path,
     assert status == 0
     assert "Paired differences from early (variant - early, same replications)" in out
     assert "only 3 runs" in out  # too few replications is said, not hidden
+
+
+def test_variants_cli_json_and_quiet(arcsim: Arcsim, scenario: Path, tmp_path: Path) -> None:
+    argv = ["sweep", scenario, "--variant", "early", "--variant", "late", "--replications", "2",
+            "--workers", "1", "--metric", "blocked.total", "--no-figures"]
+    status, out, _ = arcsim(*argv, "--json", "--out", tmp_path / "j")
+    printed = json.loads(out)
+    assert status == 0 and set(printed) == {"summary", "differences"}
+    assert {row["variant"] for row in printed["summary"]} == {"early", "late"}
+    status, out, _ = arcsim(*argv, "--quiet", "--out", tmp_path / "q")
+    assert (status, out.strip()) == (0, str(tmp_path / "q"))
+    status, _, err = arcsim(*argv, "--quiet", "--json")
+    assert status == 2 and "not allowed with argument" in err
 
 
 def test_variants_value_text_reads_back_as_the_same_value() -> None:

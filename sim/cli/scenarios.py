@@ -22,7 +22,13 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from sim.cli.common import Subparsers, UsageError
+from sim.cli.common import (
+    Subparsers,
+    UsageError,
+    add_output_options,
+    print_outcome,
+    shows_progress,
+)
 from sim.cli.status import ExitStatus, Interrupted, failure_status
 from sim.files import write_file
 from sim.scenario.source import ScenarioError
@@ -84,9 +90,7 @@ def register(sub: Subparsers) -> None:
     run.add_argument("--scheduler", metavar="URL",
                      help="with --shards: run them on the Dask scheduler at URL "
                           "(tcp://host:8786) instead of local processes")
-    quiet = run.add_mutually_exclusive_group()
-    quiet.add_argument("--quiet", action="store_true", help="print only the result folder")
-    quiet.add_argument("--json", action="store_true", help="print the metrics as JSON only")
+    add_output_options(run, folder="result folder", as_json="the metrics")
     run.set_defaults(handler=run_run)
 
     validate = sub.add_parser("validate", help="check scenario files without running them")
@@ -120,7 +124,7 @@ def run_run(args: argparse.Namespace) -> int:
     """``arcsim run``: run, then print a summary, the metrics (--json) or the folder."""
     from sim.runs.single import run
 
-    progress = not (args.quiet or args.json) and sys.stderr.isatty()
+    progress = shows_progress(args)
     try:
         with warnings.catch_warnings(record=True) as notices:
             warnings.simplefilter("always")
@@ -134,12 +138,8 @@ def run_run(args: argparse.Namespace) -> int:
         raise Interrupted("interrupted; no result folder was written") from None
     for notice in notices:
         print(f"arcsim: notice: {notice.message}", file=sys.stderr)
-    if args.json:
-        print(json.dumps(result.metrics, indent=2, ensure_ascii=False))
-    elif args.quiet:
-        print(result.path)
-    else:
-        print_summary(result, make_console())
+    print_outcome(args, result.path, lambda: result.metrics,
+                  lambda: print_summary(result, make_console()))
     return ExitStatus.OK
 
 

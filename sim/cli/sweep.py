@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+from typing import Any
 
-from sim.cli.common import Subparsers
+from sim.cli.common import Subparsers, add_output_options, print_outcome, shows_progress
 from sim.cli.status import ExitStatus
 from sim.terminal import make_console
 
@@ -88,9 +88,7 @@ def register(sub: Subparsers) -> None:
                              "others (failed ones too); --replications may grow")
     parser.add_argument("--no-figures", dest="figures", action="store_false",
                         help="skip the figures of metric vs parameter")
-    quiet = parser.add_mutually_exclusive_group()
-    quiet.add_argument("--quiet", action="store_true", help="print only the sweep folder")
-    quiet.add_argument("--json", action="store_true", help="print the summary rows as JSON")
+    add_output_options(parser, folder="sweep folder", as_json="the summary rows")
     parser.set_defaults(handler=run_sweep)
 
 
@@ -99,7 +97,7 @@ def run_sweep(args: argparse.Namespace) -> int:
     :class:`~sim.runs.sweep.SweepInterrupted`, whose message says how far it got)."""
     from sim.runs.sweep import DEFAULT_METRICS, print_summary, sweep
 
-    progress = not (args.quiet or args.json) and sys.stderr.isatty()
+    progress = shows_progress(args)
     result = sweep(args.scenario, grid=args.grid, lhs=args.lhs, samples=args.samples,
                    replications=args.replications, seed=args.seed, overrides=args.set,
                    metrics=args.metric or DEFAULT_METRICS, workers=args.workers,
@@ -107,18 +105,18 @@ def run_sweep(args: argparse.Namespace) -> int:
                    progress=progress, figures=args.figures, variants=args.variant or args.variants,
                    baseline=args.baseline, interval=args.interval)
     failed = int((result.runs["status"] != "ok").sum())
-    if args.json:
-        summary = json.loads(result.summary.to_json(orient="records"))
-        if result.baseline is not None:
-            differences = json.loads(result.differences.to_json(orient="records"))
-            print(json.dumps({"summary": summary, "differences": differences}, indent=2))
-        else:
-            print(json.dumps(summary, indent=2))
-    elif args.quiet:
-        print(result.path)
-    else:
-        print_summary(result, make_console())
+    print_outcome(args, result.path, lambda: _as_json(result),
+                  lambda: print_summary(result, make_console()))
     return ExitStatus.FINDINGS if failed else ExitStatus.OK
+
+
+def _as_json(result: Any) -> Any:
+    """The summary rows; with variants, ``{"summary": rows, "differences": rows}``."""
+    summary = json.loads(result.summary.to_json(orient="records"))
+    if result.baseline is None:
+        return summary
+    return {"summary": summary,
+            "differences": json.loads(result.differences.to_json(orient="records"))}
 
 
 __all__ = ["register", "run_sweep"]
