@@ -15,6 +15,9 @@ from typing import Any
 import pytest
 
 from sim.engine.params import DAY
+from sim.rules.identity import ExtensionId
+from sim.rules.impact import offers_auto_upgrade
+from sim.scenario.build import catalogue_of
 from sim.scenario.loading import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,9 +47,12 @@ def test_fleet_month_is_the_issues_million_machine_month() -> None:
     assert {a for a, _, _ in actions} >= {"run", "remove_locally", "auto_upgrade", "unassign"}
     assert all(w == 2 * DAY for a, _, w in actions if a == "run")
     assert all(e.rate == 0.01 for e in sc.timeline if e.action == "remove_locally")
-    publishers = {e.auto_upgrade.extension.split("/")[0] for e in sc.timeline
-                  if e.auto_upgrade is not None}  # one wave: each on both OSes
-    assert publishers == {"Microsoft.Azure.Monitor", "Microsoft.Azure.AzureDefenderForServers"}
+    waves = [e.auto_upgrade.extension for e in sc.timeline if e.auto_upgrade is not None]
+    publishers = {name.split("/")[0] for name in waves}  # one wave: each on both OSes
+    assert publishers == {"Microsoft.Azure.Monitor", "Microsoft.Azure.Monitoring.DependencyAgent"}
+    for name in waves:  # every entry asks for something: its publisher supports it (R25)
+        assert offers_auto_upgrade(catalogue_of(sc), ExtensionId.parse(name)), name
+        assert any(name in {x.name for x in g.extensions} for g in sc.fleet), name
     assert ("unassign", 10 * DAY, 0.0) in actions
     dine = [p for p in sc.policies if p.deploy is not None]
     assert dine and all(p.remediation is None or p.remediation.every == DAY for p in dine)
