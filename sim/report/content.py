@@ -17,6 +17,8 @@ from typing import Any
 from sim.report.assumptions import assumption_notes, lint_findings, params_in_force
 from sim.report.figures import FIGURES, OPENING_FIGURE
 from sim.report.opening import blocked_rows, exposure_rows
+from sim.report.opening import get as _get
+from sim.report.opening import number as _n
 from sim.report.view import DAY, RunView
 from sim.rules.reference import RULES_DOC, rule_link
 from sim.scenario.units import format_duration, format_size
@@ -74,19 +76,6 @@ class Content:
     description: str
     facts: Sequence[tuple[str, str]]
     sections: Sequence[Section] = field(default_factory=list)
-
-
-def _get(metrics: Mapping[str, Any], path: str, default: Any = 0) -> Any:
-    value: Any = metrics
-    for part in path.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return default
-        value = value[part]
-    return value
-
-
-def _n(value: Any) -> str:
-    return f"{value:,}" if isinstance(value, int) else f"{float(value):,.1f}"
 
 
 def _count(n: int, noun: str) -> str:
