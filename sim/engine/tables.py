@@ -139,7 +139,7 @@ class Tables:
     def decision(self, cid: int, x: int, op: int) -> tuple[bool, int, int]:
         """(allowed, reason code, rule code) of request ``op`` (an ``Op`` code, install to
         reinstall) on extension ``x`` under config ``cid`` (the rules layer decides)."""
-        key = (cid * 1024 + x) * 8 + op
+        key = ((cid << 24) + x) * 8 + op  # one int: any extension count below 2**24
         cached = self._decisions.get(key)
         if cached is None:
             d = self.controls[cid].decide(_OPERATIONS[op], self.ext_ids[x].key)
