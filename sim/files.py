@@ -7,7 +7,8 @@ read-only folder, an interrupt, an exception of the caller) the temporary is rem
 target is as it was: never a partial file, never a leftover. Two processes writing the same
 target at the same time both succeed, and the target ends up as one of their writes, whole.
 
-Reading: :func:`read_bytes` reads a file of bounded size; :func:`os_reason` says in a few words
+Reading: :func:`read_bytes` reads a file of bounded size, :func:`read_text` a UTF-8 text file
+(:func:`file_problem` words what went wrong for a message); :func:`os_reason` says in a few words
 why a path cannot be used (no such file, a directory, a name too long, a NUL byte ...).
 
 This module is a leaf: it imports nothing of arcsim but :mod:`sim.errors`.
@@ -97,6 +98,42 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int | None = None) -> byt
     if limit is not None and len(data) > limit:
         raise FileError(path, f"larger than {limit:,} bytes", verb="read")
     return data
+
+
+NO_SUCH_FILE = "no such file"
+"""The reason :func:`read_text` gives where nothing is at the path (or a folder on it is
+missing)."""
+
+
+def read_text(path: str | os.PathLike[str], *, limit: int | None = None) -> str:
+    """The text of the UTF-8 file at ``path`` (a leading byte-order mark dropped), read as
+    :func:`read_bytes` reads it: at most ``limit`` bytes.
+
+    Raises:
+        FileError: as :func:`read_bytes`, with the reason :data:`NO_SUCH_FILE` where nothing
+            is at ``path``; or the bytes are not UTF-8 (``verb`` ``"decode"``, reason
+            ``not UTF-8 text (byte N: why)``, N counted from 0).
+    """
+    try:
+        data = read_bytes(path, limit=limit)
+    except FileError as exc:
+        if exc.reason == os.strerror(errno.ENOENT):  # what os_reason says of a missing file
+            raise FileError(path, NO_SUCH_FILE, verb="read") from None
+        raise
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileError(path, f"not UTF-8 text (byte {exc.start}: {exc.reason})",
+                        verb="decode") from None
+
+
+def file_problem(exc: FileError) -> str:
+    """What is wrong with the file of a :func:`read_text` error, for a message:
+    ``PATH: no such file``, ``PATH: not UTF-8 text (byte N: why)`` or ``PATH: cannot read:
+    why`` (a directory, too large, no permission ...)."""
+    if exc.reason == NO_SUCH_FILE or exc.verb == "decode":
+        return f"{exc.path}: {exc.reason}"
+    return f"{exc.path}: cannot {exc.verb}: {exc.reason}"
 
 
 # --- writing a file ------------------------------------------------------------------------

@@ -84,6 +84,9 @@ def test_plan_with_a_policy_definition_and_parameters(arcsim: Arcsim) -> None:
     (["--agent-version", "1.x"], 'expected an agent version like "1.35", got "1.x"'),
     (["--reading", "allow_none_before_1_35"], 'expected NAME=VALUE (a reading, "=", its '
                                               'value), got "allow_none_before_1_35"'),
+    (["--seed", "-1"], "argument --seed: expected a seed from 0 to 9223372036854775807, got -1"),
+    (["--seed", str(2**63)], f"expected a seed from 0 to {2**63 - 1}, got {2**63}"),
+    (["--seed", "1.5"], 'argument --seed: expected a whole number, got "1.5"'),
     (["--reading", "disabled_manager_requests=later"],
      'readings: disabled_manager_requests: expected one of fail, wait, got "later"'),
 ])
@@ -120,3 +123,52 @@ def test_plan_reading_changes_how_an_open_question_is_read(arcsim: Arcsim,
     status, out, _ = arcsim(*argv, "--reading", "allow_none_before_1_35=ordinary_entry")
     assert status == 0 and "2 machines, 2 reached" in out
     assert "reading allow_none_before_1_35 = ordinary_entry (default refused)" in out
+
+
+def test_plan_heading_counts_reached_machines_among_those_with_a_runbook(arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("plan", "--fleet", "default", "--group", f"app-*={LINUX_AMA}")
+    assert status == 0
+    assert ("2,000 machines, 800 with a runbook, 763 of them reached by every line of it"
+            in out)
+    assert "Machines the lockdown does not fully reach: 37 of 2,000" in out
+
+
+def test_plan_without_a_lockdown_says_so_and_lists_no_unreachable_machines(
+        arcsim: Arcsim) -> None:
+    status, out, _ = arcsim("plan", "--fleet", "default")
+    assert status == 0
+    assert "Plan for default: 2,000 machines, no lockdown (the fleet as it is)" in out
+    assert "reached" not in out and "fully reach" not in out
+
+
+def test_plan_table_adds_up_quiet_outcomes_over_their_rules() -> None:
+    from rich.console import Console
+
+    from sim.cli.plan import extension_table
+
+    summary = pd.DataFrame([(AMA, "install", "allowed", "no_lockdown", "R12", 1_500),
+                            (AMA, "install", "allowed", "on_allowlist", "R13", 700),
+                            (AMA, "install", "blocked", "not_on_allowlist", "R13", 3),
+                            (AMA, "update", "allowed", "on_allowlist", "R13", 9)],
+                           columns=["extension", "action", "outcome", "reason", "rule",
+                                    "machines"])
+    console = Console(width=200, record=True)
+    console.print(extension_table(summary, 2_203))
+    text = console.export_text()
+    assert "2,200 allowed" in text and "3 blocked" in text and "9 allowed" in text
+    assert "1,500 allowed" not in text
+
+
+def test_plan_of_a_fleet_without_actors_names_the_roles_that_could_use_a_path() -> None:
+    from rich.console import Console
+
+    from sim.cli.plan import paths_table
+    from sim.planning import plan
+    from sim.scenario.schema import Scenario
+
+    made = plan(Scenario.model_validate({"name": "f", "duration": "1d", "fleet": [
+        {"group": "a", "count": 2, "agent_version": "1.45"}]}))
+    console = Console(width=300, record=True)
+    console.print(paths_table(made.paths, made.machine_count))
+    assert ("no actor known (a scenario names them); roles that could: Azure Connected Machine "
+            "Resource Administrator, Contributor, Owner") in console.export_text()

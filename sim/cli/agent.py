@@ -8,17 +8,17 @@ import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sim.cli.common import UsageError
-from sim.files import os_reason
+from sim.files import FileError, file_problem, read_text
 from sim.rules.commands import CommandError, LocalState, apply
 from sim.rules.config import AgentConfig
 from sim.rules.decision import Operation
 from sim.rules.identity import ExtensionId, ExtensionIdError
 from sim.rules.lint import DEFAULT_AGENT_VERSION
 from sim.rules.versions import AgentVersion, VersionError
+from sim.scenario.limits import LIMITS
 
 # --- argument types ---------------------------------------------------------------------------
 
@@ -113,30 +113,28 @@ def add_config_sources(parser: argparse.ArgumentParser) -> None:
 
 
 def read_lines(path: str) -> list[str]:
-    """The lines of a UTF-8 text file (``-`` is stdin, read as the same bytes a file would
-    be); raise :class:`UsageError` if unreadable or not UTF-8."""
-    if path == "-":
-        stream = getattr(sys.stdin, "buffer", None)
-        if stream is None:  # a text stream put in place of stdin (tests)
-            return sys.stdin.read().splitlines()
-        raw = bytes(stream.read())
-    else:
-        raw = _file_bytes(path)
+    """The lines of a UTF-8 text file of at most ``LIMITS.max_bytes`` bytes (``-`` is stdin,
+    read as the same bytes a file would be).
+
+    Raises:
+        UsageError: the file is missing, unreadable, too large or not UTF-8 (``PATH: no such
+            file``, ``PATH: cannot read: why``, ``PATH: not UTF-8 text (byte N: why)``).
+    """
+    if path != "-":
+        try:
+            return read_text(path, limit=LIMITS.max_bytes).splitlines()
+        except FileError as exc:
+            raise UsageError(file_problem(exc)) from None
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream put in place of stdin (tests)
+        return sys.stdin.read().splitlines()
+    raw = bytes(stream.read(LIMITS.max_bytes + 1))
+    if len(raw) > LIMITS.max_bytes:
+        raise UsageError(f"-: cannot read: larger than {LIMITS.max_bytes:,} bytes")
     try:
         return raw.decode("utf-8-sig").splitlines()
     except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
-
-
-def _file_bytes(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a directory, expected a text file") from None
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{path}: cannot read: {os_reason(exc)}") from None
+        raise UsageError(f"-: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
 
 
 def command_lines(args: argparse.Namespace) -> list[CommandLine]:

@@ -59,8 +59,8 @@ def register(sub: Subparsers) -> None:
                         "every machine of its OS (repeatable)")
     parser.add_argument("--agent-version", type=version_arg, metavar="V",
                         help="update agents older than V to V before the lockdown (R30)")
-    parser.add_argument("--seed", type=int, metavar="N", help="which machines of a mixed group "
-                        "run which agent version (default: the scenario's, else 0)")
+    parser.add_argument("--seed", type=_seed_arg, metavar="N", help="which machines of a mixed "
+                        "group run which agent version (default: the scenario's, else 0)")
     parser.add_argument("--reading", action="append", default=[], type=_reading_arg,
                         metavar="NAME=VALUE", help="how to read a question the documentation "
                         "leaves open, instead of the scenario's params or the default: "
@@ -80,6 +80,20 @@ def _group_arg(text: str) -> tuple[str, str]:
         raise argparse.ArgumentTypeError(f'expected PATTERN=RUNBOOK (a group name or pattern, '
                                          f'"=", a runbook file), got "{text}"')
     return pattern.strip(), runbook.strip()
+
+
+_SEEDS = 2**63
+"""Seeds are 0 to 2**63 - 1, as a scenario's ``seed:`` (another value would alias one)."""
+
+
+def _seed_arg(text: str) -> int:
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected a whole number, got "{text}"') from None
+    if not 0 <= seed < _SEEDS:
+        raise argparse.ArgumentTypeError(f"expected a seed from 0 to {_SEEDS - 1}, got {text}")
+    return seed
 
 
 def _reading_arg(text: str) -> tuple[str, str]:
@@ -132,8 +146,8 @@ def print_plan(made: Any, console: Console) -> None:
     """The plan, report-style: what it is, per extension, unreachable machines, open paths."""
     console.print(_heading(made))
     console.print(extension_table(made.summary, made.machine_count))
-    console.print(unreachable_table(made.unreachable, made.machine_count - made.reached,
-                                    made.machine_count))
+    if made.locked:  # else no machine runs a line: nothing to reach
+        console.print(unreachable_table(made.unreachable, made.missed, made.machine_count))
     console.print(paths_table(made.paths, made.machine_count))
     for note in made.notes:
         console.print(f"Assumption: {note}", markup=False)
@@ -144,9 +158,7 @@ def print_plan(made: Any, console: Console) -> None:
 
 
 def _heading(made: Any) -> Group:
-    lines = [Text.assemble(("Plan", "bold"), f" for {made.fleet}: {made.machine_count:,} "
-                           f"machines, {made.reached:,} reached by every line of their "
-                           "runbook")]
+    lines = [Text.assemble(("Plan", "bold"), f" for {made.fleet}: {_reach(made)}")]
     for use in made.lockdown:
         lines.append(Text(f"  {use.source}: {use.commands} commands, for "
                           f"{_listed(use.groups)}{_skipped(use.skipped)}"))
@@ -154,6 +166,18 @@ def _heading(made: Any) -> Group:
         lines.append(Text(f"  no lockdown for {_listed(made.unlocked_groups)}: their machines "
                           "keep their configuration", style="yellow"))
     return Group(*lines)
+
+
+def _reach(made: Any) -> str:
+    """How many machines there are, and how many the lockdown reaches: only machines whose
+    runbook has a command count (a machine without one is not reached by anything)."""
+    total, locked, reached = made.machine_count, made.locked, made.reached
+    if not locked:
+        return f"{total:,} machines, no lockdown (the fleet as it is)"
+    if locked == total:
+        return f"{total:,} machines, {reached:,} reached by every line of their runbook"
+    return (f"{total:,} machines, {locked:,} with a runbook, {reached:,} of them reached by "
+            "every line of it")
 
 
 def _skipped(lines: tuple[int, ...]) -> str:
@@ -185,13 +209,12 @@ def extension_table(summary: pd.DataFrame, machines: int) -> Table:
     table.add_column("extension", no_wrap=True)
     for action in ACTIONS:
         table.add_column(action.replace("_", " "), overflow="fold", min_width=9)
-    cells: dict[str, dict[str, list[Text]]] = defaultdict(lambda: defaultdict(list))
-    for row in summary.to_dict("records"):
-        cells[str(row["extension"])][str(row["action"])].append(_cell(row))
+    cells = _cells(summary)
     short = short_names(list(cells))
     for ext, by_action in cells.items():
         table.add_row(Text(short[ext], "bold"),
-                      *(Text("\n").join(_merged(by_action.get(a, []))) for a in ACTIONS))
+                      *(Text("\n").join(by_action.get(a) or [Text("-", "dim")])
+                        for a in ACTIONS))
     if not cells:
         table.add_row("no installed or requested extension", *("" for _ in ACTIONS))
     return table
@@ -205,20 +228,20 @@ def _cell(row: dict[Any, Any]) -> Text:
     return Text(text, _STYLE.get(outcome, ""))
 
 
-def _merged(lines: list[Text]) -> list[Text]:
-    """Lines of one cell, with the quiet outcomes' counts added up (allowed by R12 and R13)."""
-    if not lines:
-        return [Text("-", "dim")]
-    merged: dict[str, list[int]] = {}
-    others: list[Text] = []
-    for line in lines:
-        count, _, rest = line.plain.partition(" ")
-        if rest in {o.replace("_", " ") for o in _QUIET_REASONS}:
-            merged.setdefault(rest, []).append(int(count.replace(",", "")))
-        else:
-            others.append(line)
-    quiet = [Text(f"{sum(n):,} {rest}", "green") for rest, n in merged.items()]
-    return quiet + others
+def _cells(summary: pd.DataFrame) -> dict[str, dict[str, list[Text]]]:
+    """Per extension (in the summary's order) and action, the lines of its cell: the quiet
+    outcomes' machines added up over their reasons and rules (allowed by R12 and by R13 are
+    one count), then the other outcomes, each with its reason and rule."""
+    cells: dict[str, dict[str, list[Text]]] = {
+        str(ext): defaultdict(list) for ext in summary["extension"].unique()}
+    quiet = summary["outcome"].isin(_QUIET_REASONS)
+    added = (summary[quiet].groupby(["extension", "action", "outcome"], sort=False)["machines"]
+             .sum().reset_index())
+    for row in added.to_dict("records"):
+        cells[str(row["extension"])][str(row["action"])].append(_cell(row))
+    for row in summary[~quiet].to_dict("records"):
+        cells[str(row["extension"])][str(row["action"])].append(_cell(row))
+    return cells
 
 
 def unreachable_table(unreachable: pd.DataFrame, missed: int, machines: int,
@@ -260,14 +283,6 @@ def _by_line(unreachable: pd.DataFrame) -> list[dict[str, Any]]:
     return sorted(rows.values(), key=lambda row: -row["machines"])
 
 
-def _roles(row: dict[Any, Any]) -> str:
-    from sim.planning.frames import roles_for
-    from sim.rules.exposure import Permission
-
-    needs = frozenset(Permission(n.strip()) for n in str(row["needs"]).split(",") if n.strip())
-    return roles_for(needs)
-
-
 def paths_table(paths: pd.DataFrame, machines: int) -> Table:
     """Open override paths: machines, the extensions behind them, who could use them."""
     table = Table(title=f"Open override paths left (of {machines:,} machines)",
@@ -277,7 +292,7 @@ def paths_table(paths: pd.DataFrame, machines: int) -> Table:
     for r in paths.to_dict("records"):
         names = [n.strip() for n in str(r["extensions"]).split(",") if n.strip()]
         through = ", ".join(short_names(names).values()) or "-"
-        who = r["who"] or f"no actor known (a scenario names them); roles that could: {_roles(r)}"
+        who = r["who"] or f"no actor known (a scenario names them); roles that could: {r['roles']}"
         table.add_row(str(r["path"]).replace("_", " "), str(r["rule"]),
                       f"{int(r['machines']):,}", through, who, style="red" if r["who"] else "")
     if not len(paths):

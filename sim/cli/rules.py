@@ -29,7 +29,7 @@ from sim.cli.agent import (
 )
 from sim.cli.common import Subparsers, UsageError, print_json
 from sim.cli.status import ExitStatus
-from sim.files import FileError, read_bytes
+from sim.files import FileError, read_text
 from sim.rules.catalogue import BUILTIN, Catalogue, Hosting
 from sim.rules.commands import Command, CommandError, Verb, execute
 from sim.rules.config import AgentConfig, key_available
@@ -210,12 +210,9 @@ def _decoded(path: Path) -> str:
         UsageError: it cannot be read, is too large or is not UTF-8.
     """
     try:
-        return read_bytes(path, limit=LIMITS.max_bytes).decode("utf-8-sig")
+        return read_text(path, limit=LIMITS.max_bytes)
     except FileError as exc:
         raise UsageError(f"{path}: cannot read the --config file: {exc.reason}") from None
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: cannot read the --config file: not UTF-8 text (byte "
-                         f"{exc.start})") from None
 
 
 def _config_files(script: str, names: list[str]) -> dict[str, dict[str, Any]]:

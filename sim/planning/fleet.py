@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sim.engine.fleet import GroupSpec
@@ -36,7 +36,6 @@ from sim.scenario.inventory import convert_inventory, load_inventory
 from sim.scenario.inventory.scenario_fleet import FLEET_FILE_SUFFIXES, ImportedFleetWarning
 from sim.scenario.loading import scenario_from_document
 from sim.scenario.policies import POLICY_ADMIN, rule_of
-from sim.scenario.policy_model import Policy
 from sim.scenario.policy_views import property_paths
 from sim.scenario.schema import Group, Scenario
 from sim.scenario.source import load_yaml_file, validate_document
@@ -89,6 +88,10 @@ class PlanFleet:
     """What is known of each extension: a scenario's ``catalogue:`` entries on arcsim's."""
     readings: Readings = DEFAULT_READINGS
     """How the rules read what the sources leave open: a scenario's ``params`` choose."""
+
+
+_Found = dict[str, dict[ExtensionId, None]]
+"""Group -> the extensions requested on its machines, in the order first asked for."""
 
 
 class _FleetFile(Model):
@@ -144,14 +147,32 @@ def _from_scenario(scenario: Scenario, path: Path | None, seed: int | None,
     paths = property_paths(g.properties for g in groups)
     policies = tuple(PolicyInForce(p.name, rule_of(p, base, paths), p.scope)
                      for p in scenario.policies)
-    assigned = [(policy, base) for e in scenario.timeline
-                if (policy := ACTIONS[e.action].assigns(e.value)) is not None]
-    requests = _requests(scenario, groups, [*((p, base) for p in scenario.policies), *assigned],
-                         paths)
+    assigned = tuple(PolicyInForce(policy.name, rule_of(policy, base, paths), policy.scope)
+                     for e in scenario.timeline
+                     if (policy := ACTIONS[e.action].assigns(e.value)) is not None)
+    requests = _requests(scenario, groups)
+    _add_deployments(requests, groups, policies + assigned)
     return PlanFleet(groups, label or f"<scenario {scenario.name}>",
                      scenario.seed if seed is None else seed, policies=policies,
-                     requests=requests, actors=_actors(scenario),
+                     requests=_tuples(requests), actors=_actors(scenario),
                      catalogue=catalogue_of(scenario), readings=readings_of(scenario.params))
+
+
+def machine_paths(fleet: PlanFleet) -> tuple[str, ...]:
+    """The machine property paths ``fleet``'s groups give (``properties:``), for definitions
+    that read them (:func:`sim.scenario.policy_definitions.load_rule`)."""
+    return property_paths(g.properties for g in fleet.groups)
+
+
+def with_policies(fleet: PlanFleet, policies: Sequence[PolicyInForce]) -> PlanFleet:
+    """``fleet`` with ``policies`` assigned too, as a scenario's ``policies:`` are: in force
+    when the lockdown is, and their DeployIfNotExists deployments requested on the machines
+    they apply to."""
+    requests: _Found = {g.name: dict.fromkeys(fleet.requests.get(g.name, ()))
+                        for g in fleet.groups}
+    _add_deployments(requests, fleet.groups, policies)
+    return replace(fleet, policies=fleet.policies + tuple(policies),
+                   requests=_tuples(requests))
 
 
 def _actors(scenario: Scenario) -> tuple[tuple[str, str], ...]:
@@ -172,12 +193,9 @@ _REQUESTS = ("install", "update", "upgrade")
 """Timeline actions that ask Azure to write an extension on machines."""
 
 
-def _requests(scenario: Scenario, groups: tuple[GroupSpec, ...],
-              policies: Sequence[tuple[Policy, Path | None]],
-              machine_paths: tuple[str, ...] = ()) -> dict[str, tuple[ExtensionId, ...]]:
-    """Group -> extensions the scenario asks for on its machines (``machine_paths``: the
-    machine properties the groups give, for definitions that read them)."""
-    found: dict[str, dict[ExtensionId, None]] = {g.name: {} for g in groups}
+def _requests(scenario: Scenario, groups: tuple[GroupSpec, ...]) -> _Found:
+    """Group -> extensions the scenario's timeline asks for on its machines."""
+    found: _Found = {g.name: {} for g in groups}
     for entry in scenario.timeline:
         if entry.action in _REQUESTS:
             ext = ExtensionId.parse(entry.value)
@@ -185,13 +203,23 @@ def _requests(scenario: Scenario, groups: tuple[GroupSpec, ...],
                 found[name].setdefault(ext, None)
         if entry.action == "sql_auto_deploy":
             _add_sql(found, groups)
-    for policy, base in policies:
-        rule = rule_of(policy, base, machine_paths)
+    return found
+
+
+def _add_deployments(found: _Found, groups: tuple[GroupSpec, ...],
+                     policies: Sequence[PolicyInForce]) -> None:
+    """Add to ``found`` what each DeployIfNotExists policy deploys on the groups in its scope
+    that it applies to (R6b, R26)."""
+    for policy in policies:
+        rule = policy.rule
         for group in groups:
             deployed = rule.deploys.get(group.os.lower())
             if (deployed and policy.scope in (None, group.name)
                     and (rule.applies_to is None or rule.applies_to(group))):
                 found[group.name].setdefault(ExtensionId.parse(deployed), None)
+
+
+def _tuples(found: _Found) -> dict[str, tuple[ExtensionId, ...]]:
     return {name: tuple(exts) for name, exts in found.items() if exts}
 
 
@@ -222,4 +250,5 @@ def _add_sql(found: dict[str, dict[ExtensionId, None]], groups: tuple[GroupSpec,
                 found[group.name].setdefault(ExtensionId.parse(ext), None)
 
 
-__all__ = ["FleetSource", "PlanError", "PlanFleet", "PolicyInForce", "load_fleet"]
+__all__ = ["FleetSource", "PlanError", "PlanFleet", "PolicyInForce", "load_fleet",
+           "machine_paths", "with_policies"]

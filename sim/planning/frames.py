@@ -4,7 +4,9 @@ Per machine (:func:`per_machine`): ``verdicts`` (one row per machine and install
 extension), ``machines``, ``refusals`` (one row per machine and refused runbook line),
 ``open_paths`` (one row per machine and open override path). Summaries, from the situations
 weighted by their machine counts (:func:`summaries`): ``summary`` (extension x action x
-outcome), ``unreachable`` (refused lines by group and agent version) and ``paths``.
+outcome), ``unreachable`` (refused lines by group and agent version) and ``paths`` (per open
+path: the permissions it needs, the actors who hold them, the Azure roles that have them, the
+extensions behind it, machines).
 """
 
 from __future__ import annotations
@@ -108,7 +110,9 @@ def _machine_columns(placement: Placement, evaluations: Sequence[Evaluation]
     out: dict[str, Any] = {
         "os": column(sit, [s.os for s in placement.situations]),
         "lockdown": column(sit, runbooks),
-        "reached": np.array([e.outcome.reached for e in evaluations], dtype=bool)[sit],
+        "reached": np.array([s.runbook is not None and bool(s.runbook.lines) and e.outcome.reached
+                             for s, e in zip(placement.situations, evaluations, strict=True)],
+                            dtype=bool)[sit],
         "refused": np.array([len(e.outcome.refusals) for e in evaluations], dtype=np.int64)[sit],
         "service_running": np.array([e.outcome.state.service_running for e in evaluations],
                                     dtype=bool)[sit],
@@ -142,7 +146,7 @@ def summaries(placement: Placement, evaluations: Sequence[Evaluation],
                      r.line.text, r.code.value, r.rule, r.message)] += n
         for p in e.paths:
             entry = paths.setdefault((p.path.value, p.rule, ", ".join(sorted(p.needs)),
-                                      holders(p, actors)), [0, {}])
+                                      holders(p, actors), roles_for(p.needs)), [0, {}])
             entry[0] += n
             entry[1].update((x.name, None) for x in p.extensions)
     return {"summary": _summary_frame(verdicts), "unreachable": _counted(
@@ -167,7 +171,7 @@ def _counted(counted: Mapping[Row, int], columns: Sequence[str]) -> pd.DataFrame
 def _paths_frame(paths: Mapping[Row, list[Any]]) -> pd.DataFrame:
     rows = [(*key, ", ".join(sorted(exts, key=str.lower)), n)
             for key, (n, exts) in paths.items()]
-    frame = pd.DataFrame(rows, columns=["path", "rule", "needs", "who", "extensions",
+    frame = pd.DataFrame(rows, columns=["path", "rule", "needs", "who", "roles", "extensions",
                                         "machines"])
     return frame.astype({"machines": np.int64})
 

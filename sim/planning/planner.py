@@ -15,8 +15,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from sim.files import NO_SUCH_FILE, FileError, file_problem, read_text
 from sim.planning.evaluate import Evaluation, Situation, evaluate
-from sim.planning.fleet import FleetSource, PlanError, PlanFleet, PolicyInForce, load_fleet
+from sim.planning.fleet import (
+    FleetSource,
+    PlanError,
+    PlanFleet,
+    PolicyInForce,
+    load_fleet,
+    machine_paths,
+    with_policies,
+)
 from sim.planning.frames import machine_names, per_machine, summaries
 from sim.planning.result import Plan, RunbookUse
 from sim.planning.situations import Lockdown, Placement, place
@@ -25,6 +34,7 @@ from sim.rules.identity import ExtensionId, ExtensionIdError
 from sim.rules.readings import DEFAULT_READINGS, ReadingError, Readings, changed
 from sim.rules.runbook import Runbook, runbook_lines
 from sim.rules.versions import AgentVersion, VersionError
+from sim.scenario.limits import LIMITS
 from sim.scenario.policy_definitions import load_rule
 
 RunbookSource = str | os.PathLike[str] | Sequence[str]
@@ -48,7 +58,9 @@ def plan(fleet: FleetSource, lockdown: RunbookSource | None = None, *,
     files. ``lockdown``: the runbook every machine runs (a file, or command lines as typed);
     ``groups``: runbooks for the groups whose names match a pattern (``*``, ``?``), instead.
     ``policies``: Azure Policy definition files (or ``(file, parameters)``) assigned to the
-    whole fleet, besides a scenario's ``policies:``. ``requests``: extensions an install is
+    whole fleet, besides a scenario's ``policies:`` and read as they are (the fleet's
+    ``properties:`` available to their conditions; a DeployIfNotExists definition requests
+    its extension on the machines it applies to). ``requests``: extensions an install is
     asked for on every machine of their OS, besides what a scenario requests.
     ``agent_version``: agents older than this are updated to it before the lockdown (R30).
     ``seed``: decides which machines of a mixed group run which version (default: the
@@ -67,11 +79,11 @@ def plan(fleet: FleetSource, lockdown: RunbookSource | None = None, *,
     Raises:
         ScenarioError, InventoryError: the fleet cannot be read (located).
         PolicyDefinitionError: a policy definition cannot be used (file and JSON path).
-        PlanError: a runbook file cannot be read, a group pattern matches no group, a bad
-            extension name, agent version or reading.
+        PlanError: a runbook file cannot be read (or is over ``LIMITS.max_bytes``), a group
+            pattern matches no group, a bad extension name, agent version or reading.
     """
     planned = load_fleet(fleet, seed=seed)
-    planned = replace(planned, policies=planned.policies + tuple(_policy(p) for p in policies),
+    planned = replace(_policies(planned, policies),
                       catalogue=planned.catalogue if catalogue is None else catalogue,
                       readings=_readings(readings, planned.readings))
     catalogue = planned.catalogue
@@ -91,24 +103,34 @@ def _pairs(groups: Mapping[str, RunbookSource] | Sequence[tuple[str, RunbookSour
 
 
 def _runbook(source: RunbookSource, label: str) -> Runbook:
-    """A runbook from a file (its path labels it) or from command lines (``label``)."""
+    """A runbook from a file (its path labels it) or from command lines (``label``).
+
+    Raises:
+        PlanError: the file is missing, unreadable, larger than ``LIMITS.max_bytes`` or not
+            UTF-8 text.
+    """
     if isinstance(source, str | os.PathLike):
         path = Path(source)
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise PlanError(f"{path}: no such file (a runbook of azcmagent commands)") from None
-        except UnicodeDecodeError as exc:
-            raise PlanError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
-        except OSError as exc:
-            raise PlanError(f"{path}: cannot read: {exc.strerror or exc}") from None
+            text = read_text(path, limit=LIMITS.max_bytes)
+        except FileError as exc:
+            hint = " (a runbook of azcmagent commands)" if exc.reason == NO_SUCH_FILE else ""
+            raise PlanError(file_problem(exc) + hint) from None
         return runbook_lines(text, str(path))
     return runbook_lines(list(source), label)
 
 
-def _policy(source: PolicySource) -> PolicyInForce:
+def _policies(fleet: PlanFleet, sources: Sequence[PolicySource]) -> PlanFleet:
+    """``fleet`` with the definitions of ``sources`` assigned to the whole fleet, read as a
+    scenario's ``policies:`` are (with the fleet's machine properties) and, like them, in
+    force and requesting what they deploy."""
+    paths = machine_paths(fleet)
+    return with_policies(fleet, [_policy(source, paths) for source in sources])
+
+
+def _policy(source: PolicySource, paths: tuple[str, ...]) -> PolicyInForce:
     path, parameters = source if isinstance(source, tuple) else (source, {})
-    rule = load_rule(Path(path), parameters)
+    rule = load_rule(Path(path), parameters, paths)
     return PolicyInForce(Path(path).stem, rule)
 
 

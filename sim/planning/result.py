@@ -1,6 +1,6 @@
 """A plan's result: pandas frames, and the JSON and CSV that tools read.
 
-See :class:`Plan` for the frames. :meth:`Plan.to_json` gives one JSON document (summaries
+See :class:`Plan` for the frames. :meth:`Plan.write_json` writes one JSON document (summaries
 first, then the per-machine tables); :meth:`Plan.write_csv` writes the per machine and
 extension verdicts, the table a spreadsheet user filters.
 """
@@ -44,14 +44,16 @@ class Plan:
       outcome, ``<action>_reason`` and ``<action>_rule``; missing where the question does not
       apply (only ``install`` is asked of a requested extension).
     * ``machines``: one row per machine: the runbook it gets, whether the agent took every
-      line (``reached``), how many it refused, the configuration after the lockdown, whether
-      the extension service runs, its open override paths.
+      line (``reached``; false where the machine has no runbook or one without commands),
+      how many it refused, the configuration after the lockdown, whether the extension
+      service runs, its open override paths.
     * ``refusals``: one row per machine and refused runbook line, with the agent's reason.
     * ``open_paths``: one row per machine and open override path, with who could use it.
 
     Summaries: ``summary`` (machines by extension, action, outcome, reason and rule),
     ``unreachable`` (refused lines by group and agent version: machines the lockdown does not
-    fully reach) and ``paths`` (open override paths: machines, extensions, who).
+    fully reach) and ``paths`` (open override paths: machines, extensions, who, and the Azure
+    roles that could use them).
     """
 
     fleet: str
@@ -71,15 +73,21 @@ class Plan:
     """Assumptions the plan rests on, in words (e.g. the monitor-mode list)."""
 
     @property
+    def locked(self) -> int:
+        """Machines whose runbook has at least one agent command."""
+        groups = [g for use in self.lockdown if use.commands for g in use.groups]
+        return int(self.machines["group"].isin(groups).sum())
+
+    @property
     def reached(self) -> int:
-        """Machines whose agent took every line of their runbook."""
+        """Machines whose runbook has at least one agent command and whose agent took every
+        line of it (machines without a runbook are not counted)."""
         return int(self.machines["reached"].sum())
 
-    def to_json(self) -> dict[str, Any]:
-        """The whole plan as JSON-ready data (:meth:`write_json` writes the same, a table at
-        a time, for fleets whose per-machine tables are large)."""
-        data: dict[str, Any] = json.loads(self.json_text())
-        return data
+    @property
+    def missed(self) -> int:
+        """Machines whose agent refused at least one line of their runbook."""
+        return int((self.machines["refused"] > 0).sum())
 
     def json_text(self) -> str:
         """:meth:`write_json` as a string."""
@@ -93,7 +101,8 @@ class Plan:
         ``open_paths``: one object per row, missing cells null), written
         :data:`JSON_CHUNK` rows at a time so memory stays flat."""
         head = {
-            "fleet": self.fleet, "machines": self.machine_count, "reached": self.reached,
+            "fleet": self.fleet, "machines": self.machine_count, "locked": self.locked,
+            "reached": self.reached,
             "lockdown": [{"source": r.source, "groups": list(r.groups), "commands": r.commands,
                           "skipped_lines": list(r.skipped)} for r in self.lockdown],
             "unlocked_groups": list(self.unlocked_groups), "notes": list(self.notes),
