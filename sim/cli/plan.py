@@ -153,7 +153,8 @@ def print_plan(made: Any, console: Console) -> None:
         console.print(f"Assumption: {note}", markup=False)
     console.print("Per machine: --csv FILE (one row per machine and extension) or --json; "
                   "then simulate the lockdown with arcsim run.", style="dim", markup=False)
-    console.print(f"Rule ids are explained in {RULES_DOC} ({rule_link('R13')} is R13).",
+    console.print(f"Rule ids (R13 ...) are explained in {RULES_DOC}, each at its own anchor "
+                  f"({rule_link('R13')}).",
                   style="dim", markup=False)
 
 
