@@ -12,6 +12,11 @@ and :func:`parse_words` reads already-split words (from :mod:`sim.rules.script_c
     systemctl stop|start extd    Stop-Service|Start-Service [-Name] ExtensionService
     net stop|start extensionservice
 
+A service command is the agent's only when it stops or starts the extension service
+(:func:`service_action`); other services and actions (``systemctl restart himdsd``,
+``systemctl daemon-reload``, ``net use``, even ``systemctl restart extd``, which the agent's
+documentation does not use) are not agent commands and callers skip them.
+
 Every command takes the common flags ``--config FILE``, ``-h/--help``, ``-j/--json``,
 ``--log-stderr``, ``--no-color`` and ``-v/--verbose``. The commands outside the model are read
 leniently (their own flags are not checked) into :attr:`Verb.OTHER`.
@@ -105,7 +110,11 @@ class Command:
 OTHER_COMMANDS: Final = ("connect", "disconnect", "show", "check", "logs", "version", "genkey",
                          "license", "upgrade", "help", "reconnect", "partnerconfig")
 """Documented ``azcmagent`` commands outside what the simulation models."""
-_SERVICES: Final = {"extd", "extensionservice"}
+EXTENSION_SERVICES: Final = frozenset({"extd", "extensionservice"})
+"""The extension service's names, lower case: ``extd`` (Linux), ``ExtensionService`` (Windows)."""
+SERVICE_PROGRAMS: Final = frozenset({"systemctl", "stop-service", "start-service", "net",
+                                     "net.exe"})
+"""The programs that stop or start a service (lower case)."""
 _GLOBAL: Final = {"--verbose": "verbose", "-v": "verbose", "--json": "json", "-j": "json",
                   "--no-color": "no-color", "--log-stderr": "log-stderr", "--help": "help",
                   "-h": "help", "--config": "config="}
@@ -139,7 +148,7 @@ def parse_words(words: Sequence[str], line: str) -> Command:
     if not words:
         raise CommandError(ErrorCode.USAGE, "empty command line", line=line)
     program = words[0].lower()
-    if program in ("systemctl", "stop-service", "start-service", "net", "net.exe"):
+    if program in SERVICE_PROGRAMS:
         return _parse_service(words, line)
     if program.rsplit("/", 1)[-1].rsplit("\\", 1)[-1] not in ("azcmagent", "azcmagent.exe"):
         raise CommandError(ErrorCode.UNKNOWN_COMMAND,
@@ -148,18 +157,31 @@ def parse_words(words: Sequence[str], line: str) -> Command:
     return _parse_azcmagent(words[1:], line)
 
 
-def _parse_service(words: list[str], line: str) -> Command:
+def service_action(words: Sequence[str]) -> str | None:
+    """``"stop"`` or ``"start"`` when ``words`` (the program first) stop or start the extension
+    service (:data:`EXTENSION_SERVICES`, also among other services or as ``extd.service``);
+    None for any other command, service or action (``restart``, ``status``, ``daemon-reload``,
+    ``net use``)."""
+    if not words:
+        return None
     program = words[0].lower().removesuffix(".exe")
-    args = [w for w in words[1:] if w.lower() not in ("-name", "-force")]
-    if program in ("systemctl", "net") and len(args) == 2 and args[1].lower() in _SERVICES:
-        action = args[0].lower()
-    elif program.endswith("-service") and len(args) == 1 and args[0].lower() in _SERVICES:
-        action = program.removesuffix("-service")
+    args = [w.lower() for w in words[1:] if not w.startswith(("-", "/"))]
+    if program in ("systemctl", "net"):
+        action, targets = (args[0], args[1:]) if args else ("", [])
+    elif program in ("stop-service", "start-service"):
+        action, targets = program.removesuffix("-service"), args
     else:
+        return None
+    names = {n.strip().removesuffix(".service") for t in targets
+             for n in t.replace("\x00", ",").split(",")}
+    return action if action in ("stop", "start") and names & EXTENSION_SERVICES else None
+
+
+def _parse_service(words: list[str], line: str) -> Command:
+    action = service_action(words)
+    if action is None:
         raise CommandError(ErrorCode.USAGE, "expected \"systemctl stop|start extd\" or "
                            "\"Stop-Service|Start-Service ExtensionService\"", line=line)
-    if action not in ("stop", "start"):
-        raise CommandError(ErrorCode.USAGE, f'unknown service action "{action}"', line=line)
     return Command(Verb.SERVICE_STOP if action == "stop" else Verb.SERVICE_START, line=line)
 
 
@@ -309,5 +331,6 @@ def _parse_extension(words: list[str], line: str) -> Command:
                    remove_all="all" in flags, line=line)
 
 
-__all__ = ["OTHER_COMMANDS", "Command", "CommandError", "ErrorCode", "ListEdit", "Verb",
-           "parse", "parse_words", "split_line"]
+__all__ = ["EXTENSION_SERVICES", "OTHER_COMMANDS", "SERVICE_PROGRAMS", "Command", "CommandError",
+           "ErrorCode", "ListEdit", "Verb", "parse", "parse_words", "service_action",
+           "split_line"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sim.rules.command_parse import (
     OTHER_COMMANDS,
@@ -43,7 +44,6 @@ from sim.rules.identity import (
     ALLOW_NONE,
     ExtensionId,
     ExtensionIdError,
-    parse_extension_list,
 )
 from sim.rules.readings import (
     DEFAULT_READINGS,
@@ -137,15 +137,15 @@ def config_after(command: Command, config: AgentConfig, *,
             f"{command.key} cannot be changed while the agent is in monitor mode; run "
             '"azcmagent config set config.mode full" first, then set your own lists',
             line=command.line, rule="R21")
+    if command.edit is not ListEdit.REPLACE and not key.is_list:
+        raise CommandError(ErrorCode.USAGE,
+                           f"--{command.edit.value} works only on list properties, not "
+                           f"{command.key}", line=command.line)
     if command.key not in SECURITY_KEYS:
         return _set_other(config, key, command)
     if command.verb is Verb.CONFIG_CLEAR:
         default = "" if key.kind is KeyKind.LIST else key.default
         return _set_value(config, command.key, default, command, readings)
-    if command.edit is not ListEdit.REPLACE and key.kind is not KeyKind.LIST:
-        raise CommandError(ErrorCode.USAGE,
-                           f"--{command.edit.value} works only on list properties, not "
-                           f"{command.key}", line=command.line)
     return _set_value(config, command.key, command.value, command, readings)
 
 
@@ -160,16 +160,15 @@ def _set_other(config: AgentConfig, key: ConfigKey, command: Command) -> AgentCo
     """``set``/``clear`` of a key outside the extension controls: validated, then stored."""
     if command.verb is Verb.CONFIG_CLEAR:
         return config.with_setting(key.name, None)
-    if command.edit is not ListEdit.REPLACE and not key.is_list:
-        raise CommandError(ErrorCode.USAGE, f"--{command.edit.value} works only on list "
-                           f"properties, not {key.name}", line=command.line)
     entries = _valid_entries(key, command)
-    if key.is_list and command.edit is not ListEdit.REPLACE:
+    if command.edit is ListEdit.ADD:
         current = [e for e in dict(config.settings).get(key.name, "").split(",") if e]
-        lowered = {e.lower() for e in entries}
-        entries = (current + [e for e in entries if e.lower() not in {c.lower() for c in current}]
-                   if command.edit is ListEdit.ADD else
-                   [c for c in current if c.lower() not in lowered])
+        have = {c.lower() for c in current}
+        entries = current + [e for e in entries if e.lower() not in have]
+    elif command.edit is ListEdit.REMOVE:
+        current = [e for e in dict(config.settings).get(key.name, "").split(",") if e]
+        dropped = {e.lower() for e in entries}
+        entries = [c for c in current if c.lower() not in dropped]
     return config.with_setting(key.name, ",".join(entries))
 
 
@@ -223,15 +222,16 @@ def _set_value(config: AgentConfig, name: str, text: str, command: Command,
                readings: Readings) -> AgentConfig:
     kind = KEYS_BY_NAME[name].kind
     if kind is KeyKind.BOOL:
-        value = _parse_bool(name, text, command)
-        if name == "extensions.enabled":
-            return replace(config, extensions_enabled=value)
-        if name == "guestconfiguration.enabled":
-            return replace(config, guest_configuration_enabled=value)
-        return replace(config, incoming_connections_enabled=value)
+        return _with_field(config, name, _parse_bool(name, text, command))
     if kind is KeyKind.MODE:
         return _switch_mode(config, _parse_mode(text, command))
     return _set_list(config, name, text, command, readings)
+
+
+def _with_field(config: AgentConfig, name: str, value: Any) -> AgentConfig:
+    """``config`` with security key ``name``'s field (:data:`SECURITY_KEYS`) set to ``value``."""
+    changes: dict[str, Any] = {SECURITY_KEYS[name]: value}
+    return replace(config, **changes)
 
 
 def _parse_bool(name: str, text: str, command: Command) -> bool:
@@ -271,37 +271,33 @@ def _switch_mode(config: AgentConfig, mode: Mode) -> AgentConfig:
 
 def _set_list(config: AgentConfig, name: str, text: str, command: Command,
               readings: Readings) -> AgentConfig:
+    field = SECURITY_KEYS[name]
     entries = _list_entries(name, text, command, readings)
-    current = config.allowlist if name == "extensions.allowlist" else config.blocklist
+    current: tuple[ExtensionId, ...] = getattr(config, field)
     if command.edit is ListEdit.ADD:
         entries = current + tuple(e for e in entries if e not in current)
     elif command.edit is ListEdit.REMOVE:
         entries = tuple(e for e in current if e not in entries)
     _check_allow_none(config, name, entries, command, readings)
-    if name == "extensions.allowlist":
-        return replace(config, allowlist=entries)
-    return replace(config, blocklist=entries)
+    return _with_field(config, name, entries)
 
 
 def _list_entries(name: str, text: str, command: Command,
                   readings: Readings) -> tuple[ExtensionId, ...]:
-    """The entries of a list value; a malformed one fails the command, or is dropped under
+    """The entries of a list value, read once: empty ones skipped, duplicates (in any case)
+    kept once in first-seen order. A malformed entry fails the command, or is dropped under
     the ``valid_entries_apply`` reading (R1, R8a)."""
-    try:
-        return parse_extension_list(text)
-    except ExtensionIdError as exc:
-        if readings.malformed_list_entry is not MalformedListEntry.VALID_ENTRIES_APPLY:
-            raise CommandError(ErrorCode.INVALID_VALUE, f"invalid entry in {name}: {exc}",
-                               line=command.line, rule="R1") from None
-    return parse_extension_list(",".join(e for e in text.split(",") if _well_formed(e)))
-
-
-def _well_formed(entry: str) -> bool:
-    try:
-        ExtensionId.parse(entry)
-    except ExtensionIdError:
-        return False
-    return True
+    seen: dict[ExtensionId, None] = {}
+    for entry in text.split(","):
+        if not entry.strip():
+            continue
+        try:
+            seen.setdefault(ExtensionId.parse(entry), None)
+        except ExtensionIdError as exc:
+            if readings.malformed_list_entry is not MalformedListEntry.VALID_ENTRIES_APPLY:
+                raise CommandError(ErrorCode.INVALID_VALUE, f"invalid entry in {name}: {exc}",
+                                   line=command.line, rule="R1") from None
+    return tuple(seen)
 
 
 def _check_allow_none(config: AgentConfig, name: str, entries: tuple[ExtensionId, ...],

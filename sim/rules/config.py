@@ -8,8 +8,10 @@ not have does not exist on that agent (:func:`key_available`). Commands that cha
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from types import MappingProxyType
 
 from sim.rules.catalogue import default_monitor_list
 from sim.rules.identity import ALLOW_NONE, ExtensionId
@@ -94,10 +96,16 @@ the proxy, SSH, gateway and CPU-limit pages): ``proxy.url`` 1.13, ``proxy.bypass
 ``incomingconnections.ports`` 1.31, ``extensions/guestconfiguration.agent.cpulimit`` 1.39,
 ``connection.type`` 1.43. Only the extension keys change what the simulation decides; the
 others are kept and shown (``config list``, ``get``) and their values validated."""
-SECURITY_KEYS = frozenset({"extensions.allowlist", "extensions.blocklist", "extensions.enabled",
-                           "guestconfiguration.enabled", "config.mode",
-                           "incomingconnections.enabled"})
-"""The keys held in :class:`AgentConfig`'s own fields; the others are in its ``settings``."""
+SECURITY_KEYS: Mapping[str, str] = MappingProxyType({
+    "extensions.allowlist": "allowlist",
+    "extensions.blocklist": "blocklist",
+    "extensions.enabled": "extensions_enabled",
+    "guestconfiguration.enabled": "guest_configuration_enabled",
+    "config.mode": "mode",
+    "incomingconnections.enabled": "incoming_connections_enabled",
+})
+"""The keys held in :class:`AgentConfig`'s own fields, each with its field's name; the other
+keys are in its ``settings``."""
 KEYS_BY_NAME: dict[str, ConfigKey] = {k.name: k for k in KEYS}
 LIST_KEYS = frozenset({"extensions.allowlist", "extensions.blocklist"})
 KEY_WIDTH = max(len(key.name) for key in KEYS)
@@ -171,8 +179,17 @@ class AgentConfig:
 
     @property
     def is_allow_none(self) -> bool:
-        """True when the allowlist is the special ``Allow/None`` (R15)."""
-        return ALLOW_NONE in self.allowlist
+        """True when the allowlist is the special ``Allow/None`` in force (R15): the entry on an
+        agent of 1.35 or later. Decisions, lockdown codes and lint all ask this."""
+        return ALLOW_NONE in self.allowlist and has(self.version, Feature.ALLOW_NONE)
+
+    @property
+    def allow_none_as_entry(self) -> bool:
+        """True when an agent older than 1.35 holds ``Allow/None`` (R15, R30): only under the
+        ``ordinary_entry`` reading (:mod:`sim.rules.readings`; by default such an agent refuses
+        the value), where it is an ordinary entry that names no extension, not the special
+        value."""
+        return ALLOW_NONE in self.allowlist and not has(self.version, Feature.ALLOW_NONE)
 
     @property
     def has_lockdown(self) -> bool:

@@ -22,7 +22,6 @@ from enum import StrEnum
 
 from sim.rules.config import AgentConfig
 from sim.rules.identity import ExtensionId
-from sim.rules.versions import Feature, has
 
 
 class Operation(StrEnum):
@@ -104,7 +103,7 @@ def compile_controls(config: AgentConfig) -> Controls:
     return Controls(
         manager_enabled=config.extensions_enabled,
         monitor=config.is_monitor_mode,
-        allow_none=config.is_allow_none and has(config.version, Feature.ALLOW_NONE),
+        allow_none=config.is_allow_none,
         allow=frozenset(e.key for e in config.effective_allowlist),
         block=frozenset(e.key for e in config.effective_blocklist),
     )

@@ -17,7 +17,7 @@ behaviour open (``Allow/None`` before 1.35, a malformed list entry), the finding
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from sim.rules.catalogue import BUILTIN, Catalogue
@@ -171,7 +171,7 @@ class _Run:
             command = parse_words(call.words, call.text)
         except CommandError as error:
             self.findings_ += _refusal_findings(error, call, self.catalogue,
-                                                self.reading.language)
+                                                self.reading.language, self.readings)
             return state
         unknown = [w for w in call.words[1:] if isinstance(w, Unresolved)]
         if command.changes_config and isinstance(command.value, Unresolved):
@@ -217,9 +217,10 @@ class _Run:
             if key in KEYS_BY_NAME:
                 text = ",".join(map(str, value)) if isinstance(value, list) else (
                     str(value).lower() if isinstance(value, bool) else str(value))
-                words = ("azcmagent", "config", "set", key, text)
-                state = self.run(parse_words(words, f"{command.config_file}: {key}"), call.line,
-                                 state)
+                # the file's value is data, never flags: set as is ("-x" is a refused value)
+                setting = Command(Verb.CONFIG_SET, key=key, value=text,
+                                  line=f"{command.config_file}: {key}")
+                state = self.run(setting, call.line, state)
         return state
 
 
@@ -240,9 +241,9 @@ def _no_effect(command: Command, line: int, unknown: bool) -> Finding:
 
 
 def _refusal_findings(error: CommandError, call: AgentCall, catalogue: Catalogue,
-                      language: Language) -> Iterator[Finding]:
+                      language: Language, readings: Readings) -> Iterator[Finding]:
     """The refusal itself; for a line split by typographic quotes (not quotes in bash or
-    cmd), also what its entries would be with straight quotes."""
+    cmd), also what its entries would be with straight quotes, under ``readings``."""
     code, rule, fix = _REFUSAL_KINDS.get(error.code, _REFUSED)
     rule = rule or error.rule or "R8a"
     typographic = any(c in TYPOGRAPHIC_QUOTES for w in call.words for c in w)
@@ -255,16 +256,9 @@ def _refusal_findings(error: CommandError, call: AgentCall, catalogue: Catalogue
         for again in read_script(straight, language=language).calls:
             try:
                 yield from entry_findings(parse_words(again.words, straight), catalogue,
-                                          call.line)
+                                          call.line, readings)
             except CommandError:
                 return
 
 
-def lint_lines(lines: Iterable[str], catalogue: Catalogue = BUILTIN,
-               version: AgentVersion = DEFAULT_AGENT_VERSION) -> list[Finding]:
-    """:func:`lint` of a runbook's lines on one agent version (a shorthand)."""
-    return lint(list(lines), catalogue, agent_version=version)
-
-
-__all__ = ["DEFAULT_AGENT_VERSION", "Finding", "Severity", "config_file_names", "lint",
-           "lint_lines"]
+__all__ = ["DEFAULT_AGENT_VERSION", "Finding", "Severity", "config_file_names", "lint"]

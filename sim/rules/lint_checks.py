@@ -9,19 +9,10 @@ from enum import StrEnum
 
 from sim.rules.catalogue import Catalogue, Hosting
 from sim.rules.commands import Command, Verb
-from sim.rules.config import KEYS, LIST_KEYS, AgentConfig, key_available
+from sim.rules.config import KEYS, LIST_KEYS, SECURITY_KEYS, AgentConfig, key_available
 from sim.rules.identity import ALLOW_NONE, ExtensionId, ExtensionIdError
 from sim.rules.readings import DEFAULT_READINGS, MalformedListEntry, Readings
-from sim.rules.versions import Feature, has
 
-_FIELD_OF_KEY = {
-    "extensions.allowlist": "allowlist",
-    "extensions.blocklist": "blocklist",
-    "extensions.enabled": "extensions_enabled",
-    "guestconfiguration.enabled": "guest_configuration_enabled",
-    "config.mode": "mode",
-    "incomingconnections.enabled": "incoming_connections_enabled",
-}
 NO_PROTECTION = (
     "so this line gives no protection on this agent: every extension can still be installed "
     "(the 1.35 release fixed \"an invalid extension name could impact enforcement of the "
@@ -107,8 +98,8 @@ def version_findings(config: AgentConfig) -> Iterator[Finding]:
     fresh = AgentConfig.fresh(config.version)
     stored = dict(config.settings)
     for key in KEYS:
-        if key.name in _FIELD_OF_KEY:
-            attribute = _FIELD_OF_KEY[key.name]
+        if key.name in SECURITY_KEYS:
+            attribute = SECURITY_KEYS[key.name]
             changed = getattr(config, attribute) != getattr(fresh, attribute)
         else:
             changed = key.name in stored
@@ -117,7 +108,7 @@ def version_findings(config: AgentConfig) -> Iterator[Finding]:
                           f"{key.name} is set, but agent {config.version} has no such key "
                           f"(it needs agent {key.since.since})",
                           f"upgrade the agent to {key.since.since} or later", None)
-    if config.is_allow_none and not has(config.version, Feature.ALLOW_NONE):
+    if config.allow_none_as_entry:
         yield Finding(Severity.ERROR, "allow_none_unsupported", "R15",
                       f"Allow/None needs agent 1.35 or later; this agent is {config.version}: "
                       + _ORDINARY_ENTRY.format(version=config.version),
@@ -127,8 +118,7 @@ def version_findings(config: AgentConfig) -> Iterator[Finding]:
 def old_allow_none(before: AgentConfig, after: AgentConfig, number: int) -> Iterator[Finding]:
     """``Allow/None`` taken into the allowlist of an agent older than 1.35 (only under the
     ``ordinary_entry`` reading: by default the agent refuses it, R15)."""
-    if (after.is_allow_none and not before.is_allow_none
-            and not has(after.version, Feature.ALLOW_NONE)):
+    if after.allow_none_as_entry and not before.allow_none_as_entry:
         yield Finding(Severity.ERROR, "allow_none_unsupported", "R15",
                       _ORDINARY_ENTRY.format(version=after.version),
                       "upgrade the agent to 1.35 or later", number)

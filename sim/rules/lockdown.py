@@ -25,7 +25,10 @@ class LockdownFlag(IntFlag):
     BLOCKLIST = 2
     """A blocklist is set (R9, R13)."""
     ALLOW_NONE = 4
-    """The allowlist is ``Allow/None``: no extension may be installed (R15)."""
+    """The allowlist is ``Allow/None`` in force: no extension may be installed (R15). On an
+    agent older than 1.35 the value is an ordinary entry (:attr:`AgentConfig.is_allow_none
+    <sim.rules.config.AgentConfig.is_allow_none>`), so the code has :attr:`ALLOWLIST`, as
+    decisions have ``not_on_allowlist``."""
     MONITOR_MODE = 8
     """The agent is in monitor mode: only the monitor list may be installed (R19)."""
     MANAGER_DISABLED = 16
@@ -73,12 +76,4 @@ def is_locked(code: int) -> bool:
     return code >= 0 and bool(code & LOCKING)
 
 
-def flag_names(code: int) -> tuple[str, ...]:
-    """The lower-case names of ``code``'s bits (``("allowlist", "guest_configuration")``);
-    empty for 0 and for :data:`NONE`."""
-    if code < 0:
-        return ()
-    return tuple(str(flag.name).lower() for flag in LockdownFlag if code & flag)
-
-
-__all__ = ["LOCKING", "NONE", "LockdownFlag", "flag_names", "is_locked", "lockdown_code"]
+__all__ = ["LOCKING", "NONE", "LockdownFlag", "is_locked", "lockdown_code"]

@@ -7,8 +7,9 @@ act on the agent: ``azcmagent`` called by name or path (``azcmagent.exe``,
 assigned the agent's path earlier (``& $azcmagentPath``, ``"$AZCMAGENT"``), through
 ``Start-Process`` with an ``-ArgumentList`` (a string, an array, or a variable built from
 strings), inside ``powershell -Command``/``pwsh -c``/``bash -c``/``cmd /c`` or a remote
-``ssh HOST COMMAND``; and the extension service's ``systemctl``/``Stop-Service``/
-``Start-Service``/``net``. Words are split by :mod:`sim.rules.script_words`.
+``ssh HOST COMMAND``; and ``systemctl``/``Stop-Service``/``Start-Service``/``net`` stopping or
+starting the extension service (:func:`sim.rules.command_parse.service_action`: other services
+and actions are not the agent's). Words are split by :mod:`sim.rules.script_words`.
 
 Each call becomes its words, quotes removed and variables replaced by values the script
 assigned as literals; a word that depends on anything else is an :class:`Unresolved` (its text
@@ -22,6 +23,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
+from sim.rules.command_parse import SERVICE_PROGRAMS, service_action
 from sim.rules.script_text import (
     DOUBLE_QUOTES,
     SINGLE_QUOTES,
@@ -53,8 +55,6 @@ class ScriptReading:
     skipped: tuple[Statement, ...] = field(default=())
 
 
-SERVICES: Final = ("systemctl", "stop-service", "start-service", "restart-service", "net",
-                   "net.exe")
 _AGENT: Final = re.compile(r"(?:^|[\\/])azcmagent(?:\.exe)?$", re.IGNORECASE)
 _ASSIGN_PS: Final = re.compile(r"^\$(?:script:|global:)?(\w+)\s*=\s*(.*)$", re.S | re.I)
 _ASSIGN_SH: Final = re.compile(r"^(?:export\s+|local\s+|readonly\s+)?(\w+)=(.*)$", re.S)
@@ -110,7 +110,7 @@ class _Reader:
         lowered = program.lower()
         if is_agent(program):
             yield AgentCall(statement.line, ("azcmagent", *words[1:]), statement.text)
-        elif lowered in SERVICES:
+        elif lowered in SERVICE_PROGRAMS and service_action(words) is not None:
             yield AgentCall(statement.line, (lowered.removesuffix(".exe"), *words[1:]),
                             statement.text)
         elif lowered == "start-process":
@@ -137,10 +137,6 @@ class _Reader:
         else:
             self.variables.pop(name, None)
         return None
-
-    def _first_word(self, value: str) -> str:
-        words = self.words(value)
-        return words[0] if words else ""
 
     def _literal(self, value: str) -> str | None:
         """The literal value of an assignment's right side (strings joined with ``+``, a
@@ -212,12 +208,23 @@ def _unwrapped(words: list[str]) -> list[str]:
             while words and words[0].startswith("-"):
                 words = words[2:] if words[0] in ("-u", "-g") else words[1:]
         elif head == "env":
-            words = [w for w in words[1:] if "=" not in w or w.startswith("-")]
+            words = _env_command(words[1:])
         elif head.startswith("&") and len(head) > 1:
             words = [words[0][1:], *words[1:]]
         else:
             return words
     return words
+
+
+def _env_command(args: list[str]) -> list[str]:
+    """The command ``env`` runs: after its options (``-i``, ``-u NAME``...) and the leading
+    ``VAR=value`` words; later words are the command's own, ``=`` or not."""
+    i = 0
+    while i < len(args) and args[i].startswith("-"):
+        i += 2 if args[i] in ("-u", "--unset", "-C", "--chdir") else 1
+    while i < len(args) and re.match(r"[A-Za-z_]\w*=", args[i]):
+        i += 1
+    return args[i:]
 
 
 def _parameters(args: list[str],
@@ -241,4 +248,4 @@ def _parameters(args: list[str],
     return named, positional
 
 
-__all__ = ["SERVICES", "AgentCall", "ScriptReading", "Unresolved", "is_agent", "read_script"]
+__all__ = ["AgentCall", "ScriptReading", "Unresolved", "is_agent", "read_script"]

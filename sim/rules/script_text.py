@@ -5,7 +5,8 @@ simple command with the 1-based line it starts on:
 
 * **bash/sh**: ``\\`` at the end of a line continues it; ``#`` starts a comment outside quotes;
   a heredoc's body (``<<WORD`` ... ``WORD``) is data, not commands; statements are split at new
-  lines, ``;``, ``&&``, ``||``, ``|``, ``&`` and braces, outside quotes and ``$(...)``.
+  lines, ``;``, ``&&``, ``||``, ``|``, ``&`` and braces, outside quotes and ``$(...)``. Only the
+  straight quotes ``"`` and ``'`` are quotes: a typographic one is an ordinary character.
 * **PowerShell**: a backtick at the end of a line continues it, and so does a line ending with
   ``|``, ``+``, ``,`` or an open parenthesis; ``#`` and ``<# ... #>`` are comments;
   here-strings (``@" ... "@``, ``@' ... '@``) are data; statements are split at new lines,
@@ -55,6 +56,8 @@ DOUBLE_QUOTES: Final = '"\u201c\u201d\u201e'
 SINGLE_QUOTES: Final = "'\u2018\u2019\u201a"
 _PLAIN: Final = re.compile("[^\n#<@\\\\`()\\[\\]$;|&{}" + DOUBLE_QUOTES + SINGLE_QUOTES + "]+")
 """A run of characters with no meaning to the scanner (copied in one step)."""
+_LINE_END: Final = re.compile(r"[^\S\n]*(?:\n|\Z)")
+"""Spaces up to the end of a line (or of the text)."""
 
 
 def detect(text: str, name: str = "") -> Language:
@@ -87,6 +90,8 @@ class _Scanner:
 
     def __init__(self, text: str, language: Language) -> None:
         self.text, self.ps = text, language is Language.POWERSHELL
+        self.quotes = DOUBLE_QUOTES + SINGLE_QUOTES if self.ps else "\"'"
+        """The characters that open a quoted string: only straight quotes in bash."""
         self.pos, self.line = 0, 1
         self.buffer: list[str] = []
         self.blank = True
@@ -123,7 +128,7 @@ class _Scanner:
                 self.start = self.line
             if c == "\n":
                 yield from self.newline()
-            elif c in DOUBLE_QUOTES or (c in SINGLE_QUOTES and (self.ps or c == "'")):
+            elif c in self.quotes:
                 self.quoted(c)
             elif c == "#" and self._comment_start():
                 self.comment()
@@ -159,9 +164,9 @@ class _Scanner:
         return before.isspace() or before in ";|&({"
 
     def _line_ends(self, skip: int) -> bool:
-        rest = self.text[self.pos + skip:self.text.find("\n", self.pos) if "\n" in
-                         self.text[self.pos:] else len(self.text)]
-        return rest.strip() == ""
+        """Only spaces follow the ``skip`` characters at :attr:`pos` on this line (matched in
+        place, up to the first other character: no copy of the rest of the text)."""
+        return _LINE_END.match(self.text, self.pos + skip) is not None
 
     def _separator(self) -> bool:
         text, pos = self.text, self.pos
@@ -190,12 +195,12 @@ class _Scanner:
         self.start = self.line
 
     def _continues(self) -> bool:
-        tail = "".join(self.buffer[-3:]).rstrip() if self.buffer else ""
+        """The PowerShell statement so far ends with ``+`` or ``,`` (a pipe ``|`` or ``||``
+        never reaches the buffer: it ends the statement)."""
         for piece in reversed(self.buffer):
             if piece.strip():
-                tail = piece.rstrip()
-                break
-        return tail.endswith(("|", "+", ",")) and not tail.endswith("||")
+                return piece.rstrip().endswith(("+", ","))
+        return False
 
     def quoted(self, quote: str) -> None:
         closing = (DOUBLE_QUOTES if quote in DOUBLE_QUOTES else SINGLE_QUOTES) if self.ps else quote
