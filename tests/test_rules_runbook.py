@@ -8,6 +8,7 @@ from helpers import AMA, allowlist
 from sim.rules import AgentConfig, ExtensionId, LocalState
 from sim.rules.commands import ErrorCode
 from sim.rules.runbook import initial_config, run_runbook, runbook_lines
+from sim.rules.script_calls import read_script
 
 RUNBOOK = f"""#!/bin/bash
 # lock the server down
@@ -22,7 +23,8 @@ azcmagnet config set extensions.enabled false
 def test_runbook_keeps_agent_commands_with_their_lines_and_lists_the_others() -> None:
     book = runbook_lines(RUNBOOK, "lock.sh")
     assert [(line.number, line.text) for line in book.lines] == [
-        (4, allowlist(AMA)), (5, "azcmagent config set guestconfiguration.enabled false")]
+        (4, allowlist(AMA).replace('"', "")),
+        (5, "azcmagent config set guestconfiguration.enabled false")]
     assert book.skipped == (3, 7)  # set -euo pipefail; the misspelt azcmagnet
     assert book.source == "lock.sh"
 
@@ -64,3 +66,17 @@ def test_r8_initial_config_takes_only_configuration_changes() -> None:
                                               "azcmagent config set bogus.key 1"])
     assert [e.name for e in config.allowlist] == [AMA]
     assert [e.code for e in refused] == [ErrorCode.UNKNOWN_KEY]
+
+
+def test_r8a_a_runbook_is_read_as_lint_reads_it() -> None:
+    text = (f'echo "next: ; azcmagent config set extensions.enabled false"\n'
+            f"azcmagent config set \\\n  extensions.allowlist {AMA}\n"
+            "systemctl restart himdsd\n")
+    book = runbook_lines(text, "lock.sh")
+    assert [(line.number, line.text) for line in book.lines] == [
+        (2, f"azcmagent config set extensions.allowlist {AMA}")]
+    assert book.skipped == (1, 4)
+    assert [line.number for line in book.lines] == [
+        call.line for call in read_script(text, "lock.sh").calls]
+    outcome = run_runbook(book.lines, LocalState(AgentConfig.fresh("1.45")))
+    assert outcome.reached and outcome.state.config.extensions_enabled

@@ -185,3 +185,14 @@ def test_r8a_env_drops_only_its_leading_assignments() -> None:
     [call] = read_script(text, language=Language.BASH).calls
     assert call.words == ("azcmagent", "config", "set", "proxy.url", url)
     assert lint(text, name="x.sh") == []
+
+
+# --- 7. a shell's -Command words are joined as the shell passes them --------------------------
+
+
+def test_r7_powershell_command_words_keep_a_path_with_spaces_whole() -> None:
+    text = ('powershell -c & "C:\\Program Files\\AzureConnectedMachineAgent\\azcmagent.exe" '
+            f'config set extensions.allowlist "{AMA},Microsoft.Compute/CustomScriptExtension"')
+    [call] = read_script(text, language=Language.POWERSHELL).calls
+    assert call.words == ("azcmagent", "config", "set", "extensions.allowlist",
+                          f"{AMA},Microsoft.Compute/CustomScriptExtension")

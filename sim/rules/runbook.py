@@ -3,9 +3,10 @@
 A runbook is the text a person keeps and types on each server: ``azcmagent`` lines, the
 extension service's ``systemctl``/``Stop-Service``/``Start-Service`` lines, and usually other
 lines too (a ``#!`` line, comments, ``echo``, ``set -e``). :func:`runbook_lines` keeps the
-agent-facing commands with their line numbers, found as a script extension's script is read
-(:func:`sim.rules.scripts.command_lines`: ``sudo``, a full path to ``azcmagent.exe``, ``&&``
-and ``;`` are understood); other lines are outside the simulation and listed apart.
+agent-facing commands with their line numbers, read as ``arcsim lint`` and a script
+extension's script are read (:func:`sim.rules.scripts.agent_lines`: quotes, continuations,
+``sudo``, a full path to ``azcmagent.exe``, ``&&`` and ``;`` are understood); other lines are
+outside the simulation and listed apart.
 
 :func:`run_runbook` applies the commands in order to a machine's :class:`LocalState` exactly
 as the agent would: a refused line changes nothing, is reported with its reason, and the next
@@ -32,7 +33,8 @@ from sim.rules.commands import (
 )
 from sim.rules.config import AgentConfig
 from sim.rules.readings import DEFAULT_READINGS, Readings
-from sim.rules.scripts import command_lines
+from sim.rules.script_calls import read_script
+from sim.rules.scripts import call_line
 from sim.rules.versions import AgentVersion
 
 
@@ -43,7 +45,8 @@ class RunbookLine:
     number: int
     """1-based line of the runbook text (several commands joined by ``&&`` share it)."""
     text: str
-    """The command as the agent is given it (``sudo`` and the program's path dropped)."""
+    """The command as the agent is given it: its words (``sudo`` and the program's path
+    dropped), quoted only where a POSIX shell needs it (``shlex.join``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,22 +88,19 @@ class RunbookOutcome:
 def runbook_lines(text: str | Iterable[str], source: str = "<runbook>") -> Runbook:
     """The agent commands of a runbook ``text`` (or its lines), numbered from 1.
 
-    Blank lines and ``#`` comments are skipped silently; other lines that hold no agent
-    command are listed in :attr:`Runbook.skipped`. A line with typographic quotes is kept as
-    typed, so that the agent refuses it as it would (R8a).
+    The text is read as a script (bash, PowerShell or cmd, told by ``source``'s extension or
+    by what it holds), exactly as :func:`sim.rules.lint.lint` reads it. Blank lines and
+    comments are skipped silently; lines where a statement starts that holds no agent command
+    are listed in :attr:`Runbook.skipped`. In bash and cmd a typographic quote is not a
+    quote, so such a line reaches the agent split as typed and is refused as it would be
+    (R8a).
     """
-    lines = text.splitlines() if isinstance(text, str) else list(text)
-    found: list[RunbookLine] = []
-    skipped: list[int] = []
-    for number, line in enumerate(lines, start=1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        commands = command_lines(line) if not stripped.startswith("{") else []
-        found += [RunbookLine(number, command) for command in commands]
-        if not commands:
-            skipped.append(number)
-    return Runbook(source, tuple(found), tuple(skipped))
+    body = text if isinstance(text, str) else "\n".join(text)
+    reading = read_script(body, source)
+    found = tuple(RunbookLine(call.line, call_line(call)) for call in reading.calls)
+    called = {line.number for line in found}
+    skipped = sorted({statement.line for statement in reading.skipped} - called)
+    return Runbook(source, found, tuple(skipped))
 
 
 def run_runbook(lines: Sequence[RunbookLine], state: LocalState, *,

@@ -19,6 +19,7 @@ as written). Every other statement is *skipped* (listed, never an error).
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Final
@@ -171,15 +172,19 @@ class _Reader:
 
     def _shell(self, args: list[str], language: Language,
                statement: Statement) -> Iterator[AgentCall]:
+        """``powershell -Command``/``bash -c``/``cmd /c``: the command, read as ``language``.
+        Several words after the flag are joined into one command, each quoted again as the
+        shell needs (a path with spaces stays one word, as a shell passing it would quote
+        it)."""
         flags = ("-c", "-command", "/c", "/k", "-encodedcommand")
         for i, word in enumerate(args):
             if word.lower() in flags and i + 1 < len(args):
-                inner = read_script(" ".join(args[i + 1:]) if len(args) > i + 2 else args[i + 1],
-                                    language=language)
-                for call in inner.calls:
+                rest = args[i + 1:]
+                text = rest[0] if len(rest) == 1 else " ".join(
+                    _quoted(w, language) for w in rest)
+                for call in read_script(text, language=language).calls:
                     yield AgentCall(statement.line, call.words, statement.text)
                 return
-
 
     def _ssh(self, args: list[str], statement: Statement) -> Iterator[AgentCall]:
         """``ssh [options] HOST COMMAND...``: the remote command, read as bash."""
@@ -214,6 +219,29 @@ def _unwrapped(words: list[str]) -> list[str]:
         else:
             return words
     return words
+
+
+_BARE: Final = {Language.BASH: re.compile(r"[\w@%+=:,./-]+"),
+                Language.POWERSHELL: re.compile(r"[\w@%+=:./\\-]+|&|\."),
+                Language.CMD: re.compile(r"[^\s\"&|<>^]+")}
+"""Words each shell reads as themselves without quotes."""
+
+
+def _quoted(word: str, language: Language) -> str:
+    """``word`` written so that ``language`` reads it back as one word: as is when it needs no
+    quotes, an :class:`Unresolved` as written (in double quotes if it holds spaces, so its
+    variables are still read), else quoted (a PowerShell array, NUL-separated, as ``a,b``)."""
+    if isinstance(word, Unresolved):
+        return f'"{word}"' if any(c.isspace() for c in word) else word
+    if _BARE[language].fullmatch(word):
+        return word
+    if language is Language.POWERSHELL:
+        if "\x00" in word:
+            return ",".join(_quoted(item, language) for item in word.split("\x00"))
+        return "'" + word.replace("'", "''") + "'"
+    if language is Language.CMD:
+        return '"' + word + '"'
+    return shlex.quote(word)
 
 
 def _env_command(args: list[str]) -> list[str]:

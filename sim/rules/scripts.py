@@ -4,44 +4,56 @@ Custom Script and Run Command take their script in their settings, usually as JS
 ``{"commandToExecute": "..."}`` (Custom Script, Windows and Linux), ``{"script": "<base64>"}``
 (Linux Custom Script, optionally gzip-compressed), ``{"source": {"script": "..."}}`` (Run
 Command). Plain text is a script too. :func:`command_lines` returns the lines that act on the
-agent — ``azcmagent`` (also called by its full Windows path, after ``sudo``, PowerShell's
-call operator ``&``, or inside ``powershell -Command``/``bash -c``) and the extension
-service's ``systemctl``/``Stop-Service``/``Start-Service`` — one per command, split at new
-lines, ``;``, ``&&`` and ``||``. Everything else in a script is outside the simulation.
+agent, read by the same reader as ``arcsim lint`` (:func:`sim.rules.script_calls.read_script`:
+quotes, continuations, comments, ``sudo``, paths, ``&``, ``powershell -Command``/``bash -c``,
+variables; the extension service stopped or started), one per command, so a script is
+simulated as it is linted. Everything else in a script is outside the simulation.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import gzip
 import json
-import re
+import shlex
 from collections.abc import Iterator
 from typing import Any
 
-_SPLIT = re.compile(r"\r?\n|;|&&|\|\|")
-_AZCMAGENT = re.compile(
-    r"""^(?:&\s*)?(?:"(?:[^"]*[\\/])?azcmagent(?:\.exe)?"|'(?:[^']*[\\/])?azcmagent(?:\.exe)?'"""
-    r"""|(?:\S*[\\/])?azcmagent(?:\.exe)?)(?=\s|$)""", re.IGNORECASE)
-"""``azcmagent`` as a command: bare, by path (quoted if it has spaces), after ``&``."""
-_WRAPPER = re.compile(
-    r"""^(?:sudo\s+|(?:powershell(?:\.exe)?|pwsh|bash|sh|cmd(?:\.exe)?)\s+"""
-    r"""(?:-(?!c\b|command\b)\w+(?:\s+[^-\s]\S*)?\s+)*"""
-    r"""(?:-c(?:ommand)?|/c)\s+)""", re.IGNORECASE)
-"""``sudo`` and shells asked to run one command (``powershell -Command``, ``bash -c``...)."""
-_SERVICE = ("systemctl", "stop-service", "start-service", "restart-service")
+from sim.rules.script_calls import AgentCall, read_script
+from sim.rules.script_text import Language
+
 _KEYS = ("commandToExecute", "script")
 
 
 def command_lines(settings: str) -> list[str]:
     """The agent-facing command lines of a script extension's ``settings`` (see the module
-    docstring), each starting with ``azcmagent`` or a service command.
+    docstring), each starting with ``azcmagent`` or a service program, its words quoted so
+    that :func:`sim.rules.command_parse.parse` reads them back unchanged.
 
     >>> command_lines('{"commandToExecute": "sudo azcmagent config list && echo done"}')
     ['azcmagent config list']
     """
-    return [line for text in scripts(settings) for line in _lines(text)]
+    return list(_command_lines(settings))
+
+
+@functools.lru_cache(maxsize=1024)
+def _command_lines(settings: str) -> tuple[str, ...]:
+    return tuple(call_line(call) for text in scripts(settings)
+                 for call in read_script(text).calls)
+
+
+def agent_lines(text: str, name: str = "", language: Language | None = None
+                 ) -> list[tuple[int, str]]:
+    """``(line, command line)`` of each agent call of a script ``text`` (``name``, a file name,
+    helps tell the language), as :func:`command_lines` gives them."""
+    return [(call.line, call_line(call)) for call in read_script(text, name, language).calls]
+
+
+def call_line(call: AgentCall) -> str:
+    """An agent call as one command line: its words, quoted as a POSIX shell reads them."""
+    return shlex.join(call.words)
 
 
 def scripts(settings: str) -> list[str]:
@@ -84,24 +96,3 @@ def _decoded(value: str) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         return value
-
-
-def _unwrapped(line: str) -> str:
-    """``line`` without ``sudo`` and one-command shell wrappers (and their quotes)."""
-    while True:
-        match = _WRAPPER.match(line)
-        if not match:
-            return line
-        line = line[match.end():].strip()
-        if len(line) > 1 and line[0] == line[-1] and line[0] in "\"'":
-            line = line[1:-1].strip()
-
-
-def _lines(text: str) -> Iterator[str]:
-    for piece in _SPLIT.split(text):
-        line = _unwrapped(piece.strip())
-        match = _AZCMAGENT.match(line)
-        if match:
-            yield "azcmagent" + line[match.end():]
-        elif (words := line.split(maxsplit=1)) and words[0].lower() in _SERVICE:
-            yield line
