@@ -42,10 +42,10 @@ def codes(text: str, name: str, **kw: object) -> list[tuple[str, int | None]]:
 
 @pytest.mark.parametrize(("name", "text"), [
     ("x.sh", "sudo systemctl restart himdsd\nsystemctl daemon-reload\nsystemctl status extd\n"),
-    ("x.sh", "systemctl restart extd\nsystemctl enable --now himdsd\n"),
+    ("x.sh", "systemctl reload himdsd\nsystemctl enable --now himdsd\n"),
     ("x.cmd", "net use Z: \\\\server\\share\nnet start himds\nnet user admin /active:yes\n"),
     ("x.ps1", "Restart-Service himds\nStop-Service -Name wuauserv -Force\n"
-              "Restart-Service ExtensionService\n"),
+              "Get-Service ExtensionService\n"),
 ])
 def test_r8a_other_services_and_actions_are_not_agent_calls(name: str, text: str) -> None:
     assert lint(text, name=name) == []
@@ -83,6 +83,20 @@ def test_r6_the_extension_service_names_are_the_ones_parse_accepts() -> None:
         assert parse(f"systemctl stop {name}").verb is Verb.SERVICE_STOP
     with pytest.raises(CommandError):
         parse("systemctl restart himdsd")
+
+
+@pytest.mark.parametrize("restart", [
+    "systemctl restart extd", "sudo systemctl restart extd.service",
+    "Restart-Service -Name ExtensionService -Force"])
+def test_r6_a_restart_of_the_extension_service_leaves_it_running(restart: str) -> None:
+    """A script that stops the service and later restarts it ends with the service running:
+    the restart is read as a start, not skipped."""
+    assert parse(restart.removeprefix("sudo ")).verb is Verb.SERVICE_START
+    stopped = "systemctl stop extd" if "systemctl" in restart else "Stop-Service ExtensionService"
+    name = "x.sh" if "systemctl" in restart else "x.ps1"
+    reading = read_script(f"{stopped}\n{restart}\n", name)
+    assert [c.line for c in reading.calls] == [1, 2]
+    assert reading.skipped == ()
 
 
 def test_r6_a_script_stops_the_service_among_skipped_service_commands() -> None:

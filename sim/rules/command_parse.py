@@ -9,13 +9,14 @@ and :func:`parse_words` reads already-split words (from :mod:`sim.rules.script_c
     azcmagent extension list | remove --name NAME | remove --all   (agent 1.39+)
     azcmagent connect | disconnect | show | check | logs | version | genkey | license
               | upgrade | help ...                                  (no effect on extensions)
-    systemctl stop|start extd    Stop-Service|Start-Service [-Name] ExtensionService
+    systemctl stop|start|restart extd
+    Stop-Service|Start-Service|Restart-Service [-Name] ExtensionService
     net stop|start extensionservice
 
-A service command is the agent's only when it stops or starts the extension service
-(:func:`service_action`); other services and actions (``systemctl restart himdsd``,
-``systemctl daemon-reload``, ``net use``, even ``systemctl restart extd``, which the agent's
-documentation does not use) are not agent commands and callers skip them.
+A service command is the agent's only when it stops, starts or restarts the extension service
+(:func:`service_action`; a restart leaves it running, so it reads as a start); other services
+and actions (``systemctl restart himdsd``, ``systemctl daemon-reload``, ``net use``) are not
+agent commands and callers skip them.
 
 Every command takes the common flags ``--config FILE``, ``-h/--help``, ``-j/--json``,
 ``--log-stderr``, ``--no-color`` and ``-v/--verbose``. The commands outside the model are read
@@ -112,9 +113,9 @@ OTHER_COMMANDS: Final = ("connect", "disconnect", "show", "check", "logs", "vers
 """Documented ``azcmagent`` commands outside what the simulation models."""
 EXTENSION_SERVICES: Final = frozenset({"extd", "extensionservice"})
 """The extension service's names, lower case: ``extd`` (Linux), ``ExtensionService`` (Windows)."""
-SERVICE_PROGRAMS: Final = frozenset({"systemctl", "stop-service", "start-service", "net",
-                                     "net.exe"})
-"""The programs that stop or start a service (lower case)."""
+SERVICE_PROGRAMS: Final = frozenset({"systemctl", "stop-service", "start-service",
+                                     "restart-service", "net", "net.exe"})
+"""The programs that stop, start or restart a service (lower case)."""
 _GLOBAL: Final = {"--verbose": "verbose", "-v": "verbose", "--json": "json", "-j": "json",
                   "--no-color": "no-color", "--log-stderr": "log-stderr", "--help": "help",
                   "-h": "help", "--config": "config="}
@@ -158,9 +159,10 @@ def parse_words(words: Sequence[str], line: str) -> Command:
 
 
 def service_action(words: Sequence[str]) -> str | None:
-    """``"stop"`` or ``"start"`` when ``words`` (the program first) stop or start the extension
-    service (:data:`EXTENSION_SERVICES`, also among other services or as ``extd.service``);
-    None for any other command, service or action (``restart``, ``status``, ``daemon-reload``,
+    """``"stop"`` or ``"start"`` when ``words`` (the program first) stop, start or restart the
+    extension service (:data:`EXTENSION_SERVICES`, also among other services or as
+    ``extd.service``); a restart is a start (the service runs after it, whether it ran before
+    or not). None for any other command, service or action (``status``, ``daemon-reload``,
     ``net use``)."""
     if not words:
         return None
@@ -168,19 +170,21 @@ def service_action(words: Sequence[str]) -> str | None:
     args = [w.lower() for w in words[1:] if not w.startswith(("-", "/"))]
     if program in ("systemctl", "net"):
         action, targets = (args[0], args[1:]) if args else ("", [])
-    elif program in ("stop-service", "start-service"):
+    elif program in ("stop-service", "start-service", "restart-service"):
         action, targets = program.removesuffix("-service"), args
     else:
         return None
     names = {n.strip().removesuffix(".service") for t in targets
              for n in t.replace("\x00", ",").split(",")}
+    if action == "restart":
+        action = "start"
     return action if action in ("stop", "start") and names & EXTENSION_SERVICES else None
 
 
 def _parse_service(words: list[str], line: str) -> Command:
     action = service_action(words)
     if action is None:
-        raise CommandError(ErrorCode.USAGE, "expected \"systemctl stop|start extd\" or "
+        raise CommandError(ErrorCode.USAGE, "expected \"systemctl stop|start|restart extd\" or "
                            "\"Stop-Service|Start-Service ExtensionService\"", line=line)
     return Command(Verb.SERVICE_STOP if action == "stop" else Verb.SERVICE_START, line=line)
 
