@@ -26,10 +26,12 @@ from typing import Final
 
 from sim.rules.azure_policy_expressions import (
     MISSING,
+    Expression,
+    Literal,
     PolicyDefinitionError,
     Scope,
+    calls,
     evaluate,
-    field_names,
     is_expression,
     literal_text,
     parse_expression,
@@ -89,6 +91,9 @@ class Compiled:
     notes: tuple[str, ...] = field(default=(), compare=False)
     resource: bool = False
     """``run`` reads the resource (False: it reads only ``count`` values)."""
+    fields: frozenset[str] = field(default=frozenset(), compare=False)
+    """The fields ``run`` reads, lower case, as resolved (``field: "[parameters('f')]"`` is
+    the field the parameter names); ``*`` for a name known only per resource or count."""
 
     @property
     def is_constant(self) -> bool:
@@ -129,16 +134,37 @@ def compile_value(raw: object, at: str, env: Env) -> Compiled:
     assert isinstance(raw, str)
     expression = parse_expression(raw, at)
     uses = reads(expression)
-    unknown = tuple(f"{at}: {r.unknown}" for r in map(
-        lambda n: resolve_field(n, env.profile), field_names(expression)) if r.unknown)
+    names = _field_names(expression, at, env)
+    found = [resolve_field(n, env.profile) for n in names if n != "*"]
+    unknown = tuple(f"{at}: {r.unknown}" for r in found if r.unknown)
     if unknown:
         return _unknown(unknown)
-    resource_read = "resourcegroup" in uses or any(
-        resolve_field(n, env.profile).reader is not None for n in field_names(expression))
-    if not resource_read and "current" not in uses:
+    fields = frozenset(r.name.strip().lower() for r in found if r.reader is not None) | (
+        {"*"} & set(names))
+    if "resourcegroup" in uses:  # resourceGroup() reads the resource's group and location
+        fields |= {"resourcegroup", "location"}
+    if not fields and "current" not in uses:
         return _const(evaluate(expression, env.scope(at)))
     return Compiled(run=lambda resource, current: evaluate(
-        expression, env.scope(at, resource, current)), resource=resource_read)
+        expression, env.scope(at, resource, current)), resource=bool(fields), fields=fields)
+
+
+def _field_names(expression: Expression, at: str, env: Env) -> list[str]:
+    """The names ``field()`` reads in ``expression``: literal, or computed from parameters
+    now; ``*`` for a name computed from the resource or a ``count`` value."""
+    names = []
+    for call in calls(expression.tree):
+        if call.name != "field" or not call.args:
+            continue
+        arg = call.args[0]
+        if isinstance(arg, Literal):
+            names.append(str(arg.value))
+            continue
+        inner = Expression(arg, expression.text)
+        name = "*" if reads(inner) else evaluate(inner, env.scope(at))
+        if isinstance(name, str):
+            names.append(name)
+    return names
 
 
 # --- conditions -----------------------------------------------------------------------------
@@ -201,11 +227,12 @@ def read_field(found: FieldRead, at: str) -> Compiled:
     reader = found.reader
     if reader is None:
         return _const(found.constant)
-    return Compiled(run=lambda resource, _current: reader(resource), resource=True)
+    return Compiled(run=lambda resource, _current: reader(resource), resource=True,
+                    fields=frozenset({found.name.strip().lower()}))
 
 
 def _apply(operator: str, left: Compiled, right: Compiled, at: str) -> Compiled:
-    notes = left.notes + right.notes
+    notes, fields = left.notes + right.notes, left.fields | right.fields
     if left.unknown or right.unknown:
         return _unknown(left.unknown + right.unknown, notes)
     if right.is_constant:
@@ -214,10 +241,11 @@ def _apply(operator: str, left: Compiled, right: Compiled, at: str) -> Compiled:
             return _const(test(left.constant), notes)
         run = left.run
         assert run is not None
-        return Compiled(run=lambda r, c: test(run(r, c)), notes=notes, resource=left.resource)
+        return Compiled(run=lambda r, c: test(run(r, c)), notes=notes, resource=left.resource,
+                        fields=fields)
     left_run, right_run = _runner(left), _runner(right)
     return Compiled(run=lambda r, c: compile_operator(operator, right_run(r, c), at)(
-        left_run(r, c)), notes=notes, resource=left.resource or right.resource)
+        left_run(r, c)), notes=notes, resource=left.resource or right.resource, fields=fields)
 
 
 def _runner(compiled: Compiled) -> Callable[[Resource, Current], object]:
@@ -237,7 +265,7 @@ def _logical(kind: str, value: object, at: str, env: Env) -> Compiled:
         run = inner.run
         assert run is not None
         return Compiled(run=lambda r, c: not run(r, c), notes=inner.notes,
-                        resource=inner.resource)
+                        resource=inner.resource, fields=inner.fields)
     if not isinstance(value, list) or not value:
         raise PolicyDefinitionError(f"{at}: expected a non-empty list of conditions, got "
                                     f"{describe(value)}")
@@ -260,11 +288,12 @@ def _combine(parts: list[Compiled], *, decisive: bool) -> Compiled:
         return _const(not decisive, notes)
     runs = tuple(p.run for p in live if p.run is not None)
     resource = any(p.resource for p in live)
+    fields = frozenset().union(*(p.fields for p in live))
     if decisive:
         return Compiled(run=lambda r, c: any(run(r, c) for run in runs), notes=notes,
-                        resource=resource)
+                        resource=resource, fields=fields)
     return Compiled(run=lambda r, c: all(run(r, c) for run in runs), notes=notes,
-                    resource=resource)
+                    resource=resource, fields=fields)
 
 
 def _count(raw: object, at: str, env: Env) -> Compiled:
@@ -299,7 +328,7 @@ def _counted(items: Compiled, where: Compiled, name: str, at: str) -> Compiled:
         return _const(count({}, {}, items.constant), notes)
     value_run = _runner(items)
     return Compiled(run=lambda r, c: count(r, c, value_run(r, c)), notes=notes,
-                    resource=items.resource or where.resource)
+                    resource=items.resource or where.resource, fields=items.fields | where.fields)
 
 
 def _field_count(raw: object, where: object, at: str, env: Env) -> Compiled:
@@ -338,7 +367,8 @@ def _field_count(raw: object, where: object, at: str, env: Env) -> Compiled:
             return 0
         return sum(bool(holds(resource, {**current, member: m})) for m in found)
 
-    return Compiled(run=count, notes=condition.notes, resource=True)
+    return Compiled(run=count, notes=condition.notes, resource=True,
+                    fields=read.fields | condition.fields)
 
 
 def _member_field(name: str, env: Env) -> Compiled | None:

@@ -86,6 +86,13 @@ _TOKEN: Final = re.compile(
     r"|(?P<punct>[().,\[\]]))"
 )
 
+MAX_NESTING: Final = 32
+"""Levels an expression may nest (calls in calls, ``.x`` and ``[i]``): built-ins need fewer
+than 10; evaluation recurses once per level."""
+MAX_DIGITS: Final = 19
+"""Digits a number literal may have before its point: ARM's integers are 64-bit (19 digits);
+Python refuses to read integers of thousands."""
+
 
 def is_expression(value: object) -> bool:
     """True for a string ``[...]`` that ARM evaluates (not ``[[``, which is a literal)."""
@@ -106,11 +113,27 @@ def parse_expression(text: str, at: str) -> Expression:
     tree = parser.node()
     if parser.pos != len(tokens):
         raise _syntax(text, at, f"unexpected {tokens[parser.pos][1]!r}")
+    if _height(tree) > MAX_NESTING:
+        raise _syntax(text, at, f"nested more than {MAX_NESTING} levels deep (calls, "
+                                "properties and indexes)")
     return Expression(tree, text)
 
 
+def _height(tree: Node) -> int:
+    """Levels of ``tree`` (a literal is 1), counted without recursion."""
+    stack, height = [(tree, 1)], 0
+    while stack:
+        node, level = stack.pop()
+        height = max(height, level)
+        children = node.args if isinstance(node, Call) else (node.target,) if isinstance(
+            node, Member) else (node.target, node.index) if isinstance(node, Index) else ()
+        stack.extend((child, level + 1) for child in children)
+    return height
+
+
 def _syntax(text: str, at: str, why: str) -> PolicyDefinitionError:
-    return PolicyDefinitionError(f'{at}: cannot read the template expression "{text}": {why}')
+    shown = text if len(text) <= 200 else text[:197] + "..."
+    return PolicyDefinitionError(f'{at}: cannot read the template expression "{shown}": {why}')
 
 
 def _tokens(body: str, text: str, at: str) -> list[tuple[str, str]]:
@@ -132,7 +155,7 @@ class _Parser:
     """Recursive descent over the tokens of one expression."""
 
     def __init__(self, tokens: list[tuple[str, str]], text: str, at: str) -> None:
-        self.tokens, self.text, self.at, self.pos = tokens, text, at, 0
+        self.tokens, self.text, self.at, self.pos, self.depth = tokens, text, at, 0, 0
 
     def peek(self) -> tuple[str, str]:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else ("end", "")
@@ -144,7 +167,16 @@ class _Parser:
         self.pos += 1
 
     def node(self) -> Node:
-        result = self.primary()
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise _syntax(self.text, self.at, f"nested more than {MAX_NESTING} levels deep "
+                                              "(calls, properties and indexes)")
+        try:
+            return self.postfix(self.primary())
+        finally:
+            self.depth -= 1
+
+    def postfix(self, result: Node) -> Node:
         while self.peek()[1] in (".", "["):
             if self.peek()[1] == ".":
                 self.pos += 1
@@ -166,12 +198,21 @@ class _Parser:
         if kind == "string":
             return Literal(value[1:-1].replace("''", "'"))
         if kind == "number":
-            return Literal(float(value) if "." in value else int(value))
+            return Literal(self.number(value))
         if kind == "name" and self.peek()[1] == "(":
             return self.call(value.lower())
         if kind == "name" and value.lower() in ("true", "false", "null"):
             return Literal({"true": True, "false": False, "null": None}[value.lower()])
         raise _syntax(self.text, self.at, f"unexpected {value or 'end'!r}")
+
+    def number(self, text: str) -> int | float:
+        """A number literal: an integer of at most :data:`MAX_DIGITS` digits (before a point)."""
+        digits = len(text.lstrip("-").split(".")[0])
+        if digits > MAX_DIGITS:
+            shown = text if len(text) <= 24 else f"{text[:20]}... ({digits} digits)"
+            raise _syntax(self.text, self.at, f"the number {shown} is too long: expected at "
+                                              f"most {MAX_DIGITS} digits before the point")
+        return float(text) if "." in text else int(text)
 
     def call(self, name: str) -> Call:
         self.take("(")
@@ -210,13 +251,30 @@ class Scope:
     subscription: Mapping[str, object] = field(default_factory=dict)
     missing: frozenset[str] = frozenset()
     """Declared parameters that have neither a value nor a default: reading one is an error."""
+    resolving: list[str] = field(default_factory=list)
+    """The template variables and parameter defaults being evaluated, outermost first, as
+    ``variables('x')``/``parameters('x')`` (lower case): one that refers back to any of them
+    is a cycle. Shared by the scopes :func:`dataclasses.replace` makes from this one."""
+
+
+def trail_problem(trail: list[str], label: str) -> str | None:
+    """Why ``label`` cannot be evaluated inside ``trail`` (see :attr:`Scope.resolving`): it
+    refers to itself (``a -> b -> a``), or the chain is longer than :data:`MAX_NESTING`;
+    None when it can."""
+    if label in trail:
+        cycle = " -> ".join((*trail[trail.index(label):], label))
+        return f"refers to itself ({cycle}): expected a value that does not depend on its own"
+    if len(trail) >= MAX_NESTING:
+        return (f"variables and parameter defaults refer to each other more than "
+                f"{MAX_NESTING} levels deep")
+    return None
 
 
 def evaluate(expression: Expression, scope: Scope) -> object:
     """The value of ``expression`` in ``scope`` (:data:`MISSING` reads as JSON null).
 
-    Raises :class:`PolicyDefinitionError` for an unknown function, wrong arguments, or a
-    parameter without value."""
+    Raises :class:`PolicyDefinitionError` for an unknown function, wrong arguments, a
+    parameter without value, or variables nested too deeply to evaluate."""
     from sim.rules.azure_policy_functions import call
 
     def value(node: Node) -> object:
@@ -229,7 +287,11 @@ def evaluate(expression: Expression, scope: Scope) -> object:
             return member(target, node.name)
         return index(target, value(node.index), scope, expression.text)
 
-    return value(expression.tree)
+    try:
+        return value(expression.tree)
+    except RecursionError:  # bounded above; this guards what the bounds do not foresee
+        raise PolicyDefinitionError(f'{scope.at}: "{expression.text}": nested too deeply to '
+                                    "evaluate") from None
 
 
 def member(target: object, name: str) -> object:
@@ -276,14 +338,8 @@ def reads(expression: Expression) -> frozenset[str]:
                      if c.name in ("field", "current", "resourcegroup"))
 
 
-def field_names(expression: Expression) -> tuple[str, ...]:
-    """The literal names passed to ``field('...')`` in ``expression``."""
-    return tuple(str(c.args[0].value) for c in calls(expression.tree)
-                 if c.name == "field" and c.args and isinstance(c.args[0], Literal))
-
-
 __all__ = [
     "MISSING", "Call", "Expression", "Index", "Literal", "Member", "PolicyDefinitionError",
-    "Scope", "calls", "evaluate", "field_names", "is_expression", "literal_text",
-    "parse_expression", "reads",
+    "Scope", "calls", "evaluate", "is_expression", "literal_text",
+    "parse_expression", "reads", "trail_problem",
 ]

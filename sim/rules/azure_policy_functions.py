@@ -29,6 +29,7 @@ from sim.rules.azure_policy_expressions import (
     is_expression,
     member,
     parse_expression,
+    trail_problem,
 )
 
 API_VERSION: Final = "2024-07-10"
@@ -67,12 +68,18 @@ def _arity(name: str, args: Sequence[Node], low: int, high: int, scope: Scope,
         raise _bad(scope, text, f"{name}() takes {want} argument(s), got {len(args)}")
 
 
+_FAILURES: Final = (TypeError, ValueError, AttributeError, ArithmeticError, LookupError)
+"""What a function's Python code raises for bad arguments (``div(1, 0)``: ZeroDivisionError,
+``format('{1}', 'a')``: IndexError...): each becomes a located PolicyDefinitionError."""
+
+
 def _fixed(name: str, count: int, fn: Callable[..., object]) -> Function:
     def function(args: Sequence[Node], value: Value, scope: Scope, text: str) -> object:
         _arity(name, args, count, count, scope, text)
+        values = _args(args, value)  # outside the try: their own errors are located already
         try:
-            return fn(*_args(args, value))
-        except (TypeError, ValueError, AttributeError, KeyError) as error:
+            return fn(*values)
+        except _FAILURES as error:
             raise _bad(scope, text, f"{name}(): {error}") from None
     return function
 
@@ -80,9 +87,10 @@ def _fixed(name: str, count: int, fn: Callable[..., object]) -> Function:
 def _variadic(name: str, fn: Callable[[list[Any]], object], low: int = 1) -> Function:
     def function(args: Sequence[Node], value: Value, scope: Scope, text: str) -> object:
         _arity(name, args, low, 99, scope, text)
+        values = _args(args, value)
         try:
-            return fn(_args(args, value))
-        except (TypeError, ValueError, AttributeError, KeyError) as error:
+            return fn(values)
+        except _FAILURES as error:
             raise _bad(scope, text, f"{name}(): {error}") from None
     return function
 
@@ -119,7 +127,15 @@ def _variables(args: Sequence[Node], value: Value, scope: Scope, text: str) -> o
     found = member(scope.variables, name)
     if found is MISSING:
         raise _bad(scope, text, f'refers to an undeclared variable "{name}"')
-    return resolve_value(found, scope)
+    label = f"variables('{name.lower()}')"
+    problem = trail_problem(scope.resolving, label)
+    if problem is not None:
+        raise _bad(scope, text, f'variable "{name}" {problem}')
+    scope.resolving.append(label)
+    try:
+        return resolve_value(found, scope)
+    finally:
+        scope.resolving.pop()
 
 
 def resolve_value(raw: object, scope: Scope) -> object:
@@ -183,6 +199,25 @@ def _empty(x: object) -> bool:
     return x is None or x in ("", [], {})
 
 
+def same(a: object, b: object) -> bool:
+    """ARM's ``equals``: the same type and value, nested arrays and objects too. Numbers
+    compare by value (``1`` and ``1.0`` alike), booleans only with booleans (``1`` is not
+    ``true``), strings case-sensitively, object keys exactly."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(v, b[k]) for k, v in a.items())
+    return type(a) is type(b) and a == b
+
+
+def _has(items: list[Any], x: object) -> bool:
+    return any(same(i, x) for i in items)
+
+
 def _concat(items: list[Any]) -> object:
     if all(isinstance(i, list) for i in items):
         return [x for i in items for x in i]
@@ -208,7 +243,7 @@ def _union(items: list[Any]) -> object:
     if all(isinstance(i, list) for i in items):
         out: list[object] = []
         for i in items:
-            out += [x for x in i if x not in out]
+            out += [x for x in i if not _has(out, x)]
         return out
     raise TypeError("expects all objects or all arrays")
 
@@ -218,11 +253,11 @@ def _intersection(items: list[Any]) -> object:
         first = items[0]
         assert isinstance(first, dict)
         return {k: v for k, v in first.items()
-                if all(isinstance(o, dict) and k in o and o[k] == v for o in items[1:])}
+                if all(isinstance(o, dict) and k in o and same(o[k], v) for o in items[1:])}
     if all(isinstance(i, list) for i in items):
         head = items[0]
         assert isinstance(head, list)
-        return [x for x in head if all(x in o for o in items[1:])]
+        return [x for x in head if all(_has(o, x) for o in items[1:])]
     if any(i is None for i in items):
         return None
     raise TypeError("expects all objects or all arrays")
@@ -232,7 +267,7 @@ def _contains(container: object, item: object) -> bool:
     if isinstance(container, str):
         return _text(item) in container
     if isinstance(container, list):
-        return item in container
+        return _has(container, item)
     if isinstance(container, dict):
         return isinstance(item, str) and any(k.lower() == item.lower() for k in container)
     return False
@@ -271,10 +306,14 @@ def _compare(op: Callable[[Any, Any], bool]) -> Callable[[object, object], bool]
     def compare(a: object, b: object) -> bool:
         if isinstance(a, str) and isinstance(b, str):
             return op(a, b)
-        if isinstance(a, int | float) and isinstance(b, int | float):
+        if _number(a) and _number(b):
             return op(a, b)
         raise TypeError("compares two numbers or two strings")
     return compare
+
+
+def _number(x: object) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
 
 
 def _format(items: list[Any]) -> str:
@@ -294,7 +333,7 @@ _FUNCTIONS: Final[Mapping[str, Function]] = {
     "requestcontext": _request_context,
     "concat": _variadic("concat", _concat),
     "empty": _fixed("empty", 1, _empty),
-    "equals": _fixed("equals", 2, lambda a, b: (a == b and type(a) is type(b)) or a == b),
+    "equals": _fixed("equals", 2, same),
     "not": _fixed("not", 1, lambda a: not a),
     "and": _variadic("and", lambda xs: all(bool(x) for x in xs), 2),
     "or": _variadic("or", lambda xs: any(bool(x) for x in xs), 2),

@@ -24,7 +24,10 @@ def describe(value: object) -> str:
     """A short JSON rendering of ``value`` for error messages (``nothing`` for :data:`MISSING`)."""
     if value is MISSING:
         return "nothing"
-    text = json.dumps(value, default=repr)
+    try:
+        text = json.dumps(value, default=repr)
+    except ValueError:  # an integer of more digits than Python writes, a circular value
+        text = f"<{type(value).__name__}>"
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -35,9 +38,20 @@ def comparison_key(value: object) -> object:
         return value.lower()
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    if isinstance(value, int):
+        return _integer_key(value)
+    if isinstance(value, float):
+        return _integer_key(int(value)) if value.is_integer() else repr(value)
     return None
+
+
+def _integer_key(value: int) -> object:
+    """An integer's decimal text, compared without a float (``10**400`` overflows one);
+    past the digits Python writes in decimal, a key no text equals."""
+    try:
+        return str(value)
+    except ValueError:
+        return ("integer", value)
 
 
 def _scalar(value: object, operator: str, at: str) -> object:

@@ -115,7 +115,7 @@ def plan(policy: AssignedPolicy, machine: Profile = MACHINE) -> PolicyPlan:
                                 ("existing", EXISTING))}
     notes = tuple(dict.fromkeys(n for c in _reachable(on) for n in c.notes))
     if effect in (Effect.DENY, Effect.AUDIT):
-        return _request_plan(effect, on["request"], rule_if, f"{at}.if", notes)
+        return _request_plan(effect, on["request"], f"{at}.if", notes)
     if effect is Effect.DEPLOY_IF_NOT_EXISTS and _is_extension_related(policy, env):
         return _deploy_plan(policy, on, machine, notes)
     if effect is Effect.MODIFY:
@@ -152,14 +152,14 @@ def _required(compiled: Compiled, what: str) -> Predicate:
     return compiled.predicate()
 
 
-def _request_plan(effect: Effect, request: Compiled, rule_if: object, at: str,
+def _request_plan(effect: Effect, request: Compiled, at: str,
                   notes: tuple[str, ...]) -> PolicyPlan:
     predicate = _required(request, "extension write requests")
     if request.is_constant and not request.constant:
         return PolicyPlan(effect, notices=(*notes, f"{at}: never matches an Arc extension "
                                            f"write request, so this {effect.value} blocks or "
                                            "reports none in the simulation"))
-    reads_location = "location" in repr(rule_if).lower()
+    reads_location = bool(request.fields & {"location", "*"})
     return PolicyPlan(effect, request=predicate, reads_location=reads_location, notices=notes)
 
 
@@ -187,10 +187,12 @@ def _deploy_plan(policy: AssignedPolicy, on: Mapping[str, Compiled], machine: Pr
     related = policy.related
     where = f"{at}.then.details"
     if not related.by_os:
+        cause = f"; reading the template: {related.template_error}" if \
+            related.template_error else ""
         raise PolicyDefinitionError(
             f"{where}: cannot tell which extension it deploys: expected equals conditions on "
             "its publisher and type in existenceCondition, or a template resource of type "
-            f"{EXTENSION_TYPE} whose publisher and type arcsim can evaluate")
+            f"{EXTENSION_TYPE} whose publisher and type arcsim can evaluate{cause}")
     exists = compile_condition(related.condition, f"{where}.existenceCondition",
                                _with(policy.env(), EXISTING)) if related.condition is not \
         MISSING else Compiled(constant=True)

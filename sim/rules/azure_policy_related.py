@@ -17,7 +17,7 @@ deploys one extension per OS.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 from sim.rules.azure_policy_conditions import (
@@ -28,7 +28,12 @@ from sim.rules.azure_policy_conditions import (
     compile_value,
     lookup,
 )
-from sim.rules.azure_policy_expressions import MISSING, PolicyDefinitionError, Scope
+from sim.rules.azure_policy_expressions import (
+    MISSING,
+    PolicyDefinitionError,
+    Scope,
+    trail_problem,
+)
 from sim.rules.azure_policy_fields import (
     EXTENSION_TYPE,
     MACHINE_TYPE,
@@ -67,6 +72,8 @@ class RelatedExtension:
     """The raw ``existenceCondition`` (callers compile it for what they simulate)."""
     scope: str = "resourcegroup"
     """``existenceScope``, lower case."""
+    template_error: str = field(default="", compare=False)
+    """Why the deployment template could not be read for an OS (the first error), or ""."""
 
     @property
     def deploys(self) -> ExtensionId | None:
@@ -107,10 +114,10 @@ def compile_related(details: object, env: Env, at: str) -> RelatedExtension:
     if condition is not MISSING:
         exists = compile_condition(condition, f"{at}.existenceCondition", env).predicate()
     scope = compile_value(lookup(details, "existenceScope"), f"{at}.existenceScope", env)
-    by_os = _deployed(condition, details, env, at)
+    by_os, error = _deployed(condition, details, env, at)
     scope_name = "ResourceGroup" if scope.constant is MISSING else str(scope.constant)
     return RelatedExtension(_details_name(details, env, at), exists, by_os, condition,
-                            scope_name.lower())
+                            scope_name.lower(), error)
 
 
 def _details_name(details: Mapping[object, object], env: Env, at: str) -> str | None:
@@ -126,20 +133,24 @@ def _details_name(details: Mapping[object, object], env: Env, at: str) -> str | 
 
 
 def _deployed(condition: object, details: Mapping[object, object], env: Env,
-              at: str) -> dict[str, ExtensionId]:
+              at: str) -> tuple[dict[str, ExtensionId], str]:
+    """The extension deployed per OS, and the first error reading the template ("" if none):
+    an OS whose template cannot be read deploys nothing the simulation can tell."""
     publisher, type_ = required_value(condition, PUBLISHER_FIELD), required_value(
         condition, TYPE_FIELD)
     if publisher and type_:
-        return dict.fromkeys(OS_NAMES, _extension(publisher, type_, at))
+        return dict.fromkeys(OS_NAMES, _extension(publisher, type_, at)), ""
     found: dict[str, ExtensionId] = {}
+    errors: list[str] = []
     for os_name in OS_NAMES:
         try:
             pair = template_extension(details, env, at, os_name)
-        except PolicyDefinitionError:
+        except PolicyDefinitionError as error:
             pair = None
+            errors.append(str(error))
         if pair is not None:
             found[os_name] = _extension(publisher or pair[0], type_ or pair[1], at)
-    return found
+    return found, errors[0] if errors else ""
 
 
 def _extension(publisher: str, type_: str, at: str) -> ExtensionId:
@@ -170,9 +181,10 @@ def template_extension(details: Mapping[object, object], env: Env, at: str,
     template = lookup(deployment, "template")
     machine = sample_machine(os_name)
     policy_scope = env.scope(f"{at}.deployment.properties.parameters", machine)
-    scope = Scope(_TemplateParameters(template, lookup(deployment, "parameters"), policy_scope),
-                  f"{at}.deployment.properties.template",
+    parameters = _TemplateParameters(template, lookup(deployment, "parameters"), policy_scope)
+    scope = Scope(parameters, f"{at}.deployment.properties.template",
                   variables=_mapping(lookup(template, "variables")))
+    parameters.template_scope = scope
     for resource in _resources(template):
         if lookup(resource, "condition") is not MISSING and not resolve_value(
                 lookup(resource, "condition"), scope):
@@ -200,25 +212,41 @@ def _mapping(value: object) -> Mapping[str, object]:
 
 class _TemplateParameters(Mapping[str, object]):
     """A template's parameters, each evaluated when read: the value the policy passes
-    (``deployment.properties.parameters.X.value``, evaluated for the machine), else the
-    template's ``defaultValue``."""
+    (``deployment.properties.parameters.X.value``, evaluated for the machine in the policy's
+    scope), else the template's ``defaultValue``, evaluated in :attr:`template_scope` (it may
+    read the template's other parameters). Reading a parameter whose default refers back to
+    itself raises :class:`PolicyDefinitionError` naming the cycle."""
 
     def __init__(self, template: object, given: object, policy_scope: Scope) -> None:
         declared = lookup(template, "parameters")
         self._names = {str(k).lower(): str(k) for k in _mapping(declared)}
         self._declared, self._given, self._scope = declared, given, policy_scope
         self._cache: dict[str, object] = {}
+        self.template_scope = policy_scope
+        """The template's scope, where defaults are evaluated (set once it is made)."""
 
     def __getitem__(self, key: str) -> object:
         if key not in self._names:
             raise KeyError(key)
         if key not in self._cache:
-            name = self._names[key]
-            given = lookup(lookup(self._given, name), "value")
-            if given is MISSING:
-                given = lookup(lookup(self._declared, name), "defaultValue")
-            self._cache[key] = resolve_value(given, self._scope)
+            self._cache[key] = self._read(key, self._names[key])
         return self._cache[key]
+
+    def _read(self, key: str, name: str) -> object:
+        given = lookup(lookup(self._given, name), "value")
+        if given is not MISSING:
+            return resolve_value(given, self._scope)
+        at = f"{self.template_scope.at}.parameters.{name}.defaultValue"
+        trail, label = self.template_scope.resolving, f"parameters('{key}')"
+        problem = trail_problem(trail, label)
+        if problem is not None:
+            raise PolicyDefinitionError(f'{at}: parameter "{name}" {problem}')
+        trail.append(label)
+        try:
+            return resolve_value(lookup(lookup(self._declared, name), "defaultValue"),
+                                 replace(self.template_scope, at=at))
+        finally:
+            trail.pop()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
