@@ -265,8 +265,8 @@ def trail_problem(trail: list[str], label: str) -> str | None:
         cycle = " -> ".join((*trail[trail.index(label):], label))
         return f"refers to itself ({cycle}): expected a value that does not depend on its own"
     if len(trail) >= MAX_NESTING:
-        return (f"variables and parameter defaults refer to each other more than "
-                f"{MAX_NESTING} levels deep")
+        return (f"is read through more than {MAX_NESTING} variables and parameter defaults "
+                "that refer to each other: expected fewer")
     return None
 
 
