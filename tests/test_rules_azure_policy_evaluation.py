@@ -51,7 +51,9 @@ def refusal(condition: object, **props: object) -> str:
 
 @pytest.mark.parametrize(("expression", "message"), [
     ("[div(1, 0)]", "div(): integer division or modulo by zero"),
-    ("[mod(1, 0)]", "mod(): integer modulo by zero"),
+    ("[mod(1, 0)]", "mod(): integer division or modulo by zero"),
+    ("[add(true, 1)]", "add(): expects two integers"),
+    ("[div(7.5, 2)]", "div(): expects two integers"),
     ("[format('{1}', 'a')]", "format(): Replacement index 1 out of range"),
 ])
 def test_r26_a_function_that_fails_on_its_arguments_is_a_located_error(
@@ -77,6 +79,14 @@ def test_r26_a_function_that_fails_on_its_arguments_is_a_located_error(
 ])
 def test_r26_equals_compares_type_and_value(expression: str, expected: object) -> None:
     assert value_of(expression) == expected and type(value_of(expression)) is type(expected)
+
+
+@pytest.mark.parametrize(("a", "b"), [(-7, 2), (7, -2), (-7, -2), (7, 2), (-6, 3), (0, -5)])
+def test_r26_div_and_mod_truncate_toward_zero_as_arm_does(a: int, b: int) -> None:
+    quotient, remainder = value_of(f"[div({a}, {b})]"), value_of(f"[mod({a}, {b})]")
+    assert quotient == int(a / b) and remainder == a - b * int(a / b)
+    assert isinstance(remainder, int) and abs(remainder) < abs(b)
+    assert remainder == 0 or (remainder < 0) == (a < 0)
 
 
 def test_r26_greater_refuses_a_boolean_as_a_number() -> None:

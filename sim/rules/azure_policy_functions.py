@@ -1,9 +1,10 @@
 """The template functions arcsim evaluates in policy rules, and how (ARM semantics).
 
 Each function takes its argument nodes and a ``value`` callback, so ``if`` evaluates only the
-branch it takes. Strings compare case-sensitively in ``equals``/``contains`` (as ARM does; the
-built-ins call ``toLower`` first), case-insensitively in ``startsWith``/``endsWith``/``indexOf``
-and in object keys. :data:`MISSING` (a field the resource lacks) reads as JSON null.
+branch it takes. ``equals`` compares type and value (``1`` is not ``true``); strings compare
+case-sensitively in ``equals``/``contains`` (the built-ins call ``toLower`` first),
+case-insensitively in ``startsWith``/``endsWith``/``indexOf`` and in object keys; ``add`` to
+``mod`` take integers, ``div``/``mod`` truncating toward zero. :data:`MISSING` reads as null.
 
 ``resourceGroup()`` and ``subscription()`` return what the :class:`Scope` gives (the simulated
 machine's resource group and a placeholder subscription); ``requestContext().apiVersion`` is
@@ -288,14 +289,6 @@ def _split(text: object, delimiters: object) -> list[str]:
     return parts
 
 
-def _first(x: object) -> object:
-    return x[0] if isinstance(x, str | list) and x else None
-
-
-def _last(x: object) -> object:
-    return x[-1] if isinstance(x, str | list) and x else None
-
-
 def _create_object(items: list[Any]) -> dict[str, object]:
     if len(items) % 2:
         raise ValueError("expects name, value pairs")
@@ -314,6 +307,20 @@ def _compare(op: Callable[[Any, Any], bool]) -> Callable[[object, object], bool]
 
 def _number(x: object) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _integers(op: Callable[[int, int], int]) -> Callable[[object, object], int]:
+    def arithmetic(a: object, b: object) -> int:
+        if not (_number(a) and _number(b) and isinstance(a, int) and isinstance(b, int)):
+            raise TypeError("expects two integers")
+        return op(a, b)
+    return arithmetic
+
+
+def _div(a: int, b: int) -> int:
+    """ARM's (.NET's) integer division: the quotient truncated toward zero (``-7/2`` is -3)."""
+    quotient = abs(a) // abs(b)
+    return quotient if (a < 0) == (b < 0) else -quotient
 
 
 def _format(items: list[Any]) -> str:
@@ -342,8 +349,9 @@ _FUNCTIONS: Final[Mapping[str, Function]] = {
     "trim": _fixed("trim", 1, lambda s: _text(s).strip()),
     "union": _variadic("union", _union), "intersection": _variadic("intersection", _intersection),
     "contains": _fixed("contains", 2, _contains), "length": _fixed("length", 1, _length),
-    "split": _fixed("split", 2, _split), "first": _fixed("first", 1, _first),
-    "last": _fixed("last", 1, _last),
+    "split": _fixed("split", 2, _split),
+    "first": _fixed("first", 1, lambda x: x[0] if isinstance(x, str | list) and x else None),
+    "last": _fixed("last", 1, lambda x: x[-1] if isinstance(x, str | list) and x else None),
     "createobject": _variadic("createObject", _create_object, 0),
     "createarray": _variadic("createArray", list, 0),
     "coalesce": _variadic("coalesce", lambda xs: next((x for x in xs if x is not None), None)),
@@ -371,9 +379,11 @@ _FUNCTIONS: Final[Mapping[str, Function]] = {
     "format": _variadic("format", _format),
     "padleft": _variadic("padLeft", lambda xs: _text(xs[0]).rjust(
         int(xs[1]), str(xs[2]) if len(xs) > 2 else " "), 2),
-    "mod": _fixed("mod", 2, lambda a, b: a % b), "add": _fixed("add", 2, lambda a, b: a + b),
-    "sub": _fixed("sub", 2, lambda a, b: a - b), "mul": _fixed("mul", 2, lambda a, b: a * b),
-    "div": _fixed("div", 2, lambda a, b: a // b),
+    "mod": _fixed("mod", 2, _integers(lambda a, b: a - b * _div(a, b))),
+    "add": _fixed("add", 2, _integers(lambda a, b: a + b)),
+    "sub": _fixed("sub", 2, _integers(lambda a, b: a - b)),
+    "mul": _fixed("mul", 2, _integers(lambda a, b: a * b)),
+    "div": _fixed("div", 2, _integers(_div)),
     "min": _variadic("min", lambda xs: min(xs)), "max": _variadic("max", lambda xs: max(xs)),
 }
 
