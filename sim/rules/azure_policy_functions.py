@@ -70,8 +70,7 @@ def _arity(name: str, args: Sequence[Node], low: int, high: int, scope: Scope,
 
 
 _FAILURES: Final = (TypeError, ValueError, AttributeError, ArithmeticError, LookupError)
-"""What a function's Python code raises for bad arguments (``div(1, 0)``: ZeroDivisionError,
-``format('{1}', 'a')``: IndexError...): each becomes a located PolicyDefinitionError."""
+"""What functions raise on bad arguments (``div(1, 0)``, ``format('{1}', 'a')``): located."""
 
 
 def _fixed(name: str, count: int, fn: Callable[..., object]) -> Function:
