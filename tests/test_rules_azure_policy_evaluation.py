@@ -55,6 +55,7 @@ def refusal(condition: object, **props: object) -> str:
     ("[add(true, 1)]", "add(): expects two integers"),
     ("[div(7.5, 2)]", "div(): expects two integers"),
     ("[format('{1}', 'a')]", "format(): Replacement index 1 out of range"),
+    ("[padLeft('a', 1000000000000)]", "padLeft(): the result is too big"),
 ])
 def test_r26_a_function_that_fails_on_its_arguments_is_a_located_error(
         expression: str, message: str) -> None:

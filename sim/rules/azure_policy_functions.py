@@ -69,8 +69,9 @@ def _arity(name: str, args: Sequence[Node], low: int, high: int, scope: Scope,
         raise _bad(scope, text, f"{name}() takes {want} argument(s), got {len(args)}")
 
 
-_FAILURES: Final = (TypeError, ValueError, AttributeError, ArithmeticError, LookupError)
-"""What functions raise on bad arguments (``div(1, 0)``, ``format('{1}', 'a')``): located."""
+_FAILURES: Final = (TypeError, ValueError, AttributeError, ArithmeticError, LookupError,
+                    MemoryError)
+"""What functions raise on bad arguments (``div(1, 0)``, ``padLeft('a', 10**12)``): located."""
 
 
 def _fixed(name: str, count: int, fn: Callable[..., object]) -> Function:
@@ -80,7 +81,7 @@ def _fixed(name: str, count: int, fn: Callable[..., object]) -> Function:
         try:
             return fn(*values)
         except _FAILURES as error:
-            raise _bad(scope, text, f"{name}(): {error}") from None
+            raise _bad(scope, text, f"{name}(): {str(error) or 'the result is too big'}") from None
     return function
 
 
@@ -91,7 +92,7 @@ def _variadic(name: str, fn: Callable[[list[Any]], object], low: int = 1) -> Fun
         try:
             return fn(values)
         except _FAILURES as error:
-            raise _bad(scope, text, f"{name}(): {error}") from None
+            raise _bad(scope, text, f"{name}(): {str(error) or 'the result is too big'}") from None
     return function
 
 
@@ -369,11 +370,9 @@ _FUNCTIONS: Final[Mapping[str, Function]] = {
         int(xs[1]):(int(xs[1]) + int(xs[2])) if len(xs) > 2 else None], 2),
     "take": _fixed("take", 2, lambda x, n: x[:n]), "skip": _fixed("skip", 2, lambda x, n: x[n:]),
     "greater": _fixed("greater", 2, _compare(lambda a, b: a > b)),
-    "greaterorequals": _fixed("greaterOrEquals", 2,
-                              _compare(lambda a, b: a >= b)),
+    "greaterorequals": _fixed("greaterOrEquals", 2, _compare(lambda a, b: a >= b)),
     "less": _fixed("less", 2, _compare(lambda a, b: a < b)),
-    "lessorequals": _fixed("lessOrEquals", 2,
-                           _compare(lambda a, b: a <= b)),
+    "lessorequals": _fixed("lessOrEquals", 2, _compare(lambda a, b: a <= b)),
     "base64": _fixed("base64", 1, lambda s: base64.b64encode(_text(s).encode()).decode()),
     "format": _variadic("format", _format),
     "padleft": _variadic("padLeft", lambda xs: _text(xs[0]).rjust(
