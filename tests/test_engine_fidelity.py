@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from helpers import AMA, CSE, DEP, MDE, MMA, allowlist, one_group
+from helpers import AMA, CSE, DEP, MDE, MMA, allowlist, blocklist, one_group
 from test_engine_interplay import (
     DOWNLOAD,
     INSTALL,
@@ -40,7 +40,7 @@ from sim.engine import (
     World,
 )
 from sim.engine.actors import Reonboard
-from sim.engine.codes import REASONS
+from sim.engine.codes import REASONS, RULES
 from sim.engine.metrics import summarise
 from sim.engine.policy import PolicyAdmin, PolicyRule, Remediation
 from sim.engine.upgrades import AutoUpgrade
@@ -192,13 +192,47 @@ def test_r7_r17_run_command_script_is_an_override_by_default() -> None:
     assert summarise(w)["overrides"]["by_actor"] == {"ops": 1}
 
 
-def test_r17_a_script_that_only_tightens_the_lockdown_is_no_override() -> None:
+def test_r17_a_script_widening_the_list_overrides_only_what_it_lets_in() -> None:
+    # the script adds DEP: a lowered protection (one action), but MMA was allowed before it
     w = World(one_group(1, installed=(AMA,), commands=(allowlist(AMA, CSE, MMA),)), seed=1)
     w.add(CloudRequest("ops", operation="install", extension=CSE,
                        settings=allowlist(AMA, CSE, MMA, DEP), timing=Timing(at=100)))
     w.add(CloudRequest("dev", operation="install", extension=MMA, timing=Timing(at=2_000)))
     w.run(DAY)
-    assert summarise(w)["overrides"]["total"] == 0
+    overrides = summarise(w)["overrides"]
+    assert overrides["total"] == 0
+    assert overrides["local_actions"] == 1
+
+
+def test_r17_run_command_rolling_out_an_allowlist_is_no_override_action() -> None:
+    run_command = "Microsoft.Cplat.Core/RunCommandHandlerWindows"
+    script = json.dumps({"source": {"script": allowlist(AMA, run_command)}})
+    w = World(one_group(3), seed=1)
+    w.add(CloudRequest("ops", operation="install", extension=run_command,
+                       protected_settings=script, timing=Timing(at=100)))
+    w.add(CloudRequest("dev", operation="install", extension=MMA, timing=Timing(at=2_000)))
+    w.run(DAY)
+    assert len(rows(w, Op.INSTALL, Outcome.BLOCKED, actor="dev")) == 3  # the lockdown holds
+    overrides = summarise(w)["overrides"]
+    assert (overrides["total"], overrides["actions"], overrides["local_actions"]) == (0, 0, 0)
+    r = w.records
+    changes = (r["operation"] == Op.CONFIG) & (r["outcome"] == Outcome.APPLIED)
+    assert [RULES[code] for code in r["rule"][changes]] == ["R8"] * 3
+
+
+def test_r17_a_script_tightening_after_an_override_leaves_the_override_with_its_author() -> None:
+    run_command = "Microsoft.Cplat.Core/RunCommandHandlerWindows"
+    w = World(one_group(1, installed=(AMA,), commands=(allowlist(AMA, CSE),)), seed=1)
+    w.add(CloudRequest("attacker", operation="install", extension=CSE,
+                       settings="azcmagent config clear extensions.allowlist",
+                       timing=Timing(at=100)))
+    w.add(CloudRequest("ops", operation="update", extension=CSE,
+                       settings=blocklist(run_command), timing=Timing(at=1_000)))
+    w.add(CloudRequest("dev", operation="install", extension=MMA, timing=Timing(at=2_000)))
+    w.run(DAY)
+    overrides = summarise(w)["overrides"]
+    assert overrides["local_actions"] == 1  # the clear; the blocklist tightens
+    assert overrides["by_actor"] == {"attacker": 1}  # MMA got in through the clear
 
 
 def test_r17_override_false_opts_a_script_sender_out() -> None:

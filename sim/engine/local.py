@@ -22,20 +22,27 @@ _APPLIED, _SUCCEEDED = int(Outcome.APPLIED), int(Outcome.SUCCEEDED)
 _STARTED, _STOPPED = int(Outcome.STARTED), int(Outcome.STOPPED)
 _COMMAND, _LOCAL_REMOVAL = REASON_CODE["command"], REASON_CODE["local_removal"]
 _R6, _R8, _R17 = RULE_CODE["R6"], RULE_CODE["R8"], RULE_CODE["R17"]
+_ORDINARY, _SCRIPT, _OVERRIDE = 0, 1, 2
+"""How a configuration change counts (:func:`run_command`): an ordinary change (R8), a
+script's (R7: an override only when it lowers a protection), an override actor's (R17)."""
 
 
 def run_command(w: FleetState, m: int, command: Command, actor: int, *,
-                override: bool = False) -> bool:
+                script: bool = False) -> bool:
     """Run a parsed ``azcmagent`` (or service) command on machine ``m`` now, as ``actor``.
 
     Returns True when the agent took it; a refusal is recorded (outcome REFUSED, the command's
-    error code as reason), never raised. Commands that change nothing are taken silently. With
-    ``override`` (or an actor of ``tables.actor_overrides``) a configuration change overrides
-    the lockdown in force (R17): a script extension's change, by whoever sent it (R7).
+    error code as reason), never raised. Commands that change nothing are taken silently. A
+    configuration change by an actor of ``tables.actor_overrides`` overrides the lockdown in
+    force (R17), whatever it changes. With ``script`` (a script extension's script, R7) a
+    change overrides it only when it lowers a protection (:meth:`Tables.lowers
+    <sim.engine.tables.Tables.lowers>`), by whoever sent the script; one that only tightens it
+    is an ordinary change (R8) that leaves an earlier override's baseline in place.
     """
     if command.changes_config:
-        return _change_config(w, m, command, actor,
-                              override or actor in w.tables.actor_overrides)
+        mode = (_OVERRIDE if actor in w.tables.actor_overrides
+                else _SCRIPT if script else _ORDINARY)
+        return _change_config(w, m, command, actor, mode)
     if command.verb in (Verb.SERVICE_STOP, Verb.SERVICE_START):
         set_service(w, m, command.verb is Verb.SERVICE_START, actor)
         return True
@@ -44,10 +51,11 @@ def run_command(w: FleetState, m: int, command: Command, actor: int, *,
     return True
 
 
-def _change_config(w: FleetState, m: int, command: Command, actor: int,
-                   override: bool) -> bool:
+def _change_config(w: FleetState, m: int, command: Command, actor: int, mode: int) -> bool:
     """``azcmagent config set|add|remove|clear`` (R8); an overriding change keeps the
-    configuration before the first such change as the baseline of later overrides (R17).
+    configuration before the first such change as the baseline of later overrides (R17), an
+    ordinary one clears that baseline (the admin's new configuration is the lockdown), and a
+    script's change that lowers no protection leaves it as it is.
 
     The record carries the lockdown codes before and after (:mod:`sim.rules.lockdown`), rule
     R17 for an overriding change (else R8), and the change in exposure when the extension
@@ -58,9 +66,10 @@ def _change_config(w: FleetState, m: int, command: Command, actor: int,
         record_refusal(w, m, after, actor)
         return False
     w.m_cfg[m] = after
+    override = mode == _OVERRIDE or (mode == _SCRIPT and w.tables.lowers(before, after))
     if override:
         w.m_baseline.setdefault(m, (before, actor))
-    else:
+    elif mode == _ORDINARY:
         w.m_baseline.pop(m, None)
     controls = w.tables.controls
     now_enabled = controls[after].manager_enabled

@@ -316,12 +316,15 @@ def run_script(w: FleetState, m: int, script: str, actor: int) -> None:
     extension service) command line in its settings (plain text, or the JSON fields that hold
     a script, see :mod:`sim.rules.scripts`) is run on the machine, as by a local admin (R17).
     Other lines are not simulated. ``actor`` is who sent the script: a configuration change it
-    makes is an override of the lockdown by that actor (R7, R17), unless the actor was marked
-    ``override: false`` (``tables.trusted_scripts``)."""
+    makes that lowers a protection is an override of the lockdown by that actor (R7, R17; one
+    that only tightens it is not), unless the actor was marked ``override: false``
+    (``tables.trusted_scripts``: an ordinary change) or ``override: true``
+    (``tables.actor_overrides``: every change is an override)."""
+    script_sent = actor not in w.tables.trusted_scripts
     for line in command_lines(script):
         try:
             command = parse(line)
         except CommandError as exc:
             record_refusal(w, m, exc, actor)
             continue
-        run_command(w, m, command, actor, override=actor not in w.tables.trusted_scripts)
+        run_command(w, m, command, actor, script=script_sent)

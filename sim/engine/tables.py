@@ -74,6 +74,7 @@ class Tables:
         self._after: dict[tuple[int, Command], int | CommandError] = {}
         self._decisions: dict[int, tuple[bool, int, int]] = {}
         self._removals: dict[tuple[Command, int, int, bool], Removal] = {}
+        self._lowers: dict[tuple[int, int], bool] = {}
 
     def extension(self, name: str, version: str | None = None) -> int:
         """The index of extension ``name`` (registering it, and ``version``).
@@ -136,6 +137,17 @@ class Tables:
             self._after[key] = result
         return result
 
+    def lowers(self, before: int, after: int) -> bool:
+        """Whether changing config ``before`` to config ``after`` lowers a protection (R17):
+        see :func:`lowers_protection`. Worked out once per (before, after) pair."""
+        key = (before, after)
+        found = self._lowers.get(key)
+        if found is None:
+            found = self._lowers[key] = lowers_protection(
+                self.configs[before], self.controls[before],
+                self.configs[after], self.controls[after])
+        return found
+
     def decision(self, cid: int, x: int, op: int) -> tuple[bool, int, int]:
         """(allowed, reason code, rule code) of request ``op`` (an ``Op`` code, install to
         reinstall) on extension ``x`` under config ``cid`` (the rules layer decides)."""
@@ -171,3 +183,46 @@ class Tables:
     def close(self) -> None:
         """The run starts: no new extension from now on."""
         self.closed = True
+
+
+Permitted = tuple[bool, frozenset[str]]
+"""The extensions a configuration lets be installed, as the rules decide
+(:meth:`Controls.decide <sim.rules.decision.Controls.decide>`): ``(True, keys)`` exactly those
+lower-case keys, ``(False, keys)`` every extension but those."""
+
+
+def permitted(controls: Controls) -> Permitted:
+    """What ``controls`` let be installed, updated or upgraded (R9, R12, R13, R15, R19, R23)."""
+    if not controls.manager_enabled or (controls.allow_none and not controls.monitor):
+        return True, frozenset()
+    if controls.monitor:
+        return True, controls.allow
+    if controls.allow:
+        return True, controls.allow - controls.block
+    return False, controls.block
+
+
+def _within(inner: Permitted, outer: Permitted) -> bool:
+    """True when every extension ``inner`` permits, ``outer`` permits too."""
+    (inner_only, inner_keys), (outer_only, outer_keys) = inner, outer
+    if inner_only:
+        return (inner_keys <= outer_keys if outer_only
+                else inner_keys.isdisjoint(outer_keys))
+    return not outer_only and outer_keys <= inner_keys
+
+
+def lowers_protection(before: AgentConfig, before_controls: Controls, after: AgentConfig,
+                      after_controls: Controls) -> bool:
+    """Whether moving from ``before`` to ``after`` lowers a protection (R17, R18, R19, R23):
+    ``after`` permits an extension that ``before`` refused, or it switches the extension
+    manager back on, leaves monitor mode, or lets guest configuration or incoming connections
+    run again. A change that only restricts more (a list set or narrowed, a mode or switch
+    turned on), or changes nothing, does not."""
+    if not _within(permitted(after_controls), permitted(before_controls)):
+        return True
+    return ((after.extensions_enabled and not before.extensions_enabled)
+            or (before.is_monitor_mode and not after.is_monitor_mode)
+            or (after.effective_guest_configuration
+                and not before.effective_guest_configuration)
+            or (after.effective_incoming_connections
+                and not before.effective_incoming_connections))
