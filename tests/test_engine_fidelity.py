@@ -156,6 +156,32 @@ def test_r25_only_a_failed_restore_leaves_failed() -> None:
     assert w.provisioning_state(0, DEP) == "Failed"
 
 
+def test_r25_a_catalog_mismatch_restores_nothing_and_is_retried() -> None:
+    # aborted before the package was opened (R3): nothing to restore, no restore to fail
+    w = start(world(installed=(DEP,), catalog_mismatch_extensions=(DEP,)),
+              upgrade(max_retries=1, restore_failure_p=1.0))
+    w.run(DAY)
+    assert [why for *_, why in rows(w, Op.UPGRADE, Outcome.ABORTED)] == ["catalog_mismatch"] * 2
+    assert rows(w, Op.UPGRADE, Outcome.APPLIED) == []  # no "restored" record
+    assert rows(w, Op.UPGRADE, Outcome.FAILED) == []  # no restore_failure drawn
+    assert len(rows(w, Op.UPGRADE, Outcome.REQUESTED)) == 2  # the first try, one retry
+    assert w.installed_version(0, DEP) == "1.0"
+    assert w.provisioning_state(0, DEP) == "Failed"
+
+
+def test_r25_an_upgrade_failing_after_a_local_removal_leaves_azure_failed() -> None:
+    # removed locally while the upgrade installs: no last good version to restore, so Azure
+    # keeps the resource Failed (remediable), never "no resource but Succeeded"
+    w = start(world(installed=(DEP,), install_failure_p=1.0), upgrade(),
+              LocalRemoval("cleanup", extension=DEP, timing=Timing(at=30.0)))
+    w.run(DAY)
+    assert [why for *_, why in rows(w, Op.UPGRADE, Outcome.FAILED)] == ["install_failure"]
+    assert rows(w, Op.UPGRADE, Outcome.APPLIED) == []
+    assert w.installed_version(0, DEP) is None
+    assert w.provisioning_state(0, DEP) == "Failed"
+    assert w.s_want[w.n_ext * 0 + w.ext_index[DEP.lower()]] >= 0  # Azure still has it
+
+
 def test_r25_restored_upgrade_gives_dine_nothing_to_remediate() -> None:
     w = World(one_group(2, installed=(DEP,)), replace(PARAMS, install_failure_p=1.0), seed=3)
     w.add(upgrade(max_retries=0))

@@ -41,9 +41,12 @@ class AutoUpgrade:
 
     A refused (blocked, R10) or failed upgrade is retried ``retry_s`` later (default the next
     hour) until it succeeds, a newer release of the extension arrives or the window ends;
-    ``max_retries`` bounds the retries (**[param]**, default None: no bound). A failed upgrade
-    first restores the last good version: the extension ends ``Succeeded`` on it, unless the
-    restore fails (``restore_failure_p``), which leaves it ``Failed`` with no more retries.
+    ``max_retries`` bounds the retries (**[param]**, default None: no bound). An upgrade that
+    failed while being installed first restores the last good version: the extension ends
+    ``Succeeded`` on it, unless the restore fails (``restore_failure_p``), which leaves it
+    ``Failed`` with no more retries. An upgrade aborted by the catalog check (R3) installed
+    nothing and restores nothing: it stays ``Failed`` until the retry; so does one whose
+    extension was removed locally meanwhile (no version left to restore, no retry).
     The actor is "Azure Regional Service Manager" (R29).
     """
 
@@ -132,8 +135,8 @@ class AutoUpgrade:
             return
         s = m * world.n_ext + x
         tries = self.attempts.get(s, 0)
-        failed = outcome in (Outcome.FAILED, Outcome.ABORTED)
-        if failed and not self._restore(world, m, s, tries):
+        if (outcome == Outcome.FAILED and world.s_inst[s] >= 0
+                and not self._restore(world, m, s, tries)):
             return
         if self.max_retries is not None and tries >= self.max_retries:
             return
@@ -144,8 +147,11 @@ class AutoUpgrade:
                  lambda _e: self._request(world, m))
 
     def _restore(self, world: World, m: int, s: int, tries: int) -> bool:
-        """After a failed upgrade the agent reinstalls the last good version: True (the
-        extension is Succeeded on it again) unless the restore fails (it stays Failed)."""
+        """After an upgrade that failed while being applied, with a version still installed,
+        the agent reinstalls that last good version: True (the extension is Succeeded on it
+        again) unless the restore fails (it stays Failed). Not called after a catalog
+        mismatch (R3: nothing was opened or installed) nor when the extension was removed
+        locally meanwhile (nothing to restore): those stay ``Failed`` as reported."""
         if self.restore_failure_p > 0.0:
             key = stream_key(world.seed, f"restore:{self.extension}")
             if uniform(key, m + world.offset, tries) < self.restore_failure_p:
