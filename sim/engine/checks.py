@@ -46,8 +46,7 @@ def next_check(w: FleetState, m: int, t: float) -> float:
 def takes_requests(w: FleetState, m: int) -> bool:
     """False while machine ``m``'s extension manager is disabled and requests wait for it
     (``disabled_manager_requests: wait``, R23)."""
-    return (w.params.disabled_manager_requests != "wait"
-            or w.tables.controls[w.m_cfg[m]].manager_enabled)
+    return not w.requests_wait or w.tables.controls[w.m_cfg[m]].manager_enabled
 
 
 def has_work(w: FleetState, m: int) -> bool:
@@ -56,7 +55,7 @@ def has_work(w: FleetState, m: int) -> bool:
     is missing locally (resync, R6; a disabled manager does not resync, R23)."""
     base = m * w.n_ext
     enabled = w.tables.controls[w.m_cfg[m]].manager_enabled
-    takes = enabled or w.params.disabled_manager_requests != "wait"
+    takes = enabled or not w.requests_wait
     for s in range(base, base + w.n_ext):
         if w.s_busy[s]:
             continue

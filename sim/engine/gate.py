@@ -27,7 +27,8 @@ from sim.engine.state import FleetState
 from sim.rules.identity import ExtensionId
 from sim.rules.roles import EXTENSION_ROLES
 
-_DELETE = int(Op.DELETE)  # a plain int: cheaper to compare than the IntEnum member
+_DELETE, _UPGRADE = int(Op.DELETE), int(Op.UPGRADE)  # plain ints: cheaper than IntEnum members
+_AUTHORIZATION_FAILED = ("authorization_failed", "R27")
 _UNKNOWN = -1
 """Not yet evaluated (actor indices are >= 0; a cached evaluation may be None)."""
 
@@ -104,7 +105,7 @@ def writes_extension(w: FleetState, op: int, actor: int) -> bool:
     automatic upgrade is a POST action (``upgradeExtensions/action``, R29), which a Deny or an
     Audit does not evaluate unless ``params.deny_refuses_automatic_upgrades`` (**[param]**,
     default false)."""
-    return not (op == Op.UPGRADE and actor in w.tables.upgrade_actors
+    return not (op == _UPGRADE and actor in w.tables.upgrade_actors
                 and not w.params.deny_refuses_automatic_upgrades)
 
 
@@ -126,12 +127,16 @@ class PolicyBook:
 
     def in_scope(self, w: FleetState, scope: str | None, m: int) -> bool:
         """True when machine ``m`` is in ``scope`` (a group name, or None = fleet)."""
-        return scope is None or w.tables.group_names[w.m_group[m]] == scope
+        return _covers(w, scope, w.m_group[m])
 
     def exempt(self, w: FleetState, assignment: str, m: int) -> Exemption | None:
         """The active exemption of ``assignment`` covering machine ``m``, if any."""
+        return self._exemption(w, assignment, w.m_group[m])
+
+    def _exemption(self, w: FleetState, assignment: str, g: int) -> Exemption | None:
+        """The active exemption of ``assignment`` covering the machines of group ``g``."""
         for ex in self.exemptions:
-            if ex.active and ex.assignment == assignment and self.in_scope(w, ex.scope, m):
+            if ex.active and ex.assignment == assignment and _covers(w, ex.scope, g):
                 return ex
         return None
 
@@ -142,24 +147,17 @@ class PolicyBook:
         key = (a.name, x, g)
         hit = self._match.get(key)
         if hit is None:
-            ext = w.tables.ext_ids[x]
-            hit = self._match[key] = (a.rule.matches(ext) if a.rule.matches_in is None else
-                                      a.rule.matches_in(ext, w.fleet.groups[g]))
+            hit = self._match[key] = _rule_matches(w, a.rule, w.tables.ext_ids[x], g)
         return hit
 
     def denies(self, w: FleetState, g: int, ext: ExtensionId) -> bool:
         """Whether a ``Deny`` assignment in force now refuses a write of ``ext`` on the
         machines of group ``g`` (R26): active, scoped to the fleet or the group, matching,
         and not exempted there. ``ext`` need not be in the run's extension table."""
-        group, name = w.fleet.groups[g], w.tables.group_names[g]
         for a in self.assignments.values():
-            if not (a.active and a.rule.effect == "deny" and a.scope in (None, name)):
-                continue
-            matched = (a.rule.matches(ext) if a.rule.matches_in is None
-                       else a.rule.matches_in(ext, group))
-            exempt = any(ex.active and ex.assignment == a.name and ex.scope in (None, name)
-                         for ex in self.exemptions)
-            if matched and not exempt:
+            if (a.active and a.rule.effect == "deny" and _covers(w, a.scope, g)
+                    and _rule_matches(w, a.rule, ext, g)
+                    and self._exemption(w, a.name, g) is None):
                 return True
         return False
 
@@ -174,7 +172,10 @@ class PolicyBook:
         else None; a request an ``audit`` assignment matches is recorded as AUDITED.
 
         Evaluations depend only on the machine's group, the extension, the operation and the
-        actor; they are cached until policy changes (:meth:`changed`)."""
+        actor; they are cached until policy changes (:meth:`changed`). With no assignment at
+        all only the actor's role is checked."""
+        if not self.assignments:
+            return _role_refusal(w, actor)
         key = (w.m_group[m], x, int(op), actor)
         cached = self._gates.get(key)
         if cached is None:
@@ -187,10 +188,10 @@ class PolicyBook:
 
     def _evaluate(self, w: FleetState, m: int, x: int, op: Op,
                   actor: int) -> tuple[tuple[str, str] | None, bool]:
-        role = w.tables.actor_roles.get(actor)
-        if role is not None and role not in EXTENSION_ROLES:
-            return ("authorization_failed", "R27"), False
-        if op == Op.DELETE or not writes_extension(w, op, actor):
+        refused = _role_refusal(w, actor)
+        if refused is not None:
+            return refused, False
+        if op == _DELETE or not writes_extension(w, op, actor):
             return None, False
         audit = False
         for a in self.assignments.values():
@@ -203,9 +204,13 @@ class PolicyBook:
             audit = audit or a.rule.effect == "audit"
         return None, audit
 
-    def overrider(self, w: FleetState, m: int, x: int, op: Op) -> int | None:
-        """The actor whose removal or exemption is the only reason this request passed (R16);
-        cached per (group, extension) until policy changes."""
+    def overrider(self, w: FleetState, m: int, x: int, op: int, actor: int) -> int | None:
+        """The actor whose removal or exemption is the only reason ``actor``'s request ``op``
+        passed (R16); cached per (group, extension) until policy changes. None for a delete,
+        for a request Azure Policy does not evaluate as a write of the extension
+        (:func:`writes_extension`) and when there is no assignment."""
+        if not self.assignments or op == _DELETE or not writes_extension(w, op, actor):
+            return None
         key = (w.m_group[m], x)
         found = self._probes.get(key, _UNKNOWN)
         if found == _UNKNOWN:
@@ -223,3 +228,25 @@ class PolicyBook:
             if a.active and ex is not None:
                 return ex.created_by
         return None
+
+
+def _covers(w: FleetState, scope: str | None, g: int) -> bool:
+    """True when ``scope`` (a group name, or None = fleet) holds the machines of group ``g``."""
+    return scope is None or w.tables.group_names[g] == scope
+
+
+def _rule_matches(w: FleetState, rule: PolicyRule, ext: ExtensionId, g: int) -> bool:
+    """Whether ``rule``'s condition matches a write of ``ext`` on the machines of group ``g``
+    (``g`` is read only by a rule that reads the machine, :attr:`PolicyRule.matches_in`)."""
+    if rule.matches_in is None:
+        return rule.matches(ext)
+    return rule.matches_in(ext, w.fleet.groups[g])
+
+
+def _role_refusal(w: FleetState, actor: int) -> tuple[str, str] | None:
+    """(reason, rule) when ``actor``'s Azure role may not write extensions (R27), else None;
+    an actor without a role acts as the platform."""
+    role = w.tables.actor_roles.get(actor)
+    if role is not None and role not in EXTENSION_ROLES:
+        return _AUTHORIZATION_FAILED
+    return None

@@ -79,11 +79,9 @@ def request(w: FleetState, m: int, x: int, op: Op, actor: int, version: str | in
         log.add(now, mid, group, x, op, _DENIED, REASON_CODE[reason], _R[rule], actor)
         return False
     log.add(now, mid, group, x, op, _REQUESTED, 0, _R5, actor)
-    if op != _DELETE and (op != _UPGRADE or actor not in w.tables.upgrade_actors
-                          or w.params.deny_refuses_automatic_upgrades):  # POST: no policy
-        overrider = gate.overrider(w, m, x, op)
-        if overrider is not None:
-            w.s_override[s] = overrider
+    overrider = gate.overrider(w, m, x, op, actor)
+    if overrider is not None:
+        w.s_override[s] = overrider
     if op in (_INSTALL, _UPGRADE):
         w.s_want[s] = version if isinstance(version, int) else w.tables.version_code(x, version)
     elif op == _DELETE and w.s_want[s] < 0 and w.s_inst[s] < 0:
@@ -153,7 +151,10 @@ def on_check(w: FleetState, m: int) -> None:
             _process(w, m, s, _REINSTALL, 1)
 
 def _process(w: FleetState, m: int, s: int, op: int, actor: int) -> None:
-    if w.s_busy[s] or not takes_requests(w, m):
+    """The manager takes request ``op`` (or a reinstall) of slot ``s`` now; the caller has
+    checked that machine ``m`` takes requests (:func:`takes_requests`). A busy slot keeps
+    the request pending."""
+    if w.s_busy[s]:
         if op != _REINSTALL:
             w.s_pend[s] = op + 1
         return
@@ -251,7 +252,8 @@ def _finish(w: FleetState, m: int, s: int, op: int, actor: int, nbytes: int, wai
     else:
         _succeed(w, m, s, x, op, actor, nbytes, path, wait)
     if w.s_pend[s]:
-        _process(w, m, s, w.s_pend[s] - 1, w.s_pend_actor[s])
+        if takes_requests(w, m):  # else it waits for the manager (R23)
+            _process(w, m, s, w.s_pend[s] - 1, w.s_pend_actor[s])
     elif w.s_inst[s] < 0 and w.s_want[s] >= 0 and w.s_prov[s] == _P_SUCCEEDED:
         w.wake(m)  # an update of an extension missing locally: the next check reinstalls it
 

@@ -41,9 +41,10 @@ class CloudGate(Protocol):
         """(reason, rule) when Azure refuses ``actor``'s request ``op`` of extension ``x`` on
         machine ``m`` (R26, R27); None when it passes. May record (an audit)."""
 
-    def overrider(self, w: FleetState, m: int, x: int, op: Op) -> int | None:
+    def overrider(self, w: FleetState, m: int, x: int, op: int, actor: int) -> int | None:
         """The actor whose override (a deny assignment removed or exempted) is the only reason
-        the request passes (R16); None if there is none."""
+        ``actor``'s request ``op`` passes (R16); None if there is none, and for a request the
+        gate does not evaluate (a delete, an automatic upgrade's POST action)."""
 
 
 class FleetState:
@@ -52,7 +53,8 @@ class FleetState:
     __slots__ = (
         "env", "fleet", "gate", "keys", "latest_release", "log", "m_baseline", "m_cfg",
         "m_conn", "m_exposed", "m_group", "m_next", "m_path", "m_phase", "m_push", "m_service",
-        "n_ext", "n_machines", "offset", "params", "resources", "result_hooks", "s_busy",
+        "n_ext", "n_machines", "offset", "params", "requests_wait", "resources",
+        "result_hooks", "s_busy",
         "s_inst", "s_local_protected", "s_local_settings", "s_no_auto", "s_nops", "s_override",
         "s_pend", "s_pend_actor", "s_prov", "s_removed", "s_settings", "s_settings_by",
         "s_transit_protected", "s_want", "tables", "x_catalog_key", "x_failure_key",
@@ -67,6 +69,9 @@ class FleetState:
     """Where every state change is recorded."""
     params: EngineParams
     """Timing and failure parameters of the run (seconds, probabilities)."""
+    requests_wait: bool
+    """``params.requests_wait_for_manager``, read once: requests to a disabled extension
+    manager wait for it instead of failing at once (R23)."""
     fleet: FleetSpec
     """The whole world's groups (a shard holds only some of each group's machines)."""
     offset: int

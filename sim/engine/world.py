@@ -55,6 +55,7 @@ class World(FleetState):
         default a new, empty :class:`~sim.engine.gate.PolicyBook` (the policy actors change
         it). Give every world its own."""
         self.params = params or EngineParams()
+        self.requests_wait = self.params.requests_wait_for_manager
         self.env = Clock()
         self.log = RecordLog()
         self.fleet = fleet
