@@ -30,6 +30,8 @@ from sim.engine import (
     DAY,
     CloudRequest,
     EngineParams,
+    FleetSpec,
+    GroupSpec,
     InstalledExtension,
     LocalCommands,
     LocalRemoval,
@@ -481,15 +483,41 @@ def test_r25_each_machine_is_upgraded_at_its_own_time_inside_the_window() -> Non
     times = np.array([t for t, *_ in rows(w, Op.UPGRADE, Outcome.REQUESTED)])
     assert len(times) == 200
     days = np.bincount((times // DAY).astype(int), minlength=8)[:8]
-    assert (days > 0).all()  # one group still spreads over every batch of the window
+    first = int(np.flatnonzero(days)[0])
+    assert (days[first:] > 0).all()  # one group spreads from its region's batch to the end
     assert len(np.unique(times)) == 200
 
 
+def _regions(count: int, per_region: int) -> FleetSpec:
+    return FleetSpec(tuple(
+        GroupSpec(f"g{i}", per_region, agent_versions={"1.40": 1.0}, region=f"region-{i}",
+                  extensions=(InstalledExtension(DEP),)) for i in range(count)))
+
+
+def test_r25_a_region_is_upgraded_from_its_own_batch_on_never_before() -> None:
+    # Azure rolls a version out region by region (phases): a region's machines are asked
+    # from its batch on, spread over every batch left in the window, never earlier
+    w = World(_regions(6, 100), seed=2)
+    w.add(upgrade(window=8 * DAY, batches=8))
+    w.run(9 * DAY)
+    requested = rows(w, Op.UPGRADE, Outcome.REQUESTED)
+    assert len(requested) == 600
+    batches: dict[int, set[int]] = {}
+    for t, m, *_ in requested:
+        batches.setdefault(w.m_group[m], set()).add(int(t // DAY))
+    firsts = {g: min(b) for g, b in batches.items()}
+    assert all(b == set(range(firsts[g], 8)) for g, b in batches.items())
+    assert len(set(firsts.values())) > 1 and max(firsts.values()) > 0
+
+
 def test_r25_a_run_ending_mid_window_upgrades_a_share_not_all_or_nothing() -> None:
+    # every region under way when the run ends has upgraded a share of its machines
     shares = []
     for seed in range(5):
-        w = World(one_group(100, installed=(DEP,)), seed=seed)
+        w = World(_regions(4, 100), seed=seed)
         w.add(AutoUpgrade(DEP, "2.0", at=0.0, window=8 * DAY, batches=8))
         w.run(4 * DAY)
-        shares.append(len(rows(w, Op.UPGRADE, Outcome.SUCCEEDED)) / 100)
-    assert all(0.2 < s < 0.8 for s in shares), shares
+        done = np.bincount([w.m_group[m] for _, m, *_ in rows(w, Op.UPGRADE, Outcome.SUCCEEDED)],
+                           minlength=4)
+        shares += [n / 100 for n in done if n]
+    assert shares and all(0.0 < s < 1.0 for s in shares), shares

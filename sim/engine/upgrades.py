@@ -32,9 +32,11 @@ class AutoUpgrade:
     rolls it out (R25) over ``window`` (default 8 weeks, 3 for a ``critical`` security fix),
     cut into ``batches`` equal slots.
 
-    Each machine gets its own time: its region starts at a batch drawn per region, and its
-    subscription batch (drawn per machine) counts on from there, so one group spreads over the
-    window; within its batch slot a machine's time is uniform over ``batch_spread`` (default
+    Each machine gets its own time. The rollout moves region by region (Azure's phased,
+    availability-first rollout): each region's phase starts at a batch drawn per region, and
+    none of its machines is asked before that batch; its machines (their subscription
+    batches, drawn per machine) spread evenly over the batches from there to the end of the
+    window. Within its batch slot a machine's time is uniform over ``batch_spread`` (default
     the whole slot). Only machines that have the extension at their time, with
     ``enableAutomaticUpgrade`` on, are asked; and only if the extension's publisher supports
     automatic upgrade (the catalogue, R25: an extension it does not know never is).
@@ -100,18 +102,20 @@ class AutoUpgrade:
         return lambda _e: self._batch(world, b)
 
     def _batch_of(self, world: World) -> npt.NDArray[np.int64]:
-        """Each machine's batch: its region's first batch plus its subscription batch (keyed
-        draws, so a machine's batch does not depend on how the fleet is split). Computed once
-        per run."""
+        """Each machine's batch, in ``[0, batches)``: its region's first batch ``r`` (a keyed
+        draw per region name) plus its subscription batch, uniform over the ``batches - r``
+        batches left (a keyed draw per machine, so a machine's batch does not depend on how
+        the fleet is split). Computed once per run."""
         if self._batches is not None:
             return self._batches
         key = stream_key(world.seed, f"upgrade:{self.extension}:{self.version}")
         regions = np.array([int(uniform(key, zlib_id(g.region)) * self.batches)
                             for g in world.fleet.groups], dtype=np.int64)
         ids = np.arange(world.n_machines, dtype=np.uint64) + np.uint64(world.offset)
-        own = (uniforms(key, ids, 1) * self.batches).astype(np.int64)
-        group = np.frombuffer(world.m_group, dtype=np.int16)
-        self._batches = (regions[group] + own) % self.batches
+        first = regions[np.frombuffer(world.m_group, dtype=np.int16)]
+        left = self.batches - first
+        own = np.minimum((uniforms(key, ids, 1) * left).astype(np.int64), left - 1)
+        self._batches = first + own
         return self._batches
 
     def _batch(self, world: World, b: int) -> None:
