@@ -9,11 +9,20 @@ import math
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from helpers import Arcsim
 
 import sim
-from sim.report.compare import HEADLINE, MARKER, CompareError, compare
+from sim.report.compare import (
+    HEADLINE,
+    MARKER,
+    CompareError,
+    compare,
+    metric_table,
+    run_labels,
+    write_comparison,
+)
 from sim.report.compare_figures import OVERLAYS
 
 LOCKED = "timeline[0].coverage=0.5"
@@ -155,3 +164,53 @@ def test_cli_compare_errors_are_one_line(runs: tuple[Any, Any], tmp_path: Path,
     assert done.status == 2
     assert done.err == (
         f"arcsim: error: {tmp_path}: not a result folder (no manifest.json in it)\n")
+
+
+def test_cli_compare_takes_a_label_that_starts_with_delta(runs: tuple[Any, Any],
+                                                         arcsim: Arcsim) -> None:
+    full, half = runs
+    done = arcsim("compare", full.path, half.path, "--label", "a", "--label", "Δ b",
+                  "--json", "--no-figures")
+    assert done.status == 0, done.err
+    row = json.loads(done.out)["metrics"]["blocked.total"]
+    assert list(row) == ["a", "Δ b", "Δ Δ b"]
+    assert row["Δ b"] == half.metric("blocked.total")
+    assert row["Δ Δ b"] == half.metric("blocked.total") - full.metric("blocked.total")
+
+
+def test_a_label_that_names_another_runs_differences_is_refused(runs: tuple[Any, Any],
+                                                                arcsim: Arcsim) -> None:
+    full, half = runs
+    done = arcsim("compare", full.path, half.path, "--label", "Δ b", "--label", "b",
+                  "--no-figures")
+    assert done.status == 2
+    assert done.err == ('arcsim: error: label "Δ b" is the name of the column of differences '
+                        'of run "b": choose another label\n')
+
+
+def test_write_comparison_uses_the_settings_given(runs: tuple[Any, Any],
+                                                  tmp_path: Path) -> None:
+    labels = run_labels(runs, ["full", "half"])
+    table = metric_table(runs, labels)
+    given = pd.DataFrame({"full": ["x"], "half": ["y"]}, index=pd.Index(["given"]))
+    write_comparison(runs, labels, table, tmp_path / "cmp", given)
+    assert (tmp_path / "cmp" / "settings.csv").read_text() == given.to_csv()
+
+
+def test_cli_compare_into_a_folder_it_cannot_read_is_one_line(
+        runs: tuple[Any, Any], tmp_path: Path, arcsim: Arcsim,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    listing = Path.iterdir
+
+    def refuse(self: Path) -> Any:
+        if self == folder:
+            raise PermissionError(13, "Permission denied", str(self))
+        return listing(self)
+
+    monkeypatch.setattr(Path, "iterdir", refuse)
+    done = arcsim("compare", runs[0].path, runs[1].path, "--out", folder)
+    assert done.status == 2
+    assert done.err == (f"arcsim: error: {folder}: cannot read it to see whether it is a "
+                        "comparison folder: Permission denied; give another folder with --out\n")

@@ -12,7 +12,6 @@ by side. Exit status: 0 done, 2 bad input (a folder that is not a result folder,
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from collections import Counter
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 
 from rich.table import Table
 
-from sim.cli.common import Subparsers
+from sim.cli.common import Subparsers, print_json
 from sim.cli.status import ExitStatus
 from sim.terminal import make_console
 
@@ -112,28 +111,23 @@ def run_report(args: argparse.Namespace) -> int:
 def run_compare(args: argparse.Namespace) -> int:
     """``arcsim compare``: print the table; write the comparison folder unless told not to."""
     from sim.report import compare as comparing
-    from sim.results.result import load
-
-    if len(args.folders) < 2:
-        raise comparing.CompareError(f"compare needs at least two result folders, got "
-                                     f"{len(args.folders)}")
     from sim.report.compare_settings import settings_table
 
-    results = [load(folder) for folder in args.folders]
-    table = comparing.compare(results, labels=args.label)
-    labels = [str(c) for c in table.columns if not str(c).startswith("Δ ")]
+    results = comparing.load_runs(args.folders, noun="result folders")
+    labels = comparing.run_labels(results, args.label)
+    table = comparing.metric_table(results, labels)
     settings = settings_table(results, labels)
     path = None
     if not args.no_figures:
         folder = (Path(args.out) if args.out else
                   comparing.default_folder(labels, results))
-        path = comparing.write_comparison(results, labels, table, folder)
+        path = comparing.write_comparison(results, labels, table, folder, settings)
     if args.json:
-        print(json.dumps(_as_json(table, settings, path), indent=2, ensure_ascii=False))
+        print_json(_as_json(table, settings, path))
         return ExitStatus.OK
     console = make_console()
     console.print(_settings_table(settings))
-    console.print(_rich_table(table))
+    console.print(_rich_table(table, comparing.delta_columns(table, labels)))
     if path is not None:
         print(f"Comparison (table, figures, comparison.html): {path}")
     return ExitStatus.OK
@@ -159,16 +153,15 @@ def _settings_table(settings: Any) -> Table:
     return out
 
 
-def _rich_table(table: Any) -> Table:
+def _rich_table(table: Any, deltas: list[bool]) -> Table:
+    """The metric table; ``deltas`` marks its columns of differences (shown signed, bold)."""
     from sim.report.compare import format_cell
 
     out = Table(title="Headline metrics (Δ: difference from the first run)",
                 title_justify="left")
     out.add_column("metric")
-    for column in table.columns:
-        out.add_column(str(column), justify="right",
-                       style="bold" if str(column).startswith("Δ ") else None)
-    deltas = [str(c).startswith("Δ ") for c in table.columns]
+    for column, is_delta in zip(table.columns, deltas, strict=True):
+        out.add_column(str(column), justify="right", style="bold" if is_delta else None)
     for metric, row in table.iterrows():
         cells = [format_cell(str(metric), float(v), is_delta)
                  for v, is_delta in zip(row, deltas, strict=True)]

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import ArcsimError
+from sim.files import os_reason
 from sim.quantities import format_duration, in_seconds
 from sim.report import plotting
 from sim.report.compare_figures import OVERLAYS, Compared
@@ -103,15 +104,23 @@ def compare(*runs: RunSource | Sequence[RunSource], labels: Sequence[str] | None
             existing folder that is not a comparison folder.
         ResultError: a path that is not a result folder.
     """
-    results = _results(runs)
-    names = _labels(results, labels)
+    results = load_runs(runs)
+    names = run_labels(results, labels)
     table = metric_table(results, names)
     if out is not None:
         table.attrs["path"] = str(write_comparison(results, names, table, Path(out)))
     return table
 
 
-def _results(runs: Sequence[RunSource | Sequence[RunSource]]) -> list[Result]:
+def load_runs(runs: Sequence[RunSource | Sequence[RunSource]], *,
+              noun: str = "runs") -> list[Result]:
+    """The results of ``runs`` (results, result folders, or lists of them), loaded; two at
+    least (checked before anything is loaded; ``noun`` names them in the message).
+
+    Raises:
+        CompareError: fewer than two runs.
+        ResultError: a path that is not a result folder.
+    """
     flat: list[RunSource] = []
     for run in runs:
         if isinstance(run, (list, tuple)):
@@ -119,15 +128,26 @@ def _results(runs: Sequence[RunSource | Sequence[RunSource]]) -> list[Result]:
         else:
             flat.append(run)  # type: ignore[arg-type]
     if len(flat) < 2:
-        raise CompareError(f"compare needs at least two runs, got {len(flat)}")
+        raise CompareError(f"compare needs at least two {noun}, got {len(flat)}")
     return [r if isinstance(r, Result) else load(r) for r in flat]
 
 
-def _labels(results: Sequence[Result], labels: Sequence[str] | None) -> list[str]:
+def run_labels(results: Sequence[Result], labels: Sequence[str] | None) -> list[str]:
+    """The name of each run in the table's columns and the figures: ``labels`` as given, or
+    each run's scenario name (with its seed, then its folder's name, where two share one).
+
+    Raises:
+        CompareError: ``labels`` not one per run, not all different, or one that would be the
+            name of another run's difference column (``Δ <label>``).
+    """
     if labels is not None:
         if len(labels) != len(results) or len(set(labels)) != len(labels):
             raise CompareError(f"expected {len(results)} different labels, one per run, got "
                                f"{list(labels)}")
+        taken = next((label for label in labels[1:] if f"Δ {label}" in labels), None)
+        if taken is not None:
+            raise CompareError(f'label "Δ {taken}" is the name of the column of differences '
+                               f'of run "{taken}": choose another label')
         return list(labels)
     names = [r.name for r in results]
     for make in (lambda r: f"{r.name}-{r.seed}", lambda r: r.path.name):
@@ -172,6 +192,12 @@ def metric_table(results: Sequence[Result], labels: Sequence[str]) -> pd.DataFra
     return table
 
 
+def delta_columns(table: pd.DataFrame, labels: Sequence[str]) -> list[bool]:
+    """For each column of a :func:`metric_table` of runs ``labels``: True for a column of
+    differences (every column after the runs' own, whatever the labels are named)."""
+    return [i >= len(labels) for i in range(len(table.columns))]
+
+
 def default_folder(labels: Sequence[str], results: Sequence[Result]) -> Path:
     """``results/compare-<labels>-<hash>``: the same runs give the same folder."""
     text = "\n".join(f"{label}={r.path.resolve()}" for label, r in zip(labels, results,
@@ -182,17 +208,19 @@ def default_folder(labels: Sequence[str], results: Sequence[Result]) -> Path:
 
 
 def write_comparison(results: Sequence[Result], labels: Sequence[str], table: pd.DataFrame,
-                     folder: Path) -> Path:
+                     folder: Path, settings: pd.DataFrame | None = None) -> Path:
     """Write the comparison folder atomically; an existing comparison folder is replaced.
+    ``settings`` is :func:`~sim.report.compare_settings.settings_table` of the runs (made here
+    when not given).
 
     Raises:
-        CompareError: ``folder`` exists and is not a comparison folder (nothing is replaced).
+        CompareError: ``folder`` exists and is not a comparison folder, or cannot be read
+            (nothing is replaced).
         ResultError: the folder cannot be written.
     """
-    if os.path.isfile(folder) or (os.path.isdir(folder) and any(folder.iterdir())
-                                  and not os.path.isfile(folder / MARKER)):
-        raise CompareError(f"{folder}: exists and is not a comparison folder (no {MARKER} in "
-                           "it); give a new folder with --out")
+    _check_folder(folder)
+    if settings is None:
+        settings = settings_table(results, labels)
     runs = Compared([RunView.of(r) for r in results], labels)
 
     def write(tmp: Path) -> None:
@@ -205,13 +233,26 @@ def write_comparison(results: Sequence[Result], labels: Sequence[str], table: pd
             (tmp / "figures" / f"{name}.png").write_bytes(png)
             images.append(Image(f"figures/{name}.png", title, "", png))
         table.to_csv(tmp / MARKER)
-        settings = settings_table(results, labels)
         settings.to_csv(tmp / "settings.csv")
         content = _content(results, labels, table, images, settings)
         (tmp / "comparison.md").write_text(to_markdown(content), encoding="utf-8")
         (tmp / "comparison.html").write_text(to_html(content), encoding="utf-8")
 
     return write_atomically(folder, write)
+
+
+def _check_folder(folder: Path) -> None:
+    """Raise :class:`CompareError` unless ``folder`` is absent, empty or a comparison
+    folder (one that cannot be read, too)."""
+    try:
+        taken = folder.is_file() or (folder.is_dir() and any(folder.iterdir())
+                                     and not (folder / MARKER).is_file())
+    except (OSError, ValueError) as exc:
+        raise CompareError(f"{folder}: cannot read it to see whether it is a comparison "
+                           f"folder: {os_reason(exc)}; give another folder with --out") from None
+    if taken:
+        raise CompareError(f"{folder}: exists and is not a comparison folder (no {MARKER} in "
+                           "it); give a new folder with --out")
 
 
 def _settings_blocks(settings: pd.DataFrame) -> list[Block]:
@@ -253,7 +294,7 @@ def _question(result: Result) -> str:
 
 def _content(results: Sequence[Result], labels: Sequence[str], table: pd.DataFrame,
              images: list[Image], settings: pd.DataFrame) -> Content:
-    deltas = [str(c).startswith("Δ ") for c in table.columns]
+    deltas = delta_columns(table, labels)
     rows = [(str(path), *(format_cell(str(path), float(v), d) for v, d in zip(row, deltas,
                                                                         strict=True)))
             for path, row in zip(table.index, table.to_numpy(), strict=True)]
@@ -273,5 +314,6 @@ def _content(results: Sequence[Result], labels: Sequence[str], table: pd.DataFra
     )
 
 
-__all__ = ["HEADLINE", "MARKER", "CompareError", "compare", "default_folder", "format_cell",
-           "format_delta", "format_value", "metric_paths", "metric_table", "write_comparison"]
+__all__ = ["HEADLINE", "MARKER", "CompareError", "compare", "default_folder", "delta_columns",
+           "format_cell", "format_delta", "format_value", "load_runs", "metric_paths",
+           "metric_table", "run_labels", "write_comparison"]

@@ -21,7 +21,7 @@ from sim.report import plotting as p
 from sim.report.derive import COVERAGE, lockdown_coverage
 from sim.report.palette import series_colours
 from sim.report.view import RunView, TimeAxis
-from sim.results.selections import blocked, overridden, reinstalled
+from sim.results.selections import Codes, blocked, overridden, reinstalled
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,8 @@ class Compared:
         return list(zip(self.labels, self.views, strict=True))
 
 
-Selector = Callable[[pd.DataFrame], npt.NDArray[np.bool_]]
+Selector = Callable[[Codes], npt.NDArray[np.bool_]]
+"""A mask of :mod:`sim.results.selections`, read from a run's :attr:`RunView.codes`."""
 _DASHES = ("-", "--", ":", "-.")
 
 
@@ -64,7 +65,7 @@ def _cumulative(ax: Axes, runs: Compared, select: Selector,
     axis, top = runs.axis, 0.0
     for label, view in runs.pairs():
         r = view.records
-        mask = select(r)
+        mask = select(view.codes)
         times = axis.scale(r["time"].to_numpy(np.float64)[mask])
         w = (np.ones(len(times)) if weights is None else weights(r)[mask]) / scale
         values = np.concatenate([[0.0], np.cumsum(w), [float(w.sum())]])
@@ -80,7 +81,7 @@ def _bytes(r: pd.DataFrame) -> npt.NDArray[np.float64]:
 
 
 def _total(runs: Compared, select: Selector) -> int:
-    return sum(int(select(v.records).sum()) for v in runs.views)
+    return sum(int(select(v.codes).sum()) for v in runs.views)
 
 
 def cumulative_figure(runs: Compared, title: str, ylabel: str, select: Selector,
@@ -100,7 +101,7 @@ def cumulative_figure(runs: Compared, title: str, ylabel: str, select: Selector,
 def blocked_by_reason(runs: Compared) -> Figure:
     """Grouped bars: blocked operations per reason, one bar per run."""
     title = "Blocked operations by reason, per run"
-    tables = {label: view.records[blocked(view.records)]["reason"].astype(str)
+    tables = {label: view.records[blocked(view.codes)]["reason"].astype(str)
               .value_counts() for label, view in runs.pairs()}
     reasons = sorted({str(k) for t in tables.values() for k in t.index})
     if not reasons:
@@ -128,7 +129,7 @@ def churn(runs: Compared) -> Figure:
     fig, axes = p.figure(5.6, rows=2)
     _cumulative(axes[0], runs, reinstalled)
     p.count_axis(axes[0], "reinstalls")
-    largest = max(float(_bytes(v.records)[reinstalled(v.records)].sum()) for v in runs.views)
+    largest = max(float(_bytes(v.records)[reinstalled(v.codes)].sum()) for v in runs.views)
     unit, factor = p.size_unit(largest)
     _cumulative(axes[1], runs, reinstalled, _bytes, factor)
     axes[1].set_ylabel(f"{unit} downloaded again")

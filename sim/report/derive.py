@@ -23,7 +23,7 @@ import pandas as pd
 from sim.engine.codes import REASON_CODE, Outcome
 from sim.engine.metrics import locked_down
 from sim.report.view import RunView
-from sim.results.records import category_codes, category_names, code_columns
+from sim.results.records import category_codes, category_names
 from sim.scenario.schema import Scenario
 
 PROVISIONING = ("Succeeded", "Creating", "Updating", "Deleting", "Failed")
@@ -167,7 +167,7 @@ def _coverage_changes(view: RunView) -> tuple[npt.NDArray[np.float64], npt.NDArr
     """(time, per-state delta rows) of every machine's coverage state change: each record
     that carries lockdown codes before and after sets the machine's state (locked after:
     locked; else locked before: lifted; else a too-old refusal: refused; else unchanged)."""
-    c = code_columns(view.records)
+    c = view.codes
     rows = np.flatnonzero((c["lockdown"] >= 0) & (c["lockdown_before"] >= 0)
                           & (c["machine"] >= 0))
     rows = rows[np.argsort(c["machine"][rows], kind="stable")]  # by machine, then time

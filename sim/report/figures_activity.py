@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from sim.engine.codes import Op
 from sim.report import plotting as p
 from sim.report.derive import counts_per_bucket, proxy_downloads, queue_lengths, shared_paths
 from sim.report.palette import reason_colour, series_colours
@@ -60,7 +61,7 @@ def short_names(names: list[str]) -> dict[str, str]:
 def blocked_by_extension(view: RunView) -> Figure:
     """Horizontal bars: blocked operations per extension, split by reason."""
     r = view.records
-    refused = r[blocked(r) & r["extension"].notna()]
+    refused = r[blocked(view.codes) & r["extension"].notna()]
     if refused.empty:
         return p.empty(BY_EXTENSION_TITLE, "Nothing was blocked: no extension was refused.")
     table = (refused.groupby(["extension", "reason"], observed=True).size()
@@ -91,8 +92,8 @@ def reinstall_churn(view: RunView) -> Figure:
     """Three panels per time bucket: reinstall cycles (and blocked reinstalls), absent
     machine-hours ended by the reinstalls, and bytes downloaded again by path."""
     r = view.records
-    done = reinstalled(r)
-    refused = blocked(r) & (r["operation"] == "reinstall").to_numpy()
+    done = reinstalled(view.codes)
+    refused = blocked(view.codes) & (view.codes["operation"] == Op.REINSTALL)
     if not (done.any() or refused.any()):
         return p.empty(CHURN_TITLE, "No reinstall churn: no extension removed locally came "
                                     "back by resync (R6).")

@@ -18,7 +18,6 @@ from matplotlib.figure import Figure
 from sim.report import plotting as p
 from sim.report.derive import counts_per_bucket, step_counts
 from sim.report.view import RunView
-from sim.results.records import code_columns
 from sim.results.selections import exposure_operations, locked_down
 
 EXPOSURE_TITLE = "What got in: exposure over time"
@@ -30,7 +29,7 @@ COLOURS = {EXPOSED: "#d62728", THROUGH: "#9467bd", WITHOUT: "#ff7f0e"}
 def exposed_machines(view: RunView) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
     """(grid instants in seconds, machines with a script-capable extension installed and
     runnable at each)."""
-    c = code_columns(view.records)
+    c = view.codes
     changed = c["exposed"] != 0
     start = int(_exposure(view).get("machines_at_start", 0))
     grid = view.grid()
@@ -47,9 +46,8 @@ def exposure_over_time(view: RunView) -> Figure:
     """Machines exposed over time (top) and exposure operations per bucket, by whether a
     lockdown let them in (bottom)."""
     grid, exposed = exposed_machines(view)
-    r = view.records
-    done = exposure_operations(r)
-    locked = locked_down(r)
+    done = exposure_operations(view.codes)
+    locked = locked_down(view.codes)
     bars = {THROUGH: counts_per_bucket(view, done & locked),
             WITHOUT: counts_per_bucket(view, done & ~locked)}
     total = int(done.sum())

@@ -52,8 +52,8 @@ def overrides_figure(view: RunView) -> Figure:
     """Operations let through by an override, cumulative per actor who lifted the protection
     (R16, R17), above the override actions themselves."""
     r = view.records
-    through = r[overridden(r)]
-    actions = r[override_actions(r)]
+    through = r[overridden(view.codes)]
+    actions = r[override_actions(view.codes)]
     if through.empty and actions.empty:
         return p.empty(OVERRIDES_TITLE, "No override: no protection was lifted or bypassed "
                                         "(R16, R17).")

@@ -2,14 +2,16 @@
 
 A :class:`RunView` is built once from a :class:`~sim.results.Result` (in memory or loaded from
 disk): the validated scenario from the manifest, the records and time series frames, the
-metrics, and the time axis every figure of the run shares (hours for runs up to two days,
-days beyond; the scenario's start date, when it has one, in the axis label).
+metrics, the records' engine codes (coded once, on first use), and the time axis every figure
+of the run shares (hours for runs up to two days, days beyond; the scenario's start date, when
+it has one, in the axis label).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -19,7 +21,9 @@ from pydantic import ValidationError
 
 from sim.quantities import time_unit
 from sim.results.folder import ResultError
+from sim.results.records import code_columns
 from sim.results.result import Result
+from sim.results.selections import Codes
 from sim.results.timeseries import bucket_seconds
 from sim.scenario.expect import ExpectationResult
 from sim.scenario.schema import Scenario
@@ -90,6 +94,13 @@ class RunView:
         return cls(result.name, result.seed, scenario, result.manifest, result.metrics,
                    result.expectations, result.records, result.timeseries,
                    TimeAxis.of(scenario.duration, scenario.start))
+
+    @cached_property
+    def codes(self) -> Codes:
+        """The records' engine codes (:func:`sim.results.records.code_columns`), coded on first
+        use and kept: what the masks of :mod:`sim.results.selections` read, so a report or a
+        comparison codes each run's records once."""
+        return code_columns(self.records)
 
     @property
     def bucket(self) -> float:
