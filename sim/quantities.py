@@ -4,12 +4,14 @@ output: terminal tables, sweep summaries, figure axes, reports, error messages).
 The simulator counts seconds (float) and bytes (int); files and outputs say ``90s``, ``5m``,
 ``2h``, ``3d``, ``45 MB``. :func:`format_duration` writes a duration exactly (it reads back
 with :func:`sim.scenario.units.parse_duration`) or, with ``parts``, rounded to its largest
-units; :func:`time_unit` picks hours or days for a time axis. No other arcsim import.
+units; :func:`time_unit` picks hours or days for a time axis. :func:`short_names` shortens
+extension names for tables and figures. No other arcsim import.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 _EXACT_UNITS: tuple[tuple[str, int], ...] = (("w", 604_800), ("d", 86_400), ("h", 3_600),
                                              ("m", 60))
@@ -94,3 +96,13 @@ def format_size(num_bytes: int, *, binary: bool = False) -> str:
         value = round(magnitude / steps[index][1], 2)
     sign = "-" if num_bytes < 0 else ""
     return f"{sign}{_trim(value, 2)} {steps[index][0]}"
+
+
+def short_names(names: Iterable[str]) -> dict[str, str]:
+    """Each extension name (``Publisher/Type``) shortened to its type
+    (``AzureMonitorWindowsAgent``), or kept whole where two of ``names`` share that type (so
+    shortening never merges two extensions); a name without a publisher stays as it is."""
+    listed = list(dict.fromkeys(names))
+    types = [name.split("/", 1)[-1] for name in listed]
+    return {name: kind if types.count(kind) == 1 else name
+            for name, kind in zip(listed, types, strict=True)}

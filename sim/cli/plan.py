@@ -26,6 +26,7 @@ from rich.text import Text
 from sim.cli.agent import extension_arg, version_arg
 from sim.cli.common import Subparsers, UsageError
 from sim.cli.status import ExitStatus
+from sim.quantities import short_names
 from sim.rules.reference import RULES_DOC, rule_link
 from sim.terminal import make_console
 
@@ -192,13 +193,6 @@ def _skipped(lines: tuple[int, ...]) -> str:
 def _listed(names: tuple[str, ...], limit: int = 6) -> str:
     shown = ", ".join(names[:limit])
     return shown + (f" and {len(names) - limit} more groups" if len(names) > limit else "")
-
-
-def short_names(names: list[str]) -> dict[str, str]:
-    """Each extension's type (``AzureMonitorWindowsAgent``), or its full name where two
-    extensions share a type."""
-    types = [n.partition("/")[2] for n in names]
-    return {n: t if types.count(t) == 1 else n for n, t in zip(names, types, strict=True)}
 
 
 def extension_table(summary: pd.DataFrame, machines: int) -> Table:

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sim.rules.catalogue import default_monitor_list
+from sim.rules.command_parse import CommandError, Verb, parse
+from sim.rules.config import Mode
 from sim.rules.lint import Finding, lint
 from sim.rules.versions import AgentVersion, Feature, has
 from sim.scenario.build import catalogue_of, readings_of
@@ -90,8 +92,20 @@ def lint_findings(scenario: Scenario) -> list[ConfigFinding]:
 def uses_monitor_mode(scenario: Scenario) -> bool:
     """True when the scenario puts machines in monitor mode or changes its list (R19)."""
     lines = (line for use in config_uses(scenario) for line in use.lines)
-    return (any("config.mode" in line and "monitor" in line for line in lines)
+    return (any(sets_monitor_mode(line) for line in lines)
             or any(entry.monitor_list is not None for entry in scenario.timeline))
+
+
+def sets_monitor_mode(line: str) -> bool:
+    """True when ``line`` is ``azcmagent config set config.mode monitor``, read as the agent
+    reads it (:func:`sim.rules.command_parse.parse`; the value in any case, R19); a comment, a
+    line the agent refuses or any other command is not."""
+    try:
+        command = parse(line)
+    except CommandError:
+        return False
+    return (command.verb is Verb.CONFIG_SET and command.key == "config.mode"
+            and command.value.strip().lower() == Mode.MONITOR)
 
 
 def assumption_notes(scenario: Scenario) -> list[str]:
@@ -173,4 +187,4 @@ def params_in_force(scenario: Scenario) -> list[ParamValue]:
 
 
 __all__ = ["ConfigFinding", "ConfigUse", "ParamValue", "assumption_notes", "config_uses",
-           "lint_findings", "params_in_force", "readings_of", "uses_monitor_mode"]
+           "lint_findings", "params_in_force", "sets_monitor_mode", "uses_monitor_mode"]

@@ -1,8 +1,9 @@
 """The standard figures of a run, and writing them to ``figures/`` (design: Outputs).
 
 :data:`FIGURES` lists them in report order; :func:`draw` makes one, :func:`write_figures`
-writes all of them as PNG files. Every figure exists for every run: one with nothing of its
-kind says so instead of being left out, so reports of different runs line up.
+writes all of them as PNG files into a folder (a result folder's ``figures/``). Every figure
+exists for every run: one with nothing of its kind says so instead of being left out, so
+reports of different runs line up.
 """
 
 from __future__ import annotations
@@ -91,13 +92,19 @@ def render(spec: FigureSpec, view: RunView) -> bytes:
         return plotting.png_bytes(fig)
 
 
-def write_figures(view: RunView, folder: Path) -> dict[str, bytes]:
-    """Write every standard figure into ``folder/figures/``; return name -> PNG bytes."""
-    (folder / FIGURES_DIR).mkdir(exist_ok=True)
+def write_figures(view: RunView, directory: Path) -> dict[str, bytes]:
+    """Write every standard figure as ``<name>.png`` into ``directory`` (a result folder's
+    ``figures/``, or the temporary folder that replaces it; created if absent); return name
+    -> PNG bytes.
+
+    Raises:
+        OSError: a file cannot be written.
+    """
+    directory.mkdir(exist_ok=True)
     images: dict[str, bytes] = {}
     for spec in FIGURES:
         png = render(spec, view)
-        (folder / spec.file).write_bytes(png)
+        (directory / f"{spec.name}.png").write_bytes(png)
         images[spec.name] = png
     return images
 

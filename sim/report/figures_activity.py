@@ -14,6 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.engine.codes import Op
+from sim.quantities import short_names
 from sim.report import plotting as p
 from sim.report.derive import counts_per_bucket, proxy_downloads, queue_lengths, shared_paths
 from sim.report.palette import reason_colour, series_colours
@@ -50,12 +51,6 @@ def blocked_over_time(view: RunView) -> Figure:
     p.legend(ax)
     p.title(fig, f"{BLOCKED_TITLE} ({total:,} in all)")
     return fig
-
-
-def short_names(names: list[str]) -> dict[str, str]:
-    """``Publisher/Type`` -> ``Type``, unless two share a type."""
-    types = [n.split("/", 1)[-1] for n in names]
-    return {n: (t if types.count(t) == 1 else n) for n, t in zip(names, types, strict=True)}
 
 
 def blocked_by_extension(view: RunView) -> Figure:
@@ -207,5 +202,4 @@ def _wait_panel(ax: Axes, axis: TimeAxis, frame: pd.DataFrame, path: str) -> Non
 
 
 __all__ = ["BLOCKED_TITLE", "BY_EXTENSION_TITLE", "CHURN_TITLE", "PROXY_TITLE",
-           "blocked_by_extension", "blocked_over_time", "proxy_queue", "reinstall_churn",
-           "short_names"]
+           "blocked_by_extension", "blocked_over_time", "proxy_queue", "reinstall_churn"]

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sim.quantities import short_names
+
 Row = tuple[str, str, str]
 
 PATH_NAMES = {"script_extension": "a script-capable extension allowed",
@@ -36,16 +38,13 @@ def number(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else f"{float(value):,.1f}"
 
 
-def short(name: str) -> str:
-    """``Publisher/Type`` -> ``Type``."""
-    return name.split("/", 1)[-1]
-
-
 def listing(table: Mapping[str, Any], *, names: bool = False, most: int = 6) -> str:
-    """``a 3, b 2`` from a table of counts, largest first (``names``: extension types only);
-    "none" when empty; ``+ N more`` past ``most`` entries."""
+    """``a 3, b 2`` from a table of counts, largest first; "none" when empty; ``+ N more``
+    past ``most`` entries. ``names``: the keys are extension names, shown as their types
+    (whole where two share a type, :func:`sim.quantities.short_names`)."""
     items = sorted(table.items(), key=lambda kv: (-float(kv[1]), kv[0]))
-    shown = [f"{short(k) if names else k} {number(v)}" for k, v in items[:most]]
+    shown_as = short_names(table) if names else {k: k for k in table}
+    shown = [f"{shown_as[k]} {number(v)}" for k, v in items[:most]]
     if len(items) > most:
         shown.append(f"+ {len(items) - most} more")
     return ", ".join(shown) or "none"
@@ -118,5 +117,4 @@ def _holders(metrics: Mapping[str, Any]) -> str:
     return "; ".join(shown) or "no actor of the scenario holds a role that could (R27)"
 
 
-__all__ = ["PATH_NAMES", "Row", "blocked_rows", "exposure_rows", "get", "listing", "number",
-           "short"]
+__all__ = ["PATH_NAMES", "Row", "blocked_rows", "exposure_rows", "get", "listing", "number"]

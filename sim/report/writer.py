@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sim.files import FileError, atomic_folder, write_file
 from sim.report.content import build
-from sim.report.figures import FIGURES, FIGURES_DIR, render, write_figures
+from sim.report.figures import FIGURES_DIR, write_figures
 from sim.report.render import to_html, to_markdown
 from sim.report.view import RunView
 from sim.results.folder import ResultError
@@ -33,7 +33,7 @@ def write_report(result: Result, folder: Path | None = None) -> None:
     """
     target = folder if folder is not None else result.path
     view = RunView.of(result)
-    images = write_figures(view, target)
+    images = write_figures(view, target / FIGURES_DIR)
     content = build(view, images)
     (target / REPORT_MD).write_text(to_markdown(content), encoding="utf-8")
     (target / REPORT_HTML).write_text(to_html(content), encoding="utf-8")
@@ -51,14 +51,8 @@ def regenerate(path: str | os.PathLike[str]) -> Path:
     folder = result.path
     view = RunView.of(result)
     images: dict[str, bytes] = {}
-
-    def draw(tmp: Path) -> None:
-        for spec in FIGURES:
-            images[spec.name] = render(spec, view)
-            (tmp / Path(spec.file).name).write_bytes(images[spec.name])
-
     try:
-        atomic_folder(folder / FIGURES_DIR, draw)
+        atomic_folder(folder / FIGURES_DIR, lambda tmp: images.update(write_figures(view, tmp)))
         content = build(view, images)
         write_file(folder / REPORT_MD, to_markdown(content))
         write_file(folder / REPORT_HTML, to_html(content))
