@@ -14,7 +14,6 @@ import json
 import math
 import os
 import sys
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from sim.cli.common import (
     Subparsers,
     UsageError,
     add_output_options,
+    print_json,
     print_outcome,
     shows_progress,
 )
@@ -125,19 +125,13 @@ def run_run(args: argparse.Namespace) -> int:
     from sim.runs.single import run
 
     progress = shows_progress(args)
-    try:
-        with warnings.catch_warnings(record=True) as notices:
-            warnings.simplefilter("always")
-            result = run(args.scenario, seed=args.seed, overrides=args.set,
-                         scale=args.scale, out=args.out, progress=progress,
-                         report=args.report, shards=args.shards, scheduler=args.scheduler,
-                         csv=args.csv, activity_log=args.activity_log,
-                         inventory=args.inventory, replay=args.replay,
-                         variant=args.variant)
+    try:  # arcsim's warnings print as notices when they happen (sim.cli.program.main)
+        result = run(args.scenario, seed=args.seed, overrides=args.set, scale=args.scale,
+                     out=args.out, progress=progress, report=args.report, shards=args.shards,
+                     scheduler=args.scheduler, csv=args.csv, activity_log=args.activity_log,
+                     inventory=args.inventory, replay=args.replay, variant=args.variant)
     except KeyboardInterrupt:
         raise Interrupted("interrupted; no result folder was written") from None
-    for notice in notices:
-        print(f"arcsim: notice: {notice.message}", file=sys.stderr)
     print_outcome(args, result.path, lambda: result.metrics,
                   lambda: print_summary(result, make_console()))
     return ExitStatus.OK
@@ -294,8 +288,8 @@ def run_list(args: argparse.Namespace) -> int:
 
     scenarios = library.shipped()
     if args.json:
-        print(json.dumps([{"name": s.name, "path": str(s.path), "description": s.summary}
-                          for s in scenarios], indent=2))
+        print_json([{"name": s.name, "path": str(s.path), "description": s.summary}
+                    for s in scenarios])
         return ExitStatus.OK
     table = Table(title="Shipped scenarios (arcsim run NAME)", title_justify="left")
     table.add_column("name")
