@@ -296,4 +296,4 @@ def paths_table(paths: pd.DataFrame, machines: int) -> Table:
 
 
 __all__ = ["extension_table", "paths_table", "print_plan", "register", "run_plan",
-           "short_names", "unreachable_table"]
+           "unreachable_table"]
