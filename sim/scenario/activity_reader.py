@@ -19,14 +19,14 @@ needs is an :class:`ActivityLogError` naming the file and the JSON path or CSV l
 from __future__ import annotations
 
 import csv
-import io
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sim.errors import ArcsimError
+from sim.scenario.inventory.located import InventoryError
+from sim.scenario.inventory.text_stream import TextStream, file_chunks
 from sim.scenario.units import show_value
 
 
@@ -81,82 +81,78 @@ _COLUMNS = ("time", "operation", "resource_type", "status", "sub_status", "calle
 def read_events(path: Path) -> Events:
     """The events of the activity log at ``path`` (JSON or CSV, see the module docstring).
 
+    The file is read a window at a time (:class:`~sim.scenario.inventory.text_stream.
+    TextStream`), so a log of any size is read; JSON nested deeper or holding longer numbers
+    than :data:`~sim.scenario.limits.LIMITS` allow, text after the list or page, and a CSV
+    cell longer than the ``csv`` module allows are errors too.
+
     Raises:
-        ActivityLogError: the file cannot be read or has another shape (located).
+        ActivityLogError: the file cannot be read or has another shape (located: the file
+            and a line and column, a JSON path or a CSV line).
     """
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ActivityLogError(f"{path}: cannot read: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ActivityLogError(f"{path}: cannot read: {exc}") from None
-    stripped = text.lstrip()
-    if stripped[:1] in ("[", "{"):
-        return _json_events(text, path)
-    return _csv_events(text, path)
+        stream = TextStream(str(path), file_chunks(str(path)))
+        if stream.peek() in ("[", "{"):
+            events = _json_events(stream, path)
+            stream.expect_end()
+            return events
+        return _csv_events(stream, path)
+    except InventoryError as exc:
+        raise ActivityLogError(str(exc)) from None
 
 
 # --- JSON -----------------------------------------------------------------------------------
 
 
-def _json_events(text: str, path: Path) -> Events:
+def _json_events(stream: TextStream, path: Path) -> Events:
     events = Events()
-    for where, event in _json_items(text, path):
+    for where, event in _json_items(stream, path):
         _json_event(events, where, event, path)
     return events
 
 
-def _json_items(text: str, path: Path) -> Iterator[tuple[str, Any]]:
-    """(JSON path, item) of each event: the items of a list are decoded one at a time."""
-    decoder = json.JSONDecoder()
-    position = _skip(text, 0)
-    if text.startswith("{", position):
-        yield from _page_items(_decode(decoder, text, position, path)[0], "", path)
+def _json_items(stream: TextStream, path: Path) -> Iterator[tuple[str, Any]]:
+    """(JSON path, item) of each event: a list is read one element at a time, and so is the
+    ``value`` list of a page given alone."""
+    if stream.peek() == "{":
+        yield from _streamed_page(stream, path)
         return
-    position = _skip(text, position + 1)
-    index = 0
-    while not text.startswith("]", position):
-        item, position = _decode(decoder, text, position, path)
+    for index, item in enumerate(stream.elements(batched=False)):
         if isinstance(item, dict) and isinstance(item.get("value"), list):
             yield from _page_items(item, f"[{index}].", path)
         else:
             yield f"[{index}]", item
-        index += 1
-        position = _skip(text, position)
-        if text.startswith(",", position):
-            position = _skip(text, position + 1)
-        elif not text.startswith("]", position):
-            raise _json_error(text, position, path, "expected , or ] between events")
+
+
+def _streamed_page(stream: TextStream, path: Path) -> Iterator[tuple[str, Any]]:
+    """The events of the page at the read position (one object), its ``value`` list read an
+    element at a time."""
+    found = False
+    for key, value in stream.members(_STREAMED, batched=False):
+        if key == "value" and isinstance(value, Iterator):
+            found = True
+            for index, item in enumerate(value):
+                yield f"value[{index}]", item
+    if not found:
+        raise _not_a_page({}, path)
+
+
+_STREAMED = frozenset({"value"})
+"""The member of a page whose list is read an element at a time."""
 
 
 def _page_items(page: Any, prefix: str, path: Path) -> Iterator[tuple[str, Any]]:
     items = page.get("value") if isinstance(page, dict) else None
     if not isinstance(items, list):
-        raise ActivityLogError(
-            f"{path}: expected a JSON list of events (az monitor activity-log list) or an "
-            f'object with a "value" list (the REST API), got {_kind(page)}')
+        raise _not_a_page(page, path)
     for index, item in enumerate(items):
         yield f"{prefix}value[{index}]", item
 
 
-def _skip(text: str, position: int) -> int:
-    while position < len(text) and text[position] in " \t\r\n":
-        position += 1
-    return position
-
-
-def _decode(decoder: json.JSONDecoder, text: str, position: int,
-            path: Path) -> tuple[Any, int]:
-    try:
-        return decoder.raw_decode(text, position)
-    except json.JSONDecodeError as exc:
-        raise ActivityLogError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") \
-            from None
-
-
-def _json_error(text: str, position: int, path: Path, message: str) -> ActivityLogError:
-    line = text.count("\n", 0, position) + 1
-    return ActivityLogError(f"{path}:{line}: invalid JSON: {message}")
+def _not_a_page(page: Any, path: Path) -> ActivityLogError:
+    return ActivityLogError(
+        f"{path}: expected a JSON list of events (az monitor activity-log list) or an "
+        f'object with a "value" list (the REST API), got {_kind(page)}')
 
 
 def _kind(value: Any) -> str:
@@ -212,34 +208,57 @@ _ARCSIM = {"time": "eventtimestamp", "operation": "operationname", "status": "st
 column."""
 
 
-def _csv_events(text: str, path: Path) -> Events:
-    rows = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in next(rows, [])]
+def _csv_events(stream: TextStream, path: Path) -> Events:
+    """The events of a CSV log, read line by line from the read position.
+
+    Raises:
+        ActivityLogError: a header of another shape, a row of another length, or malformed
+            CSV (a cell longer than the ``csv`` module allows ...), each with its line.
+    """
+    first_line = stream.line() - 1
+    rows = csv.reader(stream.lines())
+    try:
+        header = [h.strip().lower() for h in next(rows, [])]
+        columns = _csv_columns(header, path, first_line + 1)
+        index = {name: header.index(column) for name, column in columns.items()
+                 if column in header}
+        extra: dict[str, int] = {name: header.index(name) for name in (
+            "resource", "resource group", "subscription", "id") if name in header}
+        events = Events()
+        for row in rows:
+            if not any(cell.strip() for cell in row):
+                continue
+            line = first_line + rows.line_num
+            if len(row) != len(header):
+                raise ActivityLogError(f"{path}:{line}: expected {len(header)} columns, "
+                                       f"found {len(row)}")
+            values = {name: row[i] for name, i in index.items()}
+            if columns is _PORTAL:
+                values["resource"] = _portal_resource(row, extra,
+                                                      values.get("resource_type", ""))
+            events.add(f"line {line}", **values)
+    except csv.Error as exc:
+        raise ActivityLogError(f"{path}:{first_line + rows.line_num}: invalid CSV: {exc}") \
+            from None
+    return events
+
+
+def _csv_columns(header: list[str], path: Path, line: int) -> Mapping[str, str]:
+    """The columns of the CSV shape whose header is ``header`` (lower case).
+
+    Raises:
+        ActivityLogError: the header is of neither shape.
+    """
     columns = _ARCSIM if "eventtimestamp" in header else _PORTAL
     missing = [name for name in ("time", "operation", "status", "caller")
                if columns[name] not in header]
     if missing or not _resource_columns(header, columns):
         raise ActivityLogError(
-            f"{path}:1: expected the columns of the Azure portal's activity log CSV (Time, "
+            f"{path}:{line}: expected the columns of the Azure portal's activity log CSV (Time, "
             "Operation name, Status, Event initiated by, Resource group, Resource ...) or of "
             "arcsim activity-log --format csv (eventTimestamp, operationName, status, caller, "
             f"resourceId ...); found {', '.join(header) or 'no header'}")
-    index = {name: header.index(column) for name, column in columns.items() if column in header}
-    extra: dict[str, int] = {name: header.index(name) for name in ("resource", "resource group",
-                                                        "subscription", "id") if name in header}
-    events = Events()
-    for row in rows:
-        if not any(cell.strip() for cell in row):
-            continue
-        where = f"line {rows.line_num}"
-        if len(row) != len(header):
-            raise ActivityLogError(f"{path}:{rows.line_num}: expected {len(header)} columns, "
-                                   f"found {len(row)}")
-        values = {name: row[i] for name, i in index.items()}
-        if columns is _PORTAL:
-            values["resource"] = _portal_resource(row, extra, values.get("resource_type", ""))
-        events.add(where, **values)
-    return events
+    return columns
 
 
 def _resource_columns(header: list[str], columns: Mapping[str, str]) -> bool:

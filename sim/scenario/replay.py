@@ -43,6 +43,7 @@ from pydantic import BeforeValidator, Field
 
 from sim.engine.replay import ReplayedRequests
 from sim.errors import ArcsimWarning
+from sim.files import os_reason
 from sim.rules.catalogue import BUILTIN
 from sim.scenario.action import Action, Build, EntryBase
 from sim.scenario.activity_reader import ActivityLogError
@@ -134,8 +135,8 @@ def replay_plan(entry: EntryBase, build: Build) -> ReplayPlan:
     path = build.path(value.file)
     try:
         stat = path.stat()
-    except OSError:
-        raise ActivityLogError(f"{path}: cannot read: no such file") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        raise ActivityLogError(f"{path}: cannot read: {os_reason(exc)}") from None
     fleet = tuple((g.group, g.count, g.machine_names, tuple(e.name for e in g.extensions))
                   for g in build.scenario.fleet)
     return _plan(str(path), stat.st_mtime_ns, stat.st_size, value.model_dump_json(),

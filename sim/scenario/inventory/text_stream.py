@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from sim.files import os_reason
 from sim.scenario.inventory.located import InventoryError
 from sim.scenario.limits import LIMITS, json_problem, value_problem
 
@@ -24,13 +25,27 @@ CHUNK = 1 << 20
 """Bytes (or characters) read at a time."""
 _LOOKAHEAD = 16
 """A value ending this close to the window's end may go on (a number, ``true``): read more."""
-_DECODER = json.JSONDecoder()
+
+
+def _bounded_int(digits: str) -> int:
+    """A JSON integer (the decoder's ``parse_int``: the scanner gives its text).
+
+    Raises:
+        ValueError: more digits than :data:`~sim.scenario.limits.LIMITS` allow (the message
+            names digits, as :func:`~sim.scenario.limits.json_problem` reads it).
+    """
+    if len(digits) - digits.startswith("-") > LIMITS.max_digits:
+        raise ValueError(f"a number of more than {LIMITS.max_digits} digits")
+    return int(digits)
+
+
+_DECODER = json.JSONDecoder(parse_int=_bounded_int)
+"""Checks each integer's length as it decodes it (cheaper than searching the text for runs
+of digits, which fill ids and times)."""
 _NON_SPACE = re.compile(r"[^ \t\n\r]")
 MAX_VALUE_CHARS = 64 << 20
 """The longest JSON value read at once (64 Mi characters): one resource, or a whole file that is
 not an array (the largest real resources have a few kilobytes)."""
-_LONG_DIGITS = re.compile(rf"[0-9]{{{LIMITS.max_digits + 1}}}")
-"""More digits in a row than a number may have (inside a text they are harmless)."""
 _BETWEEN = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*")
 """What separates two array elements, or ends the array, with the white space after it."""
 
@@ -40,12 +55,13 @@ def file_chunks(file: str) -> Iterator[str]:
     bytes. The file is opened now; it is read as the chunks are taken.
 
     Raises:
-        InventoryError: the file cannot be opened or read, or is not UTF-8 (with the line).
+        InventoryError: the file cannot be opened or read (a missing file, a directory, a NUL
+            byte in the path ...), or is not UTF-8 (with the line).
     """
     try:
         stream = open(file, "rb")  # noqa: SIM115 (closed by the generator)
-    except OSError as exc:
-        raise InventoryError(f"cannot read: {exc.strerror or exc}", file=file) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        raise InventoryError(f"cannot read: {os_reason(exc)}", file=file) from None
     return _decoded(file, stream)
 
 
@@ -57,7 +73,7 @@ def _decoded(file: str, stream: Any) -> Iterator[str]:
                 raw = stream.read(CHUNK)
                 text = decoder.decode(raw, final=not raw)
             except OSError as exc:
-                raise InventoryError(f"cannot read: {exc.strerror or exc}", file=file) from None
+                raise InventoryError(f"cannot read: {os_reason(exc)}", file=file) from None
             except UnicodeDecodeError as exc:
                 line = lines + exc.object[:exc.start].count(b"\n") + 1
                 raise InventoryError(f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x})",
@@ -186,20 +202,21 @@ class TextStream:
             return value
 
     def _check_limits(self, value: Any, end: int) -> None:
-        """Raise if ``value`` (read up to ``end``) is past the limits; walked only when its
-        text has more brackets than the nesting allowed or a run of digits that long."""
+        """Raise if ``value`` (read up to ``end``) is nested deeper than the limits allow;
+        walked only when its text has more brackets than that (the decoder checks the
+        length of numbers)."""
         brackets = self.text.count("[", self.pos, end) + self.text.count("{", self.pos, end)
-        long_number = _LONG_DIGITS.search(self.text, self.pos, end)
-        if brackets > LIMITS.max_depth or long_number:
+        if brackets > LIMITS.max_depth:
             problem = value_problem(value)
             if problem is not None:
                 raise self.error(problem)
 
-    def elements(self) -> Iterator[Any]:
+    def elements(self, *, batched: bool = True) -> Iterator[Any]:
         """The elements of the JSON array at the read position, decoded a window at a time:
         the elements within one window of text are all decoded before the first of them is
         given, so that malformed JSON there (in a small file: anywhere in the array) is
-        reported before what the elements hold.
+        reported before what the elements hold. ``batched=False`` gives each element as soon
+        as it is decoded (faster where each is used at once: it is still in the cache).
 
         Raises:
             InventoryError: malformed JSON.
@@ -220,16 +237,17 @@ class TextStream:
                 self.pos += closed
                 if not closed:
                     self.expect(",", "Expecting ',' delimiter")
-            if closed or refills != self._refills:
+            if closed or refills != self._refills or not batched:
                 yield from batch
                 batch.clear()
             if closed:
                 return
 
-    def members(self, streamed: frozenset[str]) -> Iterator[tuple[str, Any]]:
+    def members(self, streamed: frozenset[str], *,
+                batched: bool = True) -> Iterator[tuple[str, Any]]:
         """``(key, value)`` of the JSON object at the read position; the value of a key in
-        ``streamed`` that holds an array is given as :meth:`elements` (to be read before the
-        next member is taken), any other value decoded.
+        ``streamed`` that holds an array is given as :meth:`elements` (``batched`` as there;
+        to be read before the next member is taken), any other value decoded.
 
         Raises:
             InventoryError: malformed JSON.
@@ -245,7 +263,7 @@ class TextStream:
             key = self.value()
             self.expect(":", "Expecting ':' delimiter")
             if key in streamed and self.peek() == "[":
-                yield key, self.elements()
+                yield key, self.elements(batched=batched)
             else:
                 yield key, self.value()
             if self.peek() == "}":
