@@ -45,21 +45,28 @@ _UMASK = _current_umask()
 an ordinary file or folder would have."""
 
 
-class FileError(ArcsimError):
-    """A file or folder that cannot be read or written; the message names it and says why."""
+FileErrorKind = Literal["missing", "directory", "too_large", "other"]
+"""Why a file cannot be used, for a caller that words it its own way."""
 
-    def __init__(self, path: str | os.PathLike[str], reason: str, *, verb: str = "write") -> None:
+
+class FileError(ArcsimError):
+    """A file or folder that cannot be read or written; the message names it and says why
+    (:attr:`kind`: ``missing``, ``directory``, ``too_large`` or ``other``)."""
+
+    def __init__(self, path: str | os.PathLike[str], reason: str, *, verb: str = "write",
+                 kind: FileErrorKind = "other") -> None:
         self.path = os.fspath(path)
         self.reason = reason
         self.verb = verb
+        self.kind: FileErrorKind = kind
         super().__init__(f"cannot {verb} {self.path}: {reason}")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_file_error, (self.path, self.reason, self.verb))
+        return (_file_error, (self.path, self.reason, self.verb, self.kind))
 
 
-def _file_error(path: str, reason: str, verb: str) -> FileError:
-    return FileError(path, reason, verb=verb)
+def _file_error(path: str, reason: str, verb: str, kind: FileErrorKind) -> FileError:
+    return FileError(path, reason, verb=verb, kind=kind)
 
 
 def os_reason(exc: BaseException) -> str:
@@ -85,18 +92,22 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int | None = None) -> byt
     """The bytes of the file at ``path``.
 
     Raises:
-        FileError: the path does not name a readable file (``cannot read PATH: why``), or the
-            file holds more than ``limit`` bytes.
+        FileError: the path does not name a readable file (``cannot read PATH: why``; kind
+            ``missing``, ``directory`` or ``other``), or the file holds more than ``limit``
+            bytes (kind ``too_large``).
     """
     try:
         with open(path, "rb") as stream:
             data = stream.read(-1 if limit is None else limit + 1)
     except IsADirectoryError:
-        raise FileError(path, "is a directory, not a file", verb="read") from None
+        raise FileError(path, "is a directory, not a file", verb="read",
+                        kind="directory") from None
+    except FileNotFoundError as exc:
+        raise FileError(path, os_reason(exc), verb="read", kind="missing") from None
     except (OSError, ValueError) as exc:
         raise FileError(path, os_reason(exc), verb="read") from None
     if limit is not None and len(data) > limit:
-        raise FileError(path, f"larger than {limit:,} bytes", verb="read")
+        raise FileError(path, f"larger than {limit:,} bytes", verb="read", kind="too_large")
     return data
 
 

@@ -10,6 +10,8 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sim.errors import ArcsimError
+from sim.files import FileError, read_bytes
+from sim.scenario.limits import ReadLimits
 from sim.scenario.source import (
     LocatedDocument,
     Problem,
@@ -420,6 +422,25 @@ def test_a_directory_is_not_a_file(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as caught:
         load_yaml_file(tmp_path)
     assert str(caught.value) == f"{tmp_path}: is a directory, not a file"
+
+
+@pytest.mark.parametrize(("name", "kind", "message"), [
+    ("nope.yaml", "missing", "no such file"),
+    (".", "directory", "is a directory, not a file"),
+    ("big.yaml", "too_large", "larger than 20 bytes: not read (a scenario or fleet file is "
+                              "far smaller)"),
+    ("a\x00b.yaml", "other", "cannot read: the path contains a NUL byte"),
+])
+def test_a_file_that_cannot_be_read_carries_why_and_the_loader_words_it(
+        tmp_path: Path, name: str, kind: str, message: str) -> None:
+    (tmp_path / "big.yaml").write_text("a: 1\n" * 10)
+    with pytest.raises(FileError) as caught:
+        read_bytes(tmp_path / name, limit=20)
+    assert caught.value.kind == kind
+    assert pickle.loads(pickle.dumps(caught.value)).kind == kind
+    with pytest.raises(ScenarioError) as loading:
+        load_yaml_file(tmp_path / name, ReadLimits(max_bytes=20))
+    assert str(loading.value).endswith(f": {message}")
 
 
 def test_a_file_that_is_not_utf8_is_named_with_its_line(tmp_path: Path) -> None:

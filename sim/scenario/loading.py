@@ -89,7 +89,7 @@ def scenario_from_document(doc: LocatedDocument, *, overrides: Sequence[str] = (
     base = Path(doc.filename).parent
     doc = _with_imported_fleet(doc, base, where, early)
     try:
-        scenario = validate_document(doc, Scenario, context={"base": base})
+        scenario = validate_document(doc, Scenario)
     except ScenarioError as exc:
         rest = [where.relocate(p) for p in exc.problems if p.path[:2] not in flagged
                 or len(p.path) > 2]
@@ -119,9 +119,9 @@ def _with_imported_fleet(doc: LocatedDocument, base: Path, where: _Where,
     if not isinstance(fleet, dict):
         return doc
     try:
-        validate_document(LocatedDocument({"fleet": fleet}, doc.filename, doc.positions),
-                          _FleetFromOnly)
-        groups = imported_groups(fleet, base)
+        spec = validate_document(LocatedDocument({"fleet": fleet}, doc.filename,
+                                                 doc.positions), _FleetFromOnly).fleet
+        groups = imported_groups(spec, base)
     except ScenarioError as exc:
         problems = [where.relocate(p) for p in exc.problems]
         raise ScenarioError(sorted([*early, *problems], key=lambda p: p.line or 0)) from None

@@ -130,9 +130,9 @@ class FleetFromError(ArcsimError):
         self.where = where
 
 
-def imported_groups(value: Mapping[str, Any], base: Path) -> list[dict[str, Any]]:
-    """The groups (plain data, as a scenario's ``fleet:`` list) of ``fleet: {from: ...}``,
-    which must already be valid :class:`FleetFrom` data. Files are relative to ``base``. An
+def imported_groups(spec: FleetFrom, base: Path) -> list[dict[str, Any]]:
+    """The groups (plain data, as a scenario's ``fleet:`` list) of ``fleet: {from: ...}``
+    (validated: ``spec``). Files are relative to ``base``. An
     imported group lists its machines as ``resource-group/name`` in ``machine_names`` (lower
     case; pseudonyms with ``anonymise``), in id order: what a replayed activity log's
     resource ids are matched with.
@@ -141,7 +141,6 @@ def imported_groups(value: Mapping[str, Any], base: Path) -> list[dict[str, Any]
         FleetFromError: located at ``from`` (an export or fleet file that cannot be used, an
             imported group the schema rejects) or ``groups.<pattern>`` (matching no group).
     """
-    spec = FleetFrom.model_validate(value)
     try:
         data = _fleet_file(spec, base) if spec.is_fleet_file else _exports(spec, base)
     except (InventoryError, ScenarioError) as exc:

@@ -32,16 +32,14 @@ _MESSAGE_PREFIXES = ("Value error, ", "Assertion failed, ")
 _MAX_LISTED_KEYS = 10
 
 
-def validate_document(doc: LocatedDocument, model: type[ModelT], *,
-                      context: Mapping[str, Any] | None = None) -> ModelT:
-    """``model`` validated from ``doc.data``; ``context`` is pydantic's validation context
-    (a scenario's ``base``: the directory its files are relative to).
+def validate_document(doc: LocatedDocument, model: type[ModelT]) -> ModelT:
+    """``model`` validated from ``doc.data``.
 
     Raises:
         ScenarioError: every validation error, located (see :func:`format_pydantic_errors`).
     """
     try:
-        return model.model_validate(doc.data, context=dict(context) if context else None)
+        return model.model_validate(doc.data)
     except ValidationError as exc:
         raise format_pydantic_errors(exc, doc, model=model) from exc
 

@@ -63,16 +63,16 @@ def load_yaml_file(path: str | os.PathLike[str], limits: ReadLimits = LIMITS
     try:
         raw = read_bytes(filename, limit=limits.max_bytes)
     except FileError as exc:
-        raise file_error(filename, _file_reason(exc.reason)) from None
+        raise file_error(filename, _file_reason(exc)) from None
     return load_yaml_text(_decode(raw, filename), filename, limits)
 
 
-def _file_reason(reason: str) -> str:
-    if reason.startswith("larger than"):
-        return f"{reason}: not read (a scenario or fleet file is far smaller)"
-    if isinstance(reason, str) and reason.lower().startswith("no such file"):
+def _file_reason(exc: FileError) -> str:
+    if exc.kind == "too_large":
+        return f"{exc.reason}: not read (a scenario or fleet file is far smaller)"
+    if exc.kind == "missing":
         return "no such file"
-    return reason if reason.startswith("is a directory") else f"cannot read: {reason}"
+    return exc.reason if exc.kind == "directory" else f"cannot read: {exc.reason}"
 
 
 def _decode(raw: bytes, filename: str) -> str:
