@@ -16,6 +16,7 @@ from sim.engine.codes import REASONS
 from sim.engine.policy import PolicyAdmin, PolicyRule, Remediation
 from sim.rules.azure_policy import PolicyDefinitionError, parse_definition
 from sim.rules.azure_policy import assign as assign_definition
+from sim.scenario import policy_definitions
 from sim.scenario.build import build_world
 from sim.scenario.loading import load_scenario, scenario_from_text
 from sim.scenario.policy_definitions import engine_rule, load_rule
@@ -328,3 +329,27 @@ def test_the_definition_file_is_read_unchanged() -> None:
         original = samples / path.name
         assert json.loads(path.read_text()) == json.loads(original.read_text())
     assert json.loads(DENY_MMA.read_text())["properties"]["mode"] == "All"
+
+
+def test_checking_a_scenario_plans_each_assigned_definition_once(
+        scenario_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The timeline's assignment is checked with the fleet's property paths, as the plan that
+    says whether it changes tags is made: one plan, not one per set of paths."""
+    planned: list[tuple[str, str]] = []
+    paths: list[tuple[str, ...]] = []
+    real_plan, real_profile = policy_definitions.plan, policy_definitions.machine_profile
+
+    def counted(assigned: Any, profile: Any) -> Any:
+        planned.append((assigned.name, json.dumps(dict(assigned.arguments), default=str)))
+        return real_plan(assigned, profile)
+
+    def profiled(machine_paths: tuple[str, ...]) -> Any:
+        paths.append(tuple(machine_paths))
+        return real_profile(machine_paths)
+
+    monkeypatch.setattr(policy_definitions, "plan", counted)
+    monkeypatch.setattr(policy_definitions, "machine_profile", profiled)
+    load(scenario_dir, SCENARIO.replace(
+        "region: westeurope}", "region: westeurope, properties: {osSku: Windows Server 2022}}"))
+    assert len(planned) == len(set(planned)) == 3
+    assert set(paths) == {("osSku",)}

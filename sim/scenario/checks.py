@@ -62,7 +62,7 @@ def problems_of(scenario: Scenario,
     machine_paths = property_paths(g.properties for g in scenario.fleet)
     for i, policy in enumerate(scenario.policies):
         yield from _policy(policy, ("policies", i), groups, base, machine_paths)
-    yield from _timeline(scenario, groups, base)
+    yield from _timeline(scenario, groups, base, machine_paths)
     yield from _expect(scenario, groups, paths, base)
 
 
@@ -107,8 +107,8 @@ def _policy(policy: Policy, path: FieldPath, groups: list[str], base: Path | Non
             warnings.warn(PolicyNotice(f"policy {policy.name}: {notice}"), stacklevel=2)
 
 
-def _timeline(scenario: Scenario, groups: list[str],
-              base: Path | None) -> Iterator[tuple[FieldPath, str]]:
+def _timeline(scenario: Scenario, groups: list[str], base: Path | None,
+              machine_paths: tuple[str, ...]) -> Iterator[tuple[FieldPath, str]]:
     assignments = [p.name for p in scenario.policies]
     assignments += [p.name for p in _assigned(scenario)]
     yield from _unique([e.name for e in scenario.timeline if e.name is not None], "timeline",
@@ -121,9 +121,8 @@ def _timeline(scenario: Scenario, groups: list[str],
         yield from _entry_names(entry, path, groups, assignments, scenario.machines)
         policy = action.assigns(entry.value)
         if policy is not None:
-            yield from _policy(policy, (*path, entry.action), groups, base,
-                               property_paths(g.properties for g in scenario.fleet))
-            if policy.definition is not None and changes_tags(policy, base):
+            yield from _policy(policy, (*path, entry.action), groups, base, machine_paths)
+            if policy.definition is not None and changes_tags(policy, base, machine_paths):
                 yield ((*path, entry.action, "definition"),
                        "a Modify policy that changes tags is applied when the scenario is "
                        "built: assign it under policies:, not on the timeline")
@@ -182,7 +181,9 @@ def actor_names(scenario: Scenario, base: Path | None = None) -> list[str]:
     names = list(ENGINE_ACTORS)
     if scenario.policies:
         names.append(POLICY_ADMIN)
-    names += [remediation_actor(p.name) for p in scenario.policies if _deploys(p, base)]
+    machine_paths = property_paths(g.properties for g in scenario.fleet)
+    names += [remediation_actor(p.name) for p in scenario.policies
+              if _deploys(p, base, machine_paths)]
     build = Build(scenario.duration, scenario.seed, base, scenario)
     for entry in scenario.timeline:
         action = ACTIONS[entry.action]
@@ -191,16 +192,18 @@ def actor_names(scenario: Scenario, base: Path | None = None) -> list[str]:
         else:
             names += action.actors(entry, build)
         policy = action.assigns(entry.value)
-        if policy is not None and _deploys(policy, base):
+        if policy is not None and _deploys(policy, base, machine_paths):
             names.append(remediation_actor(policy.name))
     return list(dict.fromkeys(names))
 
 
-def _deploys(policy: Policy, base: Path | None) -> list[str]:
-    """The extensions a DeployIfNotExists policy deploys (none for other policies)."""
+def _deploys(policy: Policy, base: Path | None, machine_paths: tuple[str, ...]) -> list[str]:
+    """The extensions a DeployIfNotExists policy deploys (none for other policies);
+    ``machine_paths``: the fleet's property paths, as everywhere the definition is planned."""
     if policy.deploy is not None:
         return [n for n in (policy.deploy.windows, policy.deploy.linux) if n]
-    deployed = deployed_extension(policy, base) if policy.definition is not None else None
+    deployed = (deployed_extension(policy, base, machine_paths) if policy.definition is not None
+                else None)
     return [deployed] if deployed else []
 
 
@@ -208,8 +211,9 @@ def extension_names(scenario: Scenario, base: Path | None = None) -> list[str]:
     """Every extension a run of ``scenario`` can record (``base``: as for
     :func:`check_scenario`)."""
     names: list[str] = [e.name for g in scenario.fleet for e in g.extensions]
+    machine_paths = property_paths(g.properties for g in scenario.fleet)
     for policy in [*scenario.policies, *_assigned(scenario)]:
-        names += _deploys(policy, base)
+        names += _deploys(policy, base, machine_paths)
     build = Build(scenario.duration, scenario.seed, base, scenario)
     for entry in scenario.timeline:
         names += ACTIONS[entry.action].extensions(entry, build)

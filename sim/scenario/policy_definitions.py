@@ -33,9 +33,9 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from sim.engine.fleet import GroupSpec
 from sim.engine.policy import PolicyRule
@@ -218,11 +218,15 @@ def tag_modifier(policy: Policy, base: Path | None,
 def _definition(path: Path) -> PolicyDefinition:
     """:func:`read_definition`, cached while the file is unchanged (a scenario's checks and its
     build read each definition several times)."""
+    return _cached_definition(str(path), _stamp(path))
+
+
+def _stamp(path: Path) -> int:
+    """The file's modification time (ns; -1 when it cannot be read: reading it then fails)."""
     try:
-        stamp = path.stat().st_mtime_ns
+        return path.stat().st_mtime_ns
     except (OSError, ValueError):
-        stamp = -1
-    return _cached_definition(str(path), stamp)
+        return -1
 
 
 @functools.lru_cache(maxsize=64)
@@ -258,20 +262,31 @@ def read_definition(path: str) -> PolicyDefinition:
     return parse_definition(document, source=path)
 
 
-_PLANS: dict[tuple[str, int, str, tuple[str, ...]], tuple[AssignedPolicy, PolicyPlan]] = {}
-_LIMIT: Final = 64
+@dataclass(frozen=True)
+class _PlanKey:
+    """What a plan depends on: the definition file's version, the parameter values (compared
+    as their JSON text; the mapping itself rides along, uncompared) and the machine paths."""
+
+    path: str
+    stamp: int
+    parameters_json: str
+    machine_paths: tuple[str, ...]
+    parameters: Mapping[str, Any] = field(compare=False, hash=False)
 
 
 def _planned(path: Path, parameters: Mapping[str, Any],
              machine_paths: tuple[str, ...]) -> tuple[AssignedPolicy, PolicyPlan]:
-    """Assign and plan the definition at ``path``, cached per file version, values and paths."""
-    definition = _definition(path)
-    key = (str(path), id(definition), json.dumps(parameters, sort_keys=True, default=str),
-           machine_paths)
-    hit = _PLANS.get(key)
-    if hit is None or hit[0].definition is not definition:
-        if len(_PLANS) >= _LIMIT:
-            _PLANS.clear()
-        assigned = assign(definition, parameters, allow_missing=True)
-        hit = _PLANS[key] = (assigned, plan(assigned, machine_profile(machine_paths)))
-    return hit
+    """Assign and plan the definition at ``path``, cached per file version, values and paths.
+
+    Raises:
+        PolicyDefinitionError: as :func:`read_definition`, :func:`assign` and :func:`plan`.
+    """
+    return _cached_plan(_PlanKey(str(path), _stamp(path), json.dumps(
+        parameters, sort_keys=True, default=str), machine_paths, parameters))
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_plan(key: _PlanKey) -> tuple[AssignedPolicy, PolicyPlan]:
+    assigned = assign(_cached_definition(key.path, key.stamp), key.parameters,
+                      allow_missing=True)
+    return assigned, plan(assigned, machine_profile(key.machine_paths))
