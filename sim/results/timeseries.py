@@ -29,11 +29,9 @@ from sim.engine.metrics import (
     overridden,
     reinstalls_done,
 )
+from sim.quantities import DAY, HOUR
 from sim.results.records import code_columns, timestamps
 from sim.results.selections import blocked
-
-HOUR = 3_600.0
-DAY = 86_400.0
 
 
 def bucket_seconds(duration: float) -> float:
