@@ -12,8 +12,11 @@ Three shapes are read, told apart by their content:
   ``status``, ``subStatus``, ``caller``, ``resourceId``, ``correlationId`` ...).
 
 Every event becomes one row of :class:`Events` (texts; times are parsed later, all at once).
-A file of another shape, an event that is not an object, or one without the fields a replay
-needs is an :class:`ActivityLogError` naming the file and the JSON path or CSV line.
+The file is read a window at a time, so a log of any size is read (no size limit). A file of
+another shape, malformed JSON or CSV, JSON nested deeper or with longer numbers than
+:data:`~sim.scenario.limits.LIMITS` allow, text after the list or page, an event that is not
+an object, or one without the fields a replay needs is an :class:`ActivityLogError` naming
+the file and the line and column, JSON path or CSV line.
 """
 
 from __future__ import annotations
@@ -119,7 +122,8 @@ def _json_items(stream: TextStream, path: Path) -> Iterator[tuple[str, Any]]:
         return
     for index, item in enumerate(stream.elements(batched=False)):
         if isinstance(item, dict) and isinstance(item.get("value"), list):
-            yield from _page_items(item, f"[{index}].", path)
+            for number, event in enumerate(item["value"]):
+                yield f"[{index}].value[{number}]", event
         else:
             yield f"[{index}]", item
 
@@ -134,31 +138,17 @@ def _streamed_page(stream: TextStream, path: Path) -> Iterator[tuple[str, Any]]:
             for index, item in enumerate(value):
                 yield f"value[{index}]", item
     if not found:
-        raise _not_a_page({}, path)
+        raise _not_a_page(path)
 
 
 _STREAMED = frozenset({"value"})
 """The member of a page whose list is read an element at a time."""
 
 
-def _page_items(page: Any, prefix: str, path: Path) -> Iterator[tuple[str, Any]]:
-    items = page.get("value") if isinstance(page, dict) else None
-    if not isinstance(items, list):
-        raise _not_a_page(page, path)
-    for index, item in enumerate(items):
-        yield f"{prefix}value[{index}]", item
-
-
-def _not_a_page(page: Any, path: Path) -> ActivityLogError:
+def _not_a_page(path: Path) -> ActivityLogError:
     return ActivityLogError(
         f"{path}: expected a JSON list of events (az monitor activity-log list) or an "
-        f'object with a "value" list (the REST API), got {_kind(page)}')
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "an object without a \"value\" list"
-    return "a list" if isinstance(value, list) else show_value(value)
+        'object with a "value" list (the REST API), got an object without a "value" list')
 
 
 def _json_event(events: Events, where: str, event: Any, path: Path) -> None:
