@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from helpers import Arcsim
 
 from sim.scenario.loading import load_scenario, scenario_from_text
@@ -238,3 +239,23 @@ def test_cli_bad_input_is_one_clear_message_and_exit_2(
     assert status == 2
     assert err.startswith(message)
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(("field", "value", "expected"), [
+    ("batches", "1000000000000000000000000000000", "input should be less than or equal to 10000"),
+    ("batches", "0", "input should be greater than or equal to 1"),
+    ("retry", "0.001", "input should be greater than or equal to 60"),
+    ("retry", "0s", "input should be greater than or equal to 60"),
+])
+def test_r25_an_automatic_upgrade_that_would_never_end_is_refused(
+        field: str, value: str, expected: str) -> None:
+    """An automatic upgrade schedules one event per batch and retries each refused machine every
+    ``retry``: 10^30 batches or a retry every millisecond would run out of memory or never end
+    (a fuzzer found the first), so both are bounded when the scenario is read."""
+    path = Path(__file__).parents[1] / "scenarios" / "default.yaml"
+    text = path.read_text(encoding="utf-8")
+    index = next(i for i, entry in enumerate(yaml.safe_load(text)["timeline"])
+                 if "auto_upgrade" in entry)
+    key = f"timeline[{index}].auto_upgrade.{field}"
+    message = error_of(text, (f"{key}={value}",))
+    assert message.startswith(f"--set {key}={value}: {key}: {expected}"), message

@@ -47,10 +47,11 @@ class AutoUpgradeModel(Model):
     version: Version
     critical: bool = False
     window: PositiveDuration | None = Field(None, description="default 8w, 3w if critical")
-    batches: int = Field(8, ge=1)
+    batches: int = Field(8, ge=1, le=10_000, description="slots of the window (each one event; "
+                                                        "at most 10,000)")
     batch_spread: Duration | None = Field(
         None, description="each machine's time within its batch; default the whole batch")
-    retry: Duration = 3_600.0
+    retry: Period = 3_600.0
     max_retries: int | None = Field(
         None, ge=0, description="bound on the retries; default none: hourly until it "
                                 "succeeds, a newer release arrives or the window ends")
