@@ -259,3 +259,15 @@ def test_r25_an_automatic_upgrade_that_would_never_end_is_refused(
     key = f"timeline[{index}].auto_upgrade.{field}"
     message = error_of(text, (f"{key}={value}",))
     assert message.startswith(f"--set {key}={value}: {key}: {expected}"), message
+
+
+@pytest.mark.parametrize("value", ["0.001", "30s"])
+def test_r10_a_retry_of_refused_operations_more_often_than_a_minute_is_refused(value: str) -> None:
+    """Each retry of each refused operation is an event: one every millisecond over a month
+    would never end. 0 (the agent does not retry, R10) and a minute or more are read."""
+    message = error_of(BASE, (f"params.retry_refused={value}",))
+    assert message == (f"--set params.retry_refused={value}: params: retry_refused "
+                       f"({'0.001s' if value == '0.001' else value}) must be 0 (no retry) or at "
+                       "least 1m: each retry of each refused operation is simulated")
+    for fine in ("0", "1m"):
+        assert scenario_from_text(BASE, "x.yaml", overrides=(f"params.retry_refused={fine}",))

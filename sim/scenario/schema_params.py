@@ -16,6 +16,7 @@ from pydantic import model_validator as _model_validator
 from sim.engine.params import EngineParams
 from sim.scenario.units import Duration, Size, format_duration
 from sim.scenario.values import (
+    MIN_PERIOD_S,
     ExtensionName,
     Label,
     Model,
@@ -86,11 +87,16 @@ class Params(Model):
         (), description='download paths (R2); "direct" (unlimited) exists unless redefined')
 
     @_model_validator(mode="after")
-    def _jitter_below_period(self) -> Params:
+    def _periods_make_sense(self) -> Params:
         if self.check_jitter >= self.check_period:
             raise SchemaValueError(f"check_jitter ({format_duration(self.check_jitter)}) must be "
                                    "shorter than check_period "
                                    f"({format_duration(self.check_period)})")
+        if 0 < self.retry_refused < MIN_PERIOD_S:
+            raise SchemaValueError(
+                f"retry_refused ({format_duration(self.retry_refused)}) must be 0 (no retry) or "
+                f"at least {format_duration(MIN_PERIOD_S)}: each retry of each refused operation "
+                "is simulated")
         return self
 
 
